@@ -1,0 +1,3 @@
+from convo_tui.cli import main
+
+main()

@@ -1,0 +1,42 @@
+"""The `convo` command line (typer). Headless: it never imports Textual."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+import typer
+from typer.exceptions import Abort, TyperException
+
+from convo_tui.cli import admin, conversation, listing
+from convo_tui.cli.app import app
+from convo_tui.errors import ConvoError
+
+__all__ = ["admin", "app", "conversation", "listing", "main"]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Run the CLI; a user's mistake is one line on stderr and a non-zero exit."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="convo",
+            standalone_mode=False,
+        )
+    except TyperException as exc:  # usage errors: bad option, missing argument, bad value
+        ctx = getattr(exc, "ctx", None)
+        hint = f"; see: {ctx.command_path} --help" if ctx is not None else ""
+        _fail(f"{exc.format_message()}{hint}", exc.exit_code)
+    except Abort:
+        _fail("aborted", 130)
+    except ConvoError as exc:
+        _fail(exc.line(), exc.exit_code)
+    except KeyboardInterrupt:
+        _fail("interrupted", 130)
+    sys.exit(result if isinstance(result, int) else 0)
+
+
+def _fail(line: str, code: int) -> None:
+    sys.stderr.write(f"convo: error: {line}\n")
+    sys.exit(code)

@@ -1,0 +1,174 @@
+"""Settings, agents and the demo."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from convo_tui.cli.app import AgentOption, DbOption, JsonOption, app, runtime
+from convo_tui.cli.render import safe
+from convo_tui.core import agents as agents_mod
+from convo_tui.core import settings as settings_mod
+
+settings_app = typer.Typer(help="Show or change the inbox settings.", no_args_is_help=True)
+agents_app = typer.Typer(help="Manage who may use the inbox.", no_args_is_help=True)
+app.add_typer(settings_app, name="settings")
+app.add_typer(agents_app, name="agents")
+
+
+@settings_app.command("show")
+def settings_show(
+    ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None, agent: AgentOption = None
+) -> None:
+    """Show every setting with its value."""
+    rt = runtime(ctx, db, agent)
+    with rt.reading() as (session, _me):
+        values = settings_mod.as_dict(settings_mod.load(session))
+    if as_json:
+        rt.print_json(values)
+        return
+    table = Table(box=None, pad_edge=False)
+    table.add_column("setting", no_wrap=True)
+    table.add_column("value")
+    table.add_column("meaning", style="dim")
+    for key, value in values.items():
+        shown = ", ".join(value) if isinstance(value, list) else value
+        if isinstance(value, bool):
+            shown = "on" if value else "off"
+        table.add_row(key, safe(str(shown)), settings_mod.SPECS[key].help)
+    rt.out.print(table)
+
+
+@settings_app.command("set")
+def settings_set(
+    ctx: typer.Context,
+    key: Annotated[str, typer.Argument(help="The setting, e.g. auto_reply.enabled.")],
+    value: Annotated[str, typer.Argument(help="Its new value (on/off, a number, text...).")],
+    db: DbOption = None,
+    agent: AgentOption = None,
+) -> None:
+    """Change a setting; it takes effect at once for every agent."""
+    rt = runtime(ctx, db, agent)
+    parsed = settings_mod.parse_value(key, value)
+    with rt.acting() as (session, me):
+        stored = settings_mod.set_value(session, me, key, parsed, now=rt.now)
+    rt.out.print(Text(f"{key} = ") + safe(json.dumps(stored, ensure_ascii=False)))
+
+
+@agents_app.command("list")
+def agents_list(
+    ctx: typer.Context,
+    include_removed: Annotated[bool, typer.Option("--all", help="Include removed agents.")] = False,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    agent: AgentOption = None,
+) -> None:
+    """List the agents of this store and their roles."""
+    rt = runtime(ctx, db, agent)
+    with rt.reading() as (session, _me):
+        found = agents_mod.list_agents(session, include_removed=include_removed)
+    if as_json:
+        rt.print_json(
+            [
+                {
+                    "login": a.login,
+                    "name": a.name,
+                    "role": a.role,
+                    "active": a.active,
+                    "may_use_inbox": a.role in agents_mod.INBOX_ROLES,
+                    "timezone": a.timezone,
+                }
+                for a in found
+            ]
+        )
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("login", "name", "role", "inbox", "time zone"):
+        table.add_column(column)
+    for a in found:
+        inbox = "yes" if a.role in agents_mod.INBOX_ROLES and a.active else "no"
+        table.add_row(
+            safe(a.login),
+            safe(a.name),
+            a.role + ("" if a.active else " (removed)"),
+            inbox,
+            a.timezone or "host",
+        )
+    rt.out.print(table)
+
+
+@agents_app.command("add")
+def agents_add(
+    ctx: typer.Context,
+    login: Annotated[
+        str, typer.Argument(help="Their OS login (or the name they pass as --agent).")
+    ],
+    role: Annotated[
+        str, typer.Option("--role", help=f"One of: {', '.join(agents_mod.KNOWN_ROLES)}.")
+    ] = "support",
+    name: Annotated[str, typer.Option("--name", help="Display name.")] = "",
+    timezone: Annotated[str, typer.Option("--timezone", help="IANA zone for snooze presets.")] = "",
+    db: DbOption = None,
+    agent: AgentOption = None,
+) -> None:
+    """Add an agent, or change the role of an existing one (owners and admins only)."""
+    from convo_tui.core import timezones
+    from convo_tui.errors import ConvoError
+
+    if timezone and not timezones.is_zone(timezone):
+        raise ConvoError(
+            f"unknown time zone {timezone!r}", "use an IANA name such as Europe/Lisbon"
+        )
+    rt = runtime(ctx, db, agent)
+    with rt.acting() as (session, me):
+        added = agents_mod.add_agent(session, me, login, role, name=name, now=rt.now)
+        if timezone:
+            added.timezone = timezone
+    rt.out.print(Text(f"{login} is now {role}."))
+
+
+@agents_app.command("remove")
+def agents_remove(
+    ctx: typer.Context,
+    login: Annotated[str, typer.Argument(help="The agent to remove.")],
+    db: DbOption = None,
+    agent: AgentOption = None,
+) -> None:
+    """Remove an agent's access; what they did stays recorded under their name."""
+    rt = runtime(ctx, db, agent)
+    with rt.acting() as (session, me):
+        agents_mod.remove_agent(session, me, login, now=rt.now)
+    rt.out.print(Text(f"{login} removed."))
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    reset: Annotated[
+        bool, typer.Option("--reset", help="Empty the demo store and load the data again.")
+    ] = False,
+    db: DbOption = None,
+    agent: AgentOption = None,
+) -> None:
+    """Load the demo data set (once, or again with --reset) and show the inbox."""
+    from convo_tui import demo as demo_mod
+    from convo_tui.cli.listing import show_inbox
+
+    rt = runtime(ctx, db, agent)
+    report = demo_mod.load(rt.store, now=rt.now, wipe=reset)
+    if report.profiles:
+        rt.out.print(
+            Text(
+                f"Loaded the demo: {report.profiles} profiles, {report.inbound} customer texts, "
+                f"{report.outbound} business texts, {report.replies} agent replies, "
+                f"{report.events} events, {report.orders} orders into {rt.store.label}."
+            )
+        )
+    if rt.agent_login is None:
+        # The demo's agents are not this host's logins: act as its owner.
+        rt.agent_login = demo_mod.owner_login()
+    show_inbox(rt)

@@ -1,0 +1,55 @@
+"""The typer application and the options every command shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from convo_tui.cli.runtime import Runtime
+
+app = typer.Typer(
+    name="convo",
+    help="A keyboard-driven inbox for two-way SMS customer support.",
+    no_args_is_help=False,
+    add_completion=False,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        help="SQLite store file (overrides CONVO_DATABASE_URL and the config file).",
+        dir_okay=False,
+    ),
+]
+AgentOption = Annotated[
+    str | None,
+    typer.Option("--agent", help="Act as this agent instead of the OS login."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def runtime(ctx: typer.Context, db: Path | None = None, agent: str | None = None) -> Runtime:
+    """The invocation's Runtime; options given on the command win over global ones."""
+    rt: Runtime = ctx.ensure_object(Runtime)
+    if db is not None:
+        rt.db = db
+    if agent is not None:
+        rt.agent_login = agent
+    ctx.call_on_close(rt.close)
+    return rt
+
+
+@app.callback(invoke_without_command=True)
+def _root(ctx: typer.Context, db: DbOption = None, agent: AgentOption = None) -> None:
+    """Without a command: show the inbox."""
+    rt = Runtime(db=db, agent_login=agent)
+    ctx.obj = rt
+    if ctx.invoked_subcommand is None:
+        from convo_tui.cli.listing import show_inbox
+
+        show_inbox(rt)

@@ -1,0 +1,177 @@
+"""Commands that act on one conversation: reply, snooze, close, reopen, read state, block."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+from sqlmodel import Session
+
+from convo_tui import phones
+from convo_tui.cli.app import AgentOption, DbOption, app, runtime
+from convo_tui.cli.render import safe
+from convo_tui.core import conversations, profiles, replies, snooze, timezones
+from convo_tui.store.models import Agent, Conversation, Profile
+
+PhoneArg = Annotated[str, typer.Argument(help="The customer's phone number.")]
+
+
+@app.command()
+def reply(
+    ctx: typer.Context,
+    phone: PhoneArg,
+    text: Annotated[str, typer.Argument(help="The reply.")],
+    media: Annotated[
+        list[str] | None,
+        typer.Option("--media", help="Attach media by URL (MMS); repeat for several."),
+    ] = None,
+    db: DbOption = None,
+    agent: AgentOption = None,
+) -> None:
+    """Queue a reply in the outbox (refused without consent, if blocked, or before they texted)."""
+    rt = runtime(ctx, db, agent)
+    with rt.acting() as (session, me):
+        settings = rt.settings(session)
+        found = profiles.find(session, phone, settings.phone_default_region)
+        message = replies.queue_reply(
+            session,
+            me,
+            found,
+            text,
+            settings=settings,
+            media=media or [],
+            sender=rt.config.twilio.from_number,
+            now=rt.now,
+        )
+        name = profiles.display_name(found)
+    rt.out.print(
+        Text(f"Queued reply #{message.id} to ")
+        + safe(name)
+        + Text(f" ({phones.pretty(found.phone)}); it is sent by the next sync.")
+    )
+
+
+def _conversation_command(
+    ctx: typer.Context,
+    phone: str,
+    db: Path | None,
+    agent: str | None,
+    act: Callable[[Session, Profile, Conversation, Agent], str],
+) -> None:
+    rt = runtime(ctx, db, agent)
+    with rt.acting() as (session, me):
+        found = profiles.find(session, phone, rt.settings(session).phone_default_region)
+        conversation = profiles.require_conversation(session, found)
+        done = act(session, found, conversation, me)
+        name = profiles.display_name(found)
+    rt.out.print(safe(name) + Text(f": {done}."))
+
+
+@app.command(name="snooze")
+def snooze_cmd(
+    ctx: typer.Context,
+    phone: PhoneArg,
+    until: Annotated[
+        str,
+        typer.Argument(
+            help="later-today, tomorrow, next-week, a duration (2h, 3d), HH:MM "
+            "or 'YYYY-MM-DD HH:MM', in your time zone."
+        ),
+    ] = "later-today",
+    db: DbOption = None,
+    agent: AgentOption = None,
+) -> None:
+    """Hide a conversation until a reminder time; then it is open again."""
+
+    def act(session: Session, _p: Profile, conversation: Conversation, me: Agent) -> str:
+        zone = timezones.agent_zone(me)
+        rt = ctx.obj
+        when = snooze.parse(until, rt.now, zone)
+        conversations.snooze(session, conversation, me, when, now=rt.now)
+        local = when.astimezone(zone)
+        return f"snoozed until {local:%a %Y-%m-%d %H:%M} ({local.tzname()})"
+
+    _conversation_command(ctx, phone, db, agent, act)
+
+
+@app.command()
+def close(
+    ctx: typer.Context, phone: PhoneArg, db: DbOption = None, agent: AgentOption = None
+) -> None:
+    """Close (archive) a conversation; a new text from the customer reopens it."""
+
+    def act(session: Session, _p: Profile, conversation: Conversation, me: Agent) -> str:
+        conversations.close(session, conversation, me, now=ctx.obj.now)
+        return "closed"
+
+    _conversation_command(ctx, phone, db, agent, act)
+
+
+@app.command()
+def reopen(
+    ctx: typer.Context, phone: PhoneArg, db: DbOption = None, agent: AgentOption = None
+) -> None:
+    """Reopen a closed or snoozed conversation."""
+
+    def act(session: Session, _p: Profile, conversation: Conversation, me: Agent) -> str:
+        conversations.reopen(session, conversation, me, now=ctx.obj.now)
+        return "open"
+
+    _conversation_command(ctx, phone, db, agent, act)
+
+
+@app.command(name="mark-read")
+def mark_read(
+    ctx: typer.Context, phone: PhoneArg, db: DbOption = None, agent: AgentOption = None
+) -> None:
+    """Mark a conversation read."""
+
+    def act(session: Session, _p: Profile, conversation: Conversation, me: Agent) -> str:
+        conversations.set_unread(session, conversation, me, False, now=ctx.obj.now)
+        return "marked read"
+
+    _conversation_command(ctx, phone, db, agent, act)
+
+
+@app.command(name="mark-unread")
+def mark_unread(
+    ctx: typer.Context, phone: PhoneArg, db: DbOption = None, agent: AgentOption = None
+) -> None:
+    """Mark a conversation unread again."""
+
+    def act(session: Session, _p: Profile, conversation: Conversation, me: Agent) -> str:
+        conversations.set_unread(session, conversation, me, True, now=ctx.obj.now)
+        return "marked unread"
+
+    _conversation_command(ctx, phone, db, agent, act)
+
+
+@app.command()
+def block(
+    ctx: typer.Context, phone: PhoneArg, db: DbOption = None, agent: AgentOption = None
+) -> None:
+    """Block a customer: the conversation closes, their texts are kept without notifications."""
+    rt = runtime(ctx, db, agent)
+    with rt.acting() as (session, me):
+        found = profiles.find(session, phone, rt.settings(session).phone_default_region)
+        conversations.block(
+            session, found, profiles.conversation_of(session, found), me, now=rt.now
+        )
+        name = profiles.display_name(found)
+    rt.out.print(safe(name) + Text(": blocked; their texts are still stored, silently."))
+
+
+@app.command()
+def unblock(
+    ctx: typer.Context, phone: PhoneArg, db: DbOption = None, agent: AgentOption = None
+) -> None:
+    """Undo a block."""
+    rt = runtime(ctx, db, agent)
+    with rt.acting() as (session, me):
+        found = profiles.find(session, phone, rt.settings(session).phone_default_region)
+        conversations.unblock(session, found, me, now=rt.now)
+        name = profiles.display_name(found)
+    rt.out.print(safe(name) + Text(": unblocked."))

@@ -1,0 +1,241 @@
+"""Read commands: inbox, thread, profile."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from convo_tui import phones
+from convo_tui.cli import render
+from convo_tui.cli.app import AgentOption, DbOption, JsonOption, app, runtime
+from convo_tui.cli.runtime import Runtime
+from convo_tui.core import profiles, queries, sources, timezones
+from convo_tui.core.queries import InboxFilter
+from convo_tui.core.replies import why_not
+from convo_tui.store.models import Status
+
+
+class StatusChoice(StrEnum):
+    OPEN = "open"
+    SNOOZED = "snoozed"
+    CLOSED = "closed"
+    ALL = "all"
+
+
+def show_inbox(
+    rt: Runtime,
+    *,
+    status: StatusChoice = StatusChoice.OPEN,
+    unread: bool | None = None,
+    attributed_to: str | None = None,
+    limit: int = 50,
+    as_json: bool = False,
+) -> None:
+    with rt.reading() as (session, _agent):
+        source_id = None
+        if attributed_to:
+            source_id = sources.find_campaign_or_flow(session, attributed_to).id
+        flt = InboxFilter(
+            status=None if status is StatusChoice.ALL else Status(status.value),
+            unread=unread,
+            attributed_source_id=source_id,
+        )
+        rows = queries.inbox_page(session, flt, limit=limit)
+        total = queries.inbox_count(session, flt)
+        unread_total = queries.unread_count(session)
+        show_unread = rt.settings(session).notifications_unread_indicator
+    if as_json:
+        rt.print_json(
+            {
+                "filter": {
+                    "status": status.value,
+                    "unread": unread,
+                    "attributed_to": attributed_to,
+                },
+                "matching": total,
+                "unread_conversations": unread_total,
+                "conversations": [render.inbox_json(row) for row in rows],
+            }
+        )
+        return
+    parts = [f"{status.value}"]
+    if unread is not None:
+        parts.append("unread" if unread else "read")
+    if attributed_to:
+        parts.append(f"attributed to {attributed_to}")
+    title = f"Inbox: {', '.join(parts)} — {total} conversation{'s' if total != 1 else ''}"
+    if show_unread:
+        title += f" · {unread_total} unread"
+    if len(rows) < total:
+        title += f" (showing {len(rows)}; use --limit)"
+    if not rows:
+        rt.out.print(Text(title))
+        rt.out.print(Text("No conversations match."))
+        return
+    rt.out.print(render.inbox_table(rows, rt.now, title=title))
+
+
+@app.command()
+def inbox(
+    ctx: typer.Context,
+    status: Annotated[
+        StatusChoice, typer.Option("--status", help="open, snoozed, closed or all.")
+    ] = StatusChoice.OPEN,
+    unread: Annotated[
+        bool | None, typer.Option("--unread/--read", help="Only unread, or only read.")
+    ] = None,
+    attributed_to: Annotated[
+        str | None,
+        typer.Option("--attributed-to", help="Campaign or flow name (or id) replies answer."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=10000)] = 50,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    agent: AgentOption = None,
+) -> None:
+    """List conversations, newest activity first."""
+    show_inbox(
+        runtime(ctx, db, agent),
+        status=status,
+        unread=unread,
+        attributed_to=attributed_to,
+        limit=limit,
+        as_json=as_json,
+    )
+
+
+@app.command()
+def thread(
+    ctx: typer.Context,
+    phone: Annotated[str, typer.Argument(help="The customer's phone number.")],
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Every message, not the last 50.")
+    ] = False,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    agent: AgentOption = None,
+) -> None:
+    """Show the messages with one customer (the last 50)."""
+    rt = runtime(ctx, db, agent)
+    with rt.reading() as (session, me):
+        profile = profiles.find(session, phone, rt.settings(session).phone_default_region)
+        messages = queries.thread(
+            session, profile.id or 0, limit=None if show_all else queries.THREAD_PAGE
+        )
+        total = queries.message_count(session, profile.id or 0)
+        name = profiles.display_name(profile)
+    if as_json:
+        rt.print_json(
+            {
+                "phone": profile.phone,
+                "name": name,
+                "total_messages": total,
+                "messages": [render.message_json(m) for m in messages],
+            }
+        )
+        return
+    header = render.safe(name) + Text(f"  {phones.pretty(profile.phone)}", style="dim")
+    if len(messages) < total:
+        header.append(f"  (last {len(messages)} of {total}; --all for every one)", style="dim")
+    rt.out.print(header)
+    for line in render.thread_lines(messages, rt.now, timezones.agent_zone(me)):
+        rt.out.print(line)
+
+
+@app.command()
+def profile(
+    ctx: typer.Context,
+    phone: Annotated[str, typer.Argument(help="The customer's phone number.")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    agent: AgentOption = None,
+) -> None:
+    """Show a customer's profile, recent activity and orders."""
+    rt = runtime(ctx, db, agent)
+    with rt.reading() as (session, _me):
+        settings = rt.settings(session)
+        found = profiles.find(session, phone, settings.phone_default_region)
+        conversation = profiles.conversation_of(session, found)
+        block = why_not(found, conversation, settings, sender=rt.config.twilio.from_number)
+        events = queries.events(session, found.id or 0, limit=20)
+        orders = queries.orders(session, found.id or 0, limit=10)
+    data = {
+        "phone": found.phone,
+        "name": profiles.display_name(found),
+        "first_name": found.first_name,
+        "last_name": found.last_name,
+        "email": found.email,
+        "sms_consent": found.sms_consent,
+        "blocked": found.blocked,
+        "location": {
+            key: getattr(found, key)
+            for key in (
+                "address1",
+                "address2",
+                "city",
+                "region",
+                "country",
+                "zip",
+                "timezone",
+                "latitude",
+                "longitude",
+            )
+        },
+        "conversation": None
+        if conversation is None
+        else {
+            "status": conversation.status,
+            "unread": conversation.unread,
+            "snooze_until": conversation.snooze_until.isoformat()
+            if conversation.snooze_until
+            else None,
+        },
+        "can_reply": block is None,
+        "reply_refused": None if block is None else {"reason": block.reason, "why": block.message},
+        "activity": [render.event_json(e) for e in events],
+        "orders": [render.order_json(o) for o in orders],
+    }
+    if as_json:
+        rt.print_json(data)
+        return
+    out = rt.out
+    out.print(render.safe(str(data["name"])) + Text(f"  {phones.pretty(found.phone)}"))
+    out.print(Text("email: ") + render.safe(found.email or "-"))
+    consent = found.sms_consent.lower().replace("_", " ")
+    out.print(Text(f"SMS consent: {consent}" + ("   BLOCKED" if found.blocked else "")))
+    place = ", ".join(p for p in (found.city, found.region, found.country) if p)
+    out.print(Text("location: ") + render.safe(place or "unknown"))
+    if conversation is not None:
+        out.print(
+            Text(
+                f"conversation: {conversation.status}" + (", unread" if conversation.unread else "")
+            )
+        )
+    out.print(
+        Text("reply: allowed")
+        if block is None
+        else Text("reply: refused — ") + render.safe(block.message)
+    )
+    if events:
+        out.print(Text("\nactivity", style="bold"))
+        for event in events:
+            out.print(
+                Text(f"  {render.ago(event.occurred_at, rt.now):>4}  ") + render.safe(event.metric)
+            )
+    if orders:
+        out.print(Text("\norders", style="bold"))
+        for order in orders:
+            out.print(
+                Text(f"  {order.placed_at:%Y-%m-%d}  ")
+                + render.safe(order.external_id)
+                + Text(f"  {order.status}  {render.money(order.total_cents, order.currency)}")
+            )
+            for line in order.lines:
+                out.print(
+                    Text(f"      {line.quantity} × ")
+                    + render.safe(line.product_name)
+                    + Text(f"  {render.money(line.unit_price_cents, order.currency)}")
+                )

@@ -1,0 +1,165 @@
+"""Human-readable output. Customer text goes through `visible` and into `Text`, never markup."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from rich.table import Table
+from rich.text import Text
+
+from convo_tui import phones
+from convo_tui.core.queries import EventRow, InboxRow, OrderRow, ThreadMessage
+from convo_tui.text import one_line, visible
+
+WAIT_ALERT = timedelta(hours=1)
+
+
+def ago(moment: datetime | None, now: datetime) -> str:
+    """A short relative time: "now", "5m", "3h", "2d", "6w"."""
+    if moment is None:
+        return ""
+    seconds = max(int((now - moment).total_seconds()), 0)
+    if seconds < 60:
+        return "now"
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit}"
+    return "now"
+
+
+def safe(text: str | None) -> Text:
+    """Untrusted text as a literal Text, control characters made visible."""
+    return Text(visible(text or ""))
+
+
+def inbox_table(rows: list[InboxRow], now: datetime, *, title: str) -> Table:
+    table = Table(title=title, title_justify="left", expand=False, pad_edge=False, box=None)
+    table.add_column("", width=1, no_wrap=True)
+    table.add_column("who", max_width=24, no_wrap=True, overflow="ellipsis")
+    table.add_column("phone", no_wrap=True)
+    table.add_column("last message", max_width=48, no_wrap=True, overflow="ellipsis")
+    table.add_column("when", justify="right", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("waiting", justify="right", no_wrap=True)
+    table.add_column("attributed to", max_width=24, no_wrap=True, overflow="ellipsis")
+    for row in rows:
+        dot = Text("●", style="bold blue") if row.unread else Text(" ")
+        arrow = "→ " if row.last_direction == "outbound" else ""
+        waiting = Text(ago(row.waiting_since, now))
+        if row.waiting_since is not None and now - row.waiting_since > WAIT_ALERT:
+            waiting.stylize("bold red")
+        status = row.status
+        if row.status == "snoozed" and row.snooze_until is not None:
+            status = f"snoozed {ago(now, row.snooze_until) or 'soon'}"
+        table.add_row(
+            dot,
+            safe(row.name),
+            Text(phones.pretty(row.phone)),
+            Text(arrow) + Text(one_line(row.preview)),
+            Text(ago(row.last_message_at, now)),
+            Text(status + (" blocked" if row.blocked else "")),
+            waiting,
+            safe(row.attributed_to),
+        )
+    return table
+
+
+def inbox_json(row: InboxRow) -> dict[str, Any]:
+    return {
+        "conversation_id": row.conversation_id,
+        "profile_id": row.profile_id,
+        "phone": row.phone,
+        "name": row.name,
+        "status": row.status,
+        "unread": row.unread,
+        "last_message_at": row.last_message_at.isoformat(),
+        "last_message_preview": row.preview,
+        "last_message_direction": row.last_direction,
+        "waiting_since": row.waiting_since.isoformat() if row.waiting_since else None,
+        "snooze_until": row.snooze_until.isoformat() if row.snooze_until else None,
+        "attributed_to": row.attributed_to,
+        "blocked": row.blocked,
+    }
+
+
+def message_json(msg: ThreadMessage) -> dict[str, Any]:
+    return {
+        "id": msg.id,
+        "direction": msg.direction,
+        "label": msg.label,
+        "source": msg.source_kind,
+        "source_name": msg.source_name,
+        "agent": msg.agent_login,
+        "body": msg.body,
+        "sent_at": msg.sent_at.isoformat(),
+        "status": msg.status,
+        "error_code": msg.error_code,
+        "error_message": msg.error_message,
+        "keyword": msg.keyword,
+        "attributed_to": msg.attributed_to,
+        "provider_sid": msg.provider_sid,
+        "media": [{"url": m.url, "content_type": m.content_type} for m in msg.media],
+    }
+
+
+def thread_lines(messages: list[ThreadMessage], now: datetime, zone: Any) -> list[Text]:
+    lines: list[Text] = []
+    for msg in messages:
+        when = msg.sent_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        head = Text(f"{when}  ", style="dim")
+        head.append(visible(msg.label), style="bold cyan" if msg.direction == "inbound" else "bold")
+        if msg.direction == "outbound":
+            status = msg.status
+            if msg.error_code:
+                status += f" ({msg.error_code}: {msg.error_message or 'error'})"
+            head.append(f"  [{status}]", style="red" if msg.error_code else "dim")
+        if msg.attributed_to:
+            head.append(f"  ← {visible(msg.attributed_to)}", style="magenta")
+        lines.append(head)
+        for body_line in (msg.body or "").split("\n"):
+            lines.append(Text("    ") + safe(body_line))
+        for media in msg.media:
+            lines.append(
+                Text("    📎 ")
+                + safe(media.content_type or "attachment")
+                + Text(" ")
+                + safe(media.url)
+            )
+    return lines
+
+
+def event_json(event: EventRow) -> dict[str, Any]:
+    return {
+        "metric": event.metric,
+        "at": event.occurred_at.isoformat(),
+        "properties": event.properties,
+    }
+
+
+def order_json(order: OrderRow) -> dict[str, Any]:
+    return {
+        "order_id": order.external_id,
+        "placed_at": order.placed_at.isoformat(),
+        "status": order.status,
+        "currency": order.currency,
+        "total": money(order.total_cents, order.currency),
+        "lines": [
+            {
+                "product": line.product_name,
+                "sku": line.sku,
+                "quantity": line.quantity,
+                "unit_price": money(line.unit_price_cents, order.currency),
+            }
+            for line in order.lines
+        ],
+    }
+
+
+ZERO_DECIMAL = {"JPY", "KRW", "CLP", "VND", "ISK"}
+
+
+def money(cents: int, currency: str) -> str:
+    if currency in ZERO_DECIMAL:
+        return f"{cents} {currency}"
+    return f"{cents / 100:.2f} {currency}"

@@ -1,0 +1,101 @@
+"""What every command needs: config, the store, the acting agent, and output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from sqlmodel import Session, col, select
+
+from convo_tui.clock import utcnow
+from convo_tui.config import Config, load_config
+from convo_tui.core import agents, conversations
+from convo_tui.core import settings as settings_mod
+from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.models import Agent, Conversation, Status
+
+
+@dataclass
+class Runtime:
+    """Per-invocation state, built lazily so `--help` touches nothing."""
+
+    db: Path | None = None
+    agent_login: str | None = None
+    _config: Config | None = None
+    _store: Store | None = None
+    now: datetime = field(default_factory=utcnow)
+    out: Console = field(
+        default_factory=lambda: Console(highlight=False, soft_wrap=False, emoji=False)
+    )
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config()
+        return self._config
+
+    def database_url(self) -> str:
+        if self.db is not None:
+            return sqlite_url(self.db.expanduser().resolve())
+        return self.config.resolved_database_url()
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.database_url())
+        return self._store
+
+    def login(self) -> str:
+        return self.agent_login or agents.os_login()
+
+    @contextmanager
+    def acting(self) -> Iterator[tuple[Session, Agent]]:
+        """A write transaction and the agent doing it (refused if their role may not)."""
+        with self.store.write() as session:
+            agent = agents.identify(session, self.login(), now=self.now)
+            conversations.wake_due(session, now=self.now)
+            yield session, agent
+
+    @contextmanager
+    def reading(self) -> Iterator[tuple[Session, Agent]]:
+        """A read session for an identified agent; wakes due snoozes first."""
+        with self.store.read() as session:
+            first_run = session.exec(select(Agent.id).limit(1)).first() is None
+        if first_run:
+            with self.store.write() as session:
+                agents.identify(session, self.login(), now=self.now)  # becomes the owner
+        self.wake_snoozed()
+        with self.store.read() as session:
+            yield session, agents.identify(session, self.login(), now=self.now)
+
+    def wake_snoozed(self) -> None:
+        with self.store.read() as session:
+            due = session.exec(
+                select(Conversation.id)
+                .where(
+                    Conversation.status == Status.SNOOZED.value,
+                    col(Conversation.snooze_until) <= self.now,
+                )
+                .limit(1)
+            ).first()
+        if due is not None:
+            with self.store.write() as session:
+                conversations.wake_due(session, now=self.now)
+
+    def settings(self, session: Session) -> settings_mod.InboxSettings:
+        return settings_mod.load(session)
+
+    def print_json(self, data: Any) -> None:
+        # ASCII-only: no control or bidi character from customer text reaches the terminal.
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=True, default=str) + "\n")
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()

@@ -1,0 +1,119 @@
+"""The outbox: replies committed to the store before any network call."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from convo_tui.core import conversations
+from convo_tui.errors import NotFound, Refused
+from convo_tui.store.models import (
+    Agent,
+    Conversation,
+    Direction,
+    Message,
+    MessageMedia,
+    MessageSource,
+    OutboxItem,
+    OutboxState,
+    Profile,
+    pk,
+)
+
+
+def enqueue(
+    session: Session,
+    *,
+    profile: Profile,
+    conversation: Conversation | None,
+    body: str,
+    media: Sequence[str],
+    source: MessageSource,
+    agent: Agent | None,
+    send_at: datetime,
+    now: datetime,
+    from_number: str = "",
+) -> Message:
+    """A queued outbound message and its outbox item, in the caller's transaction."""
+    message = Message(
+        profile_id=pk(profile),
+        conversation_id=conversation.id if conversation else None,
+        direction=Direction.OUTBOUND.value,
+        body=body,
+        status="scheduled" if send_at > now else "queued",
+        source_id=source.id,
+        agent_id=agent.id if agent else None,
+        from_number=from_number,
+        to_number=profile.phone,
+        sent_at=send_at if send_at > now else now,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(message)
+    session.flush()
+    for url in media:
+        session.add(MessageMedia(message_id=pk(message), url=url, content_type=""))
+    session.add(
+        OutboxItem(
+            message_id=pk(message),
+            profile_id=pk(profile),
+            state=OutboxState.QUEUED.value,
+            send_at=send_at,
+            agent_id=agent.id if agent else None,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    if conversation is not None:
+        conversations.note_message(conversation, message)
+    return message
+
+
+def pending(session: Session) -> list[OutboxItem]:
+    """Items not sent yet, oldest due first."""
+    return list(
+        session.exec(
+            select(OutboxItem)
+            .where(col(OutboxItem.state).in_([OutboxState.QUEUED.value, OutboxState.SENDING.value]))
+            .order_by(col(OutboxItem.send_at), col(OutboxItem.id))
+        )
+    )
+
+
+def mark_sent(
+    session: Session, item: OutboxItem, *, provider_sid: str, status: str, now: datetime
+) -> Message:
+    """Record that the provider accepted the message under `provider_sid`."""
+    message = session.get(Message, item.message_id)
+    if message is None:
+        raise NotFound(f"outbox item {item.id} has no message", "")
+    item.state = OutboxState.SENT.value
+    item.updated_at = now
+    item.attempts += 1
+    message.provider_sid = provider_sid
+    message.status = status
+    message.sent_at = now
+    message.updated_at = now
+    return message
+
+
+def cancel(session: Session, item: OutboxItem, *, now: datetime) -> None:
+    if item.state not in (OutboxState.QUEUED.value,):
+        raise Refused(
+            f"outbox item {item.id} is {item.state}", "only queued items can be cancelled"
+        )
+    item.state = OutboxState.CANCELLED.value
+    item.updated_at = now
+    message = session.get(Message, item.message_id)
+    if message is not None:
+        message.status = "canceled"
+        message.updated_at = now
+
+
+def item_for(session: Session, message: Message) -> OutboxItem:
+    item = session.exec(select(OutboxItem).where(OutboxItem.message_id == message.id)).first()
+    if item is None:
+        raise NotFound(f"message {message.id} is not in the outbox", "")
+    return item

@@ -1,0 +1,319 @@
+"""Read models: what the inbox, thread and profile show, as small frozen dataclasses.
+
+List queries select only the columns a row shows and page by keyset
+(last_message_at, id), so a deep page costs what the first one does.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, Select, func, select, tuple_
+from sqlalchemy.orm import aliased
+from sqlmodel import Session, col
+from sqlmodel import select as sm_select
+
+from convo_tui.store.models import (
+    ActivityEvent,
+    Agent,
+    Conversation,
+    Message,
+    MessageMedia,
+    MessageSource,
+    OrderLine,
+    Profile,
+    ShopOrder,
+    Status,
+)
+
+THREAD_PAGE = 50
+
+AnySelect = Select[*tuple[Any, ...]]
+AnyRow = Row[*tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """Filters combine; None means "any"."""
+
+    status: Status | None = Status.OPEN
+    unread: bool | None = None
+    attributed_source_id: int | None = None
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    conversation_id: int
+    profile_id: int
+    phone: str
+    first_name: str | None
+    last_name: str | None
+    status: str
+    unread: bool
+    last_message_at: datetime
+    preview: str
+    last_direction: str
+    waiting_since: datetime | None
+    snooze_until: datetime | None
+    attributed_to: str | None
+    blocked: bool
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or self.phone
+
+    @property
+    def cursor(self) -> tuple[datetime, int]:
+        return (self.last_message_at, self.conversation_id)
+
+
+def _rows(session: Session, statement: AnySelect) -> Sequence[AnyRow]:
+    """Run a Core select in the session's transaction (many-column selects type-check)."""
+    return session.connection().execute(statement).all()
+
+
+def _scalar(session: Session, statement: AnySelect) -> Any:
+    return session.connection().execute(statement).scalar_one()
+
+
+def _filtered(query: AnySelect, flt: InboxFilter) -> AnySelect:
+    if flt.status is not None:
+        query = query.where(col(Conversation.status) == flt.status.value)
+    if flt.unread is not None:
+        query = query.where(col(Conversation.unread) == flt.unread)
+    if flt.attributed_source_id is not None:
+        query = query.where(col(Conversation.attributed_source_id) == flt.attributed_source_id)
+    return query
+
+
+def inbox_query(
+    flt: InboxFilter, *, limit: int, after: tuple[datetime, int] | None = None
+) -> AnySelect:
+    query: AnySelect = (
+        select(
+            col(Conversation.id),
+            col(Conversation.profile_id),
+            col(Profile.phone),
+            col(Profile.first_name),
+            col(Profile.last_name),
+            col(Conversation.status),
+            col(Conversation.unread),
+            col(Conversation.last_message_at),
+            col(Conversation.last_message_preview),
+            col(Conversation.last_message_direction),
+            col(Conversation.waiting_since),
+            col(Conversation.snooze_until),
+            col(MessageSource.name),
+            col(Profile.blocked),
+        )
+        .join(Profile, col(Profile.id) == col(Conversation.profile_id))
+        .outerjoin(MessageSource, col(MessageSource.id) == col(Conversation.attributed_source_id))
+    )
+    query = _filtered(query, flt)
+    if after is not None:
+        query = query.where(
+            tuple_(col(Conversation.last_message_at), col(Conversation.id)) < tuple_(*after)
+        )
+    return query.order_by(
+        col(Conversation.last_message_at).desc(), col(Conversation.id).desc()
+    ).limit(limit)
+
+
+def inbox_page(
+    session: Session,
+    flt: InboxFilter,
+    *,
+    limit: int = 50,
+    after: tuple[datetime, int] | None = None,
+) -> list[InboxRow]:
+    """Newest activity first; pass the last row's `cursor` as `after` for the next page."""
+    rows = _rows(session, inbox_query(flt, limit=limit, after=after))
+    return [InboxRow(*row) for row in rows]
+
+
+def inbox_count(session: Session, flt: InboxFilter) -> int:
+    query = _filtered(select(func.count()).select_from(Conversation), flt)
+    return int(_scalar(session, query))
+
+
+def unread_count(session: Session) -> int:
+    """Profiles with unread conversations (one conversation per profile)."""
+    query = select(func.count()).select_from(Conversation).where(col(Conversation.unread).is_(True))
+    return int(_scalar(session, query))
+
+
+@dataclass(frozen=True)
+class Attachment:
+    url: str
+    content_type: str
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    id: int
+    direction: str
+    body: str
+    sent_at: datetime
+    status: str
+    error_code: int | None
+    error_message: str | None
+    source_kind: str | None
+    source_name: str | None
+    agent_login: str | None
+    agent_name: str | None
+    keyword: str | None
+    attributed_to: str | None
+    provider_sid: str | None
+    media: tuple[Attachment, ...] = field(default=())
+
+    @property
+    def label(self) -> str:
+        """Who wrote it: customer, agent (name), campaign or flow name, auto- or keyword reply."""
+        kind = self.source_kind
+        if self.direction == "inbound":
+            return "customer (keyword)" if self.keyword else "customer"
+        if kind == "agent_reply":
+            return f"agent {self.agent_name or self.agent_login or '?'}"
+        if kind in ("campaign", "flow"):
+            return f"{kind} {self.source_name}"
+        if kind == "auto_reply":
+            return "auto-reply"
+        if kind == "keyword_reply":
+            return "keyword reply"
+        return kind or "business"
+
+
+def thread(
+    session: Session, profile_id: int, *, limit: int | None = THREAD_PAGE
+) -> list[ThreadMessage]:
+    """The profile's messages, oldest first: the last `limit`, or all when None."""
+    source = aliased(MessageSource)
+    attributed = aliased(MessageSource)
+    query = (
+        select(
+            col(Message.id),
+            col(Message.direction),
+            col(Message.body),
+            col(Message.sent_at),
+            col(Message.status),
+            col(Message.error_code),
+            col(Message.error_message),
+            col(source.kind),
+            col(source.name),
+            col(Agent.login),
+            col(Agent.name),
+            col(Message.keyword),
+            col(attributed.name),
+            col(Message.provider_sid),
+        )
+        .outerjoin(source, col(source.id) == col(Message.source_id))
+        .outerjoin(attributed, col(attributed.id) == col(Message.attributed_source_id))
+        .outerjoin(Agent, col(Agent.id) == col(Message.agent_id))
+        .where(col(Message.profile_id) == profile_id)
+        .order_by(col(Message.sent_at).desc(), col(Message.id).desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = list(reversed(_rows(session, query)))
+    media = _media_for(session, [row[0] for row in rows])
+    return [replace(ThreadMessage(*row), media=tuple(media.get(row[0], ()))) for row in rows]
+
+
+def _media_for(session: Session, ids: Sequence[int]) -> dict[int, list[Attachment]]:
+    found: dict[int, list[Attachment]] = defaultdict(list)
+    if not ids:
+        return found
+    rows = _rows(
+        session,
+        select(col(MessageMedia.message_id), col(MessageMedia.url), col(MessageMedia.content_type))
+        .where(col(MessageMedia.message_id).in_(ids))
+        .order_by(col(MessageMedia.id)),
+    )
+    for message_id, url, content_type in rows:
+        found[message_id].append(Attachment(url, content_type))
+    return found
+
+
+def message_count(session: Session, profile_id: int) -> int:
+    query = select(func.count()).select_from(Message).where(col(Message.profile_id) == profile_id)
+    return int(_scalar(session, query))
+
+
+@dataclass(frozen=True)
+class EventRow:
+    metric: str
+    occurred_at: datetime
+    properties: dict[str, Any]
+
+
+def events(
+    session: Session, profile_id: int, *, metric: str | None = None, limit: int = 50
+) -> list[EventRow]:
+    query: AnySelect = select(
+        col(ActivityEvent.metric), col(ActivityEvent.occurred_at), col(ActivityEvent.properties)
+    ).where(col(ActivityEvent.profile_id) == profile_id)
+    if metric:
+        query = query.where(col(ActivityEvent.metric) == metric)
+    query = query.order_by(col(ActivityEvent.occurred_at).desc()).limit(limit)
+    return [EventRow(*row) for row in _rows(session, query)]
+
+
+@dataclass(frozen=True)
+class OrderLineRow:
+    product_name: str
+    sku: str | None
+    quantity: int
+    unit_price_cents: int
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    external_id: str
+    placed_at: datetime
+    status: str
+    currency: str
+    total_cents: int
+    lines: tuple[OrderLineRow, ...]
+
+
+def orders(session: Session, profile_id: int, *, limit: int = 20) -> list[OrderRow]:
+    found = session.exec(
+        sm_select(ShopOrder)
+        .where(ShopOrder.profile_id == profile_id)
+        .order_by(col(ShopOrder.placed_at).desc())
+        .limit(limit)
+    ).all()
+    ids = [order.id for order in found]
+    lines: dict[int, list[OrderLineRow]] = defaultdict(list)
+    if ids:
+        for line in session.exec(
+            sm_select(OrderLine).where(col(OrderLine.order_id).in_(ids)).order_by(col(OrderLine.id))
+        ):
+            lines[line.order_id].append(
+                OrderLineRow(line.product_name, line.sku, line.quantity, line.unit_price_cents)
+            )
+    return [
+        OrderRow(
+            o.external_id,
+            o.placed_at,
+            o.status,
+            o.currency,
+            o.total_cents,
+            tuple(lines.get(o.id or 0, ())),
+        )
+        for o in found
+    ]
+
+
+def last_inbound_at(session: Session, profile_id: int) -> datetime | None:
+    moment: datetime | None = _scalar(
+        session,
+        select(func.max(Message.sent_at)).where(
+            col(Message.profile_id) == profile_id, col(Message.direction) == "inbound"
+        ),
+    )
+    return moment

@@ -1,0 +1,152 @@
+"""Reply gating and queuing: the SMS rules are law, not options.
+
+No reply unless the profile consents now, is not blocked, and has texted
+first; never from an alphanumeric sender. Each refusal names its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from urllib.parse import urlsplit
+
+from sqlmodel import Session
+
+from convo_tui import phones
+from convo_tui.core import audit, outbox, profiles, sources
+from convo_tui.core.settings import InboxSettings
+from convo_tui.errors import Refused
+from convo_tui.store.models import Agent, Consent, Conversation, Message, Profile, SourceKind
+
+MAX_BODY = 1600
+MAX_MEDIA = 10
+
+
+class Block(StrEnum):
+    """Why a reply is not allowed."""
+
+    NO_CONVERSATION = "no_conversation"
+    NOT_CONSENTED = "not_consented"
+    OPTED_OUT = "opted_out"
+    BLOCKED = "blocked"
+    ALPHANUMERIC_SENDER = "alphanumeric_sender"
+
+
+@dataclass(frozen=True)
+class ReplyBlock:
+    reason: Block
+    message: str
+    fix: str
+
+
+def why_not(
+    profile: Profile,
+    conversation: Conversation | None,
+    settings: InboxSettings,
+    *,
+    sender: str = "",
+) -> ReplyBlock | None:
+    """The reason a reply to `profile` is refused right now, or None when it is allowed."""
+    for number in (sender, settings.business_number):
+        if number and phones.is_alphanumeric_sender(number):
+            return ReplyBlock(
+                Block.ALPHANUMERIC_SENDER,
+                f"the business number {number!r} is an alphanumeric sender ID, "
+                "which cannot receive texts or hold a conversation",
+                "configure a phone number (convo settings set business.number +1...)",
+            )
+    if profile.blocked:
+        return ReplyBlock(
+            Block.BLOCKED,
+            f"{profiles.display_name(profile)} is blocked",
+            f"unblock first: convo unblock {profile.phone}",
+        )
+    if profile.sms_consent == Consent.UNSUBSCRIBED.value:
+        return ReplyBlock(
+            Block.OPTED_OUT,
+            f"{profiles.display_name(profile)} opted out of texts (STOP)",
+            "they can text START to opt in again; until then, no texts",
+        )
+    if profile.sms_consent != Consent.SUBSCRIBED.value:
+        return ReplyBlock(
+            Block.NOT_CONSENTED,
+            f"{profiles.display_name(profile)} has not agreed to receive texts",
+            "reply by email, or wait until they opt in",
+        )
+    if conversation is None:
+        return ReplyBlock(
+            Block.NO_CONVERSATION,
+            f"{profiles.display_name(profile)} has not texted the business",
+            "the business cannot start a conversation; wait for the customer to text first",
+        )
+    return None
+
+
+def check_content(body: str, media: Sequence[str]) -> None:
+    """Refuse an empty or over-long text and bad media URLs, naming the limit."""
+    if not body.strip() and not media:
+        raise Refused("the reply is empty", "write some text or attach media with --media URL")
+    if len(body) > MAX_BODY:
+        raise Refused(
+            f"the reply is {len(body)} characters; the limit is {MAX_BODY}",
+            "shorten it or send it as several messages",
+        )
+    if len(media) > MAX_MEDIA:
+        raise Refused(
+            f"{len(media)} media URLs given; the limit is {MAX_MEDIA}",
+            "send the rest in another message",
+        )
+    for url in media:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise Refused(
+                f"{url!r} is not an http(s) URL", "media must be attached by a public URL"
+            )
+
+
+def queue_reply(
+    session: Session,
+    agent: Agent,
+    profile: Profile,
+    body: str,
+    *,
+    settings: InboxSettings,
+    media: Sequence[str] = (),
+    send_at: datetime | None = None,
+    sender: str = "",
+    now: datetime,
+) -> Message:
+    """Queue an agent's reply in the outbox, or raise Refused with the reason."""
+    conversation = profiles.conversation_of(session, profile)
+    blocked = why_not(profile, conversation, settings, sender=sender)
+    if blocked is not None:
+        raise Refused(blocked.message, blocked.fix, reason=blocked.reason.value)
+    assert conversation is not None
+    check_content(body, media)
+    message = outbox.enqueue(
+        session,
+        profile=profile,
+        conversation=conversation,
+        body=body,
+        media=media,
+        source=sources.fixed(session, SourceKind.AGENT_REPLY),
+        agent=agent,
+        send_at=send_at or now,
+        now=now,
+        from_number=sender or settings.business_number,
+    )
+    # The customer has an answer: stop the waiting clock, and the agent has read it.
+    conversation.waiting_since = None
+    conversation.unread = False
+    conversation.updated_by_id = agent.id
+    audit.record(
+        session,
+        agent,
+        "reply.queue",
+        now=now,
+        profile_id=profile.id,
+        detail=f"message {message.id}" + (f" at {send_at.isoformat()}" if send_at else ""),
+    )
+    return message

@@ -1,0 +1,79 @@
+"""Everything that differs between SQLite and PostgreSQL lives in this module."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sqlalchemy import Table, event
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.sql.dml import Insert
+
+BUSY_TIMEOUT_MS = 5000
+
+
+def configure(engine: Engine) -> None:
+    """Per-connection set-up. On SQLite: WAL, foreign keys, a busy timeout, and
+    transactions that take the write lock up front when asked to.
+
+    pysqlite's own transaction handling is switched off so that our BEGIN is
+    the one that runs: a deferred transaction that reads, then writes after
+    another connection committed, fails at once with "database is locked"
+    whatever the busy timeout; BEGIN IMMEDIATE waits instead.
+    """
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            cursor.execute("PRAGMA foreign_keys = ON")
+            if engine.url.database not in (None, "", ":memory:"):
+                cursor.execute("PRAGMA journal_mode = WAL")
+                cursor.execute("PRAGMA synchronous = NORMAL")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        immediate = conn.get_execution_options().get("convo_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def insert_ignore(table: Table, dialect_name: str) -> Insert:
+    """INSERT ... ON CONFLICT DO NOTHING for the given dialect."""
+    if dialect_name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    if dialect_name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    raise NotImplementedError(f"no insert-ignore for {dialect_name}")
+
+
+def is_locked(exc: BaseException) -> bool:
+    """True when the database refused because another process holds a lock."""
+    if isinstance(exc, OperationalError):
+        message = str(exc.orig).lower()
+        return "locked" in message or "busy" in message
+    return False
+
+
+def is_corrupt(exc: BaseException) -> bool:
+    """True when the file is not a database or its pages are damaged."""
+    if isinstance(exc, DBAPIError):
+        message = str(exc.orig).lower()
+        return "not a database" in message or "malformed" in message or "corrupt" in message
+    return False
+
+
+def explain(conn: Connection, sql: str, params: dict[str, Any]) -> list[str]:
+    """The query plan, one line per step (SQLite's EXPLAIN QUERY PLAN)."""
+    if conn.dialect.name != "sqlite":
+        rows = conn.exec_driver_sql("EXPLAIN " + sql, params).all()
+        return [str(row[0]) for row in rows]
+    rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params).all()
+    return [str(row[-1]) for row in rows]

@@ -1,0 +1,117 @@
+"""Opening a store: URL resolution, engine, sessions, error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlmodel import Session
+
+from convo_tui.errors import StoreError
+from convo_tui.store import dialect
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+@dataclass
+class Store:
+    """An open store: one engine, and sessions that read or write."""
+
+    engine: Engine
+    url: str
+
+    @property
+    def label(self) -> str:
+        """The store's location for messages, without any password."""
+        return make_url(self.url).render_as_string(hide_password=True)
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reads; it never takes the write lock."""
+        with self._translate_errors(), Session(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """A transaction that takes the write lock first and commits on success."""
+        writer = self.engine.execution_options(convo_write=True)
+        with (
+            self._translate_errors(),
+            Session(writer, expire_on_commit=False) as session,
+            session.begin(),
+        ):
+            yield session
+
+    @contextmanager
+    def _translate_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except DBAPIError as exc:
+            raise store_error(exc, self.label) from exc
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def store_error(exc: DBAPIError, label: str) -> StoreError | DBAPIError:
+    """A one-line StoreError for the failures a user can act on; others pass through."""
+    if dialect.is_locked(exc):
+        return StoreError(
+            f"the store {label} is locked by another process",
+            "wait for it to finish (or stop it) and try again",
+        )
+    if dialect.is_corrupt(exc):
+        return StoreError(
+            f"the store {label} is not a convo database or is damaged",
+            "restore it from a backup, or point --db / CONVO_DATABASE_URL at another file",
+        )
+    if "unable to open" in str(exc.orig).lower():
+        return StoreError(
+            f"cannot open the store {label}",
+            "check that the directory exists and is writable",
+        )
+    return exc
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`, configured for convo (no connection is made yet)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(
+            f"{url!r} is not a database URL",
+            "use a path with --db, or a URL such as sqlite:///inbox.db or postgresql+psycopg://...",
+        ) from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(parsed)
+    except Exception as exc:  # an unknown driver or a missing DBAPI module
+        raise StoreError(
+            f"cannot use the database URL {parsed.render_as_string(hide_password=True)} ({exc})",
+            "install the database driver or fix the URL",
+        ) from None
+    dialect.configure(engine)
+    return engine
+
+
+def open_store(url: str, *, migrate: bool = True) -> Store:
+    """Open (and by default create or upgrade) the store at `url`."""
+    engine = make_engine(url)
+    store = Store(engine=engine, url=url)
+    if migrate:
+        from convo_tui.store.schema import ensure_schema
+
+        try:
+            ensure_schema(store)
+        except BaseException:
+            engine.dispose()
+            raise
+    return store

@@ -1,0 +1,341 @@
+"""The tables of the store (SQLModel). Rules live in convo_tui.core, not here.
+
+Every timestamp is aware UTC (`UTCDateTime`). Money is kept in minor units
+(cents) as integers, exact on every backend.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from convo_tui.store.types import UTCDateTime
+
+
+class Consent(StrEnum):
+    """SMS marketing consent, as Klaviyo names it."""
+
+    SUBSCRIBED = "SUBSCRIBED"
+    UNSUBSCRIBED = "UNSUBSCRIBED"
+    NEVER_SUBSCRIBED = "NEVER_SUBSCRIBED"
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    SNOOZED = "snoozed"
+    CLOSED = "closed"
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class SourceKind(StrEnum):
+    """Who wrote a message."""
+
+    CUSTOMER = "customer"
+    CAMPAIGN = "campaign"
+    FLOW = "flow"
+    AUTO_REPLY = "auto_reply"
+    AGENT_REPLY = "agent_reply"
+    KEYWORD_REPLY = "keyword_reply"
+
+
+class KeywordKind(StrEnum):
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP = "help"
+
+
+class OutboxState(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+def _fk(target: str, *, nullable: bool = True, index: bool = False) -> Any:
+    """A foreign-key integer column (sa_column keeps ON DELETE explicit and portable)."""
+    return Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey(target), nullable=nullable, index=index),
+    )
+
+
+def _when(*, nullable: bool = False, index: bool = False) -> Any:
+    return Field(
+        default=None,
+        sa_column=Column(UTCDateTime(), nullable=nullable, index=index),
+    )
+
+
+class Agent(SQLModel, table=True):
+    """A person who works the inbox. `login` is the OS login or `--agent` name."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    name: str = Field(default="", sa_type=String(200))
+    role: str = Field(sa_type=String(32))
+    timezone: str | None = Field(default=None, sa_type=String(64))
+    """The agent's IANA zone for snooze presets; None means the host's zone."""
+    active: bool = True
+    created_at: datetime = _when()
+
+
+class Profile(SQLModel, table=True):
+    """A customer, keyed by phone number (E.164)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    phone: str = Field(sa_column=Column(String(20), nullable=False, unique=True))
+    external_id: str | None = Field(
+        default=None, sa_column=Column(String(64), unique=True, nullable=True)
+    )
+    """The provider's profile id (Klaviyo)."""
+    email: str | None = Field(default=None, sa_type=String(320))
+    first_name: str | None = Field(default=None, sa_type=String(200))
+    last_name: str | None = Field(default=None, sa_type=String(200))
+    address1: str | None = Field(default=None, sa_type=String(300))
+    address2: str | None = Field(default=None, sa_type=String(300))
+    city: str | None = Field(default=None, sa_type=String(200))
+    region: str | None = Field(default=None, sa_type=String(200))
+    country: str | None = Field(default=None, sa_type=String(200))
+    zip: str | None = Field(default=None, sa_type=String(32))
+    timezone: str | None = Field(default=None, sa_type=String(64))
+    latitude: float | None = None
+    longitude: float | None = None
+    sms_consent: str = Field(default=Consent.NEVER_SUBSCRIBED.value, sa_type=String(20))
+    consent_updated_at: datetime | None = _when(nullable=True)
+    blocked: bool = False
+    blocked_at: datetime | None = _when(nullable=True)
+    blocked_by_id: int | None = _fk("agent.id")
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class MessageSource(SQLModel, table=True):
+    """A campaign or flow (with the provider's id), or one of the fixed kinds."""
+
+    __tablename__ = "message_source"
+    __table_args__ = (UniqueConstraint("kind", "external_id", name="uq_source_kind_external"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(sa_type=String(20))
+    name: str = Field(sa_type=String(300))
+    external_id: str | None = Field(default=None, sa_type=String(64))
+
+
+class Conversation(SQLModel, table=True):
+    """One per profile, opened by the profile's first non-keyword text.
+
+    `last_message_at` and the preview live on the row so the inbox page is one
+    indexed read; every filter combination has an index ending in
+    (last_message_at, id), the keyset the inbox pages by.
+    """
+
+    __table_args__ = (
+        Index("ix_conv_recent", "last_message_at", "id"),
+        Index("ix_conv_status_recent", "status", "last_message_at", "id"),
+        Index("ix_conv_unread_recent", "unread", "last_message_at", "id"),
+        Index("ix_conv_status_unread_recent", "status", "unread", "last_message_at", "id"),
+        Index("ix_conv_attr_recent", "attributed_source_id", "last_message_at", "id"),
+        Index(
+            "ix_conv_attr_status_unread_recent",
+            "attributed_source_id",
+            "status",
+            "unread",
+            "last_message_at",
+            "id",
+        ),
+        Index("ix_conv_status_snooze", "status", "snooze_until"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("profile.id"), nullable=False, unique=True)
+    )
+    status: str = Field(default=Status.OPEN.value, sa_type=String(10))
+    snooze_until: datetime | None = _when(nullable=True)
+    unread: bool = True
+    last_message_at: datetime = _when()
+    last_message_preview: str = Field(default="", sa_type=String(200))
+    last_message_direction: str = Field(default=Direction.INBOUND.value, sa_type=String(10))
+    waiting_since: datetime | None = _when(nullable=True)
+    """Time of the oldest customer text that no agent has answered yet."""
+    attributed_source_id: int | None = _fk("message_source.id")
+    """The campaign or flow the latest attributed customer text answered."""
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+    updated_by_id: int | None = _fk("agent.id")
+
+
+class Message(SQLModel, table=True):
+    """One SMS or MMS, either way. Outbound ones without `provider_sid` are not sent yet."""
+
+    __table_args__ = (Index("ix_message_profile_time", "profile_id", "sent_at", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(sa_column=Column(Integer, ForeignKey("profile.id"), nullable=False))
+    conversation_id: int | None = _fk("conversation.id")
+    direction: str = Field(sa_type=String(10))
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    provider_sid: str | None = Field(
+        default=None, sa_column=Column(String(64), unique=True, nullable=True)
+    )
+    status: str = Field(default="received", sa_type=String(24))
+    error_code: int | None = None
+    error_message: str | None = Field(default=None, sa_type=String(500))
+    source_id: int | None = _fk("message_source.id")
+    agent_id: int | None = _fk("agent.id")
+    keyword: str | None = Field(default=None, sa_type=String(10))
+    """The keyword kind when the whole text was a compliance keyword."""
+    attributed_source_id: int | None = _fk("message_source.id")
+    from_number: str = Field(default="", sa_type=String(20))
+    to_number: str = Field(default="", sa_type=String(20))
+    num_segments: int | None = None
+    sent_at: datetime = _when()
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class MessageMedia(SQLModel, table=True):
+    """An MMS attachment, shown as its type and URL."""
+
+    __tablename__ = "message_media"
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("message.id"), nullable=False, index=True)
+    )
+    url: str = Field(sa_type=String(2048))
+    content_type: str = Field(default="", sa_type=String(100))
+    provider_sid: str | None = Field(default=None, sa_type=String(64))
+
+
+class ActivityEvent(SQLModel, table=True):
+    """Something that happened to a profile (Klaviyo metric names)."""
+
+    __tablename__ = "activity_event"
+    __table_args__ = (
+        Index("ix_event_profile_time", "profile_id", "occurred_at"),
+        Index("ix_event_profile_metric_time", "profile_id", "metric", "occurred_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(sa_column=Column(Integer, ForeignKey("profile.id"), nullable=False))
+    metric: str = Field(sa_type=String(100))
+    occurred_at: datetime = _when()
+    properties: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    external_id: str | None = Field(
+        default=None, sa_column=Column(String(64), unique=True, nullable=True)
+    )
+    message_id: int | None = _fk("message.id")
+    agent_id: int | None = _fk("agent.id")
+
+
+class ShopOrder(SQLModel, table=True):
+    """An order from the shop platform, with its lines."""
+
+    __tablename__ = "shop_order"
+    __table_args__ = (Index("ix_order_profile_time", "profile_id", "placed_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(sa_column=Column(Integer, ForeignKey("profile.id"), nullable=False))
+    external_id: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
+    placed_at: datetime = _when()
+    status: str = Field(default="placed", sa_type=String(30))
+    currency: str = Field(default="USD", sa_type=String(3))
+    total_cents: int = 0
+    attributed_source_id: int | None = _fk("message_source.id")
+
+
+class OrderLine(SQLModel, table=True):
+    __tablename__ = "order_line"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("shop_order.id"), nullable=False, index=True)
+    )
+    product_name: str = Field(sa_type=String(300))
+    sku: str | None = Field(default=None, sa_type=String(64))
+    quantity: int = 1
+    unit_price_cents: int = 0
+
+
+class Setting(SQLModel, table=True):
+    """One inbox setting; values are JSON, validated by convo_tui.core.settings."""
+
+    key: str = Field(sa_column=Column(String(64), primary_key=True))
+    value: Any = Field(default=None, sa_type=JSON)
+    updated_at: datetime = _when()
+    updated_by_id: int | None = _fk("agent.id")
+
+
+class OutboxItem(SQLModel, table=True):
+    """A reply waiting to be sent: committed here before any network call."""
+
+    __tablename__ = "outbox_item"
+    __table_args__ = (Index("ix_outbox_state_due", "state", "send_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("message.id"), nullable=False, unique=True)
+    )
+    profile_id: int = Field(sa_column=Column(Integer, ForeignKey("profile.id"), nullable=False))
+    state: str = Field(default=OutboxState.QUEUED.value, sa_type=String(12))
+    send_at: datetime = _when()
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_type=String(500))
+    agent_id: int | None = _fk("agent.id")
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+
+
+class Notification(SQLModel, table=True):
+    """A new customer text worth telling agents about (bell, email)."""
+
+    __table_args__ = (Index("ix_notification_time", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(sa_column=Column(Integer, ForeignKey("profile.id"), nullable=False))
+    message_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("message.id"), nullable=False, unique=True)
+    )
+    created_at: datetime = _when()
+    emailed_at: datetime | None = _when(nullable=True)
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what: every state change an agent makes is recorded here."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_profile_time", "profile_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = _when()
+    agent_id: int | None = _fk("agent.id")
+    action: str = Field(sa_type=String(40))
+    profile_id: int | None = _fk("profile.id")
+    detail: str = Field(default="", sa_type=String(500))
+
+
+class StoreMeta(SQLModel, table=True):
+    """Facts about the store itself (e.g. that it holds demo data)."""
+
+    __tablename__ = "store_meta"
+
+    key: str = Field(sa_column=Column(String(64), primary_key=True))
+    value: str = Field(default="", sa_type=String(500))
+
+
+def pk(row: SQLModel) -> int:
+    """The primary key of a row that has been flushed (ids exist from then on)."""
+    value = getattr(row, "id", None)
+    if value is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush the session first")
+    return int(value)
