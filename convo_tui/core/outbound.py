@@ -91,12 +91,11 @@ def record_outbound(session: Session, text: OutboundText, *, now: datetime) -> M
                 provider_sid=item.provider_sid,
             )
         )
-    # Campaign and flow blasts do not move conversations up the inbox; replies do.
-    if conversation is not None and text.source_kind not in (SourceKind.CAMPAIGN, SourceKind.FLOW):
+    # Only agents' replies move a conversation up the inbox; blasts and automatic
+    # texts would bury the customers' own words (see outbox.enqueue).
+    if conversation is not None and text.source_kind is SourceKind.AGENT_REPLY:
         conversations.note_message(conversation, message)
-        if text.source_kind is SourceKind.AGENT_REPLY and (
-            conversation.waiting_since is not None and conversation.waiting_since <= text.sent_at
-        ):
+        if conversation.waiting_since is not None and conversation.waiting_since <= text.sent_at:
             conversation.waiting_since = None
     return message
 

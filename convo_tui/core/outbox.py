@@ -66,7 +66,9 @@ def enqueue(
             updated_at=now,
         )
     )
-    if conversation is not None:
+    # Only agents' replies move a conversation up the inbox and change its preview:
+    # an auto-reply there would hide the customer's question behind our own words.
+    if conversation is not None and agent is not None:
         conversations.note_message(conversation, message)
     return message
 

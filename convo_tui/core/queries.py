@@ -72,11 +72,17 @@ class InboxRow:
 
 
 def _rows(session: Session, statement: AnySelect) -> Sequence[AnyRow]:
-    """Run a Core select in the session's transaction (many-column selects type-check)."""
+    """Run a Core select in the session's transaction (many-column selects type-check).
+
+    Pending ORM changes are flushed first, as `Session.exec` would, so a query
+    sees what the same transaction just did.
+    """
+    session.flush()
     return session.connection().execute(statement).all()
 
 
 def _scalar(session: Session, statement: AnySelect) -> Any:
+    session.flush()
     return session.connection().execute(statement).scalar_one()
 
 

@@ -326,5 +326,10 @@ def set_value(session: Session, agent: Agent, key: str, value: Any, *, now: date
 
 
 def render_template(template: str, variables: dict[str, str]) -> str:
-    """Fill `{{ organization.prefix }}`-style variables; unknown ones become empty."""
-    return _TEMPLATE_VAR.sub(lambda m: variables.get(m.group(1), ""), template).strip()
+    """Fill `{{ organization.prefix }}`-style variables; unknown ones become empty.
+
+    A template that starts with a variable left empty (no prefix configured)
+    does not start with its dangling separator (": thanks...").
+    """
+    text = _TEMPLATE_VAR.sub(lambda m: variables.get(m.group(1), ""), template)
+    return text.strip().lstrip(":-–— ").strip()

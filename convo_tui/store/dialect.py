@@ -9,7 +9,10 @@ from sqlalchemy import Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.elements import ClauseElement
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -70,10 +73,28 @@ def is_corrupt(exc: BaseException) -> bool:
     return False
 
 
-def explain(conn: Connection, sql: str, params: dict[str, Any]) -> list[str]:
-    """The query plan, one line per step (SQLite's EXPLAIN QUERY PLAN)."""
-    if conn.dialect.name != "sqlite":
-        rows = conn.exec_driver_sql("EXPLAIN " + sql, params).all()
-        return [str(row[0]) for row in rows]
-    rows = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql, params).all()
-    return [str(row[-1]) for row in rows]
+class _Explain(Executable, ClauseElement):
+    """EXPLAIN around any statement, with its parameters bound as usual."""
+
+    inherit_cache = False
+
+    def __init__(self, statement: ClauseElement) -> None:
+        self.statement = statement
+
+
+@compiles(_Explain, "sqlite")
+def _explain_sqlite(element: _Explain, compiler: Any, **kw: Any) -> str:
+    return "EXPLAIN QUERY PLAN " + str(compiler.process(element.statement, **kw))
+
+
+@compiles(_Explain)
+def _explain_default(element: _Explain, compiler: Any, **kw: Any) -> str:
+    return "EXPLAIN " + str(compiler.process(element.statement, **kw))
+
+
+def explain(conn: Connection, statement: ClauseElement) -> list[str]:
+    """The query plan of `statement`, one line per step."""
+    rows = conn.execute(_Explain(statement)).all()
+    if conn.dialect.name == "sqlite":
+        return [str(row[-1]) for row in rows]
+    return [str(row[0]) for row in rows]

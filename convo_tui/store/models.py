@@ -109,6 +109,12 @@ class Profile(SQLModel, table=True):
     timezone: str | None = Field(default=None, sa_type=String(64))
     latitude: float | None = None
     longitude: float | None = None
+    resolved_timezone: str | None = Field(default=None, sa_type=String(64))
+    """The recipient's zone as last resolved (cache; see convo_tui.core.recipient_time)."""
+    timezone_source: str | None = Field(default=None, sa_type=String(16))
+    """Which fact gave `resolved_timezone`: profile, location or phone."""
+    timezone_basis: str | None = Field(default=None, sa_type=String(200))
+    """The facts the cached zone was resolved from; a change makes it stale."""
     sms_consent: str = Field(default=Consent.NEVER_SUBSCRIBED.value, sa_type=String(20))
     consent_updated_at: datetime | None = _when(nullable=True)
     blocked: bool = False

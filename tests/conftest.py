@@ -1,0 +1,124 @@
+"""Shared fixtures: a real SQLite store file per test, a fixed clock, isolated config."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from convo_tui.core import agents, profiles
+from convo_tui.core.inbound import InboundResult, InboundText, process_inbound
+from convo_tui.core.outbound import OutboundText, record_outbound
+from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.models import Agent, Consent, Profile, SourceKind
+
+NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
+BUSINESS = "+14155550100"
+CUSTOMER = "+14155550123"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Never read the developer's config or store; fixed host zone."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("TZ", "America/New_York")
+    for name in list(__import__("os").environ):
+        if name.startswith("CONVO_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "convo.sqlite3"
+
+
+@pytest.fixture
+def store(db_path: Path) -> Iterator[Store]:
+    opened = open_store(sqlite_url(db_path))
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def owner(store: Store) -> Agent:
+    with store.write() as session:
+        return agents.identify(session, "olivia", now=NOW)
+
+
+def add_profile(
+    session: Session,
+    phone: str = CUSTOMER,
+    *,
+    consent: Consent = Consent.SUBSCRIBED,
+    first_name: str | None = "Maria",
+    **fields: object,
+) -> Profile:
+    profile, _ = profiles.get_or_create(session, phone, now=NOW - timedelta(days=30))
+    profile.sms_consent = consent.value
+    profile.first_name = first_name
+    for key, value in fields.items():
+        setattr(profile, key, value)
+    session.flush()
+    return profile
+
+
+_sids = iter(range(1, 10**9))
+
+
+def sid() -> str:
+    return f"SM{next(_sids):032x}"
+
+
+def text_in(
+    session: Session,
+    body: str,
+    *,
+    at: datetime = NOW,
+    phone: str = CUSTOMER,
+    provider_sid: str | None = None,
+    now: datetime | None = None,
+) -> InboundResult:
+    return process_inbound(
+        session,
+        InboundText(
+            provider_sid=provider_sid or sid(),
+            from_number=phone,
+            to_number=BUSINESS,
+            body=body,
+            sent_at=at,
+        ),
+        now=now or at,
+    )
+
+
+def send_campaign(
+    session: Session,
+    *,
+    at: datetime,
+    name: str = "Black Friday",
+    kind: SourceKind = SourceKind.CAMPAIGN,
+    phone: str = CUSTOMER,
+) -> None:
+    record_outbound(
+        session,
+        OutboundText(
+            provider_sid=sid(),
+            to_number=phone,
+            from_number=BUSINESS,
+            body=f"{name}: 20% off today",
+            sent_at=at,
+            source_kind=kind,
+            source_name=name,
+            source_external_id=f"{kind.value}-{name}",
+            status="delivered",
+        ),
+        now=at,
+    )
