@@ -28,9 +28,19 @@ from .conftest import CUSTOMER, NOW, add_profile, send_campaign, text_in
 
 @pytest.mark.parametrize(
     "body",
-    ["STOP", "stop", "  Stop \n", "STOPALL", "unsubscribe", "CANCEL", "End", "QUIT", "REVOKE",
-     "optout"],
-)  # fmt: skip
+    [
+        "STOP",
+        "stop",
+        "  Stop \n",
+        "STOPALL",
+        "unsubscribe",
+        "CANCEL",
+        "End",
+        "QUIT",
+        "REVOKE",
+        "optout",
+    ],
+)
 def test_opt_out_keywords(body: str) -> None:
     assert keywords.classify(body) is KeywordKind.OPT_OUT
 
@@ -243,8 +253,9 @@ def test_the_last_campaign_or_flow_received_wins(store) -> None:
     with store.write() as session:
         add_profile(session)
         send_campaign(session, at=NOW - timedelta(hours=5), name="Winter Sale")
-        send_campaign(session, at=NOW - timedelta(hours=1), name="Abandoned Cart",
-                      kind=SourceKind.FLOW)  # fmt: skip
+        send_campaign(
+            session, at=NOW - timedelta(hours=1), name="Abandoned Cart", kind=SourceKind.FLOW
+        )
         result = text_in(session, "is it still in my cart?")
         assert _source_name(session, result.attributed_source_id) == "Abandoned Cart"
 
@@ -258,12 +269,15 @@ def test_agent_replies_do_not_attribute(store, owner) -> None:
         record_outbound(
             session,
             OutboundText(
-                provider_sid="SM" + "d" * 32, to_number=CUSTOMER, from_number="+14155550100",
-                body="answer", sent_at=NOW - timedelta(hours=2),
+                provider_sid="SM" + "d" * 32,
+                to_number=CUSTOMER,
+                from_number="+14155550100",
+                body="answer",
+                sent_at=NOW - timedelta(hours=2),
                 source_kind=SourceKind.AGENT_REPLY,
             ),
             now=NOW,
-        )  # fmt: skip
+        )
         assert text_in(session, "thanks").attributed_source_id is None
 
 

@@ -182,8 +182,9 @@ def test_alphanumeric_sender_is_refused_as_conversation_number(store, owner) -> 
         text_in(session, "question")
         settings = settings_mod.load(session)
         with pytest.raises(Refused, match="alphanumeric sender ID") as caught:
-            replies.queue_reply(session, owner, profile, "hi", settings=settings, sender="ACME",
-                                now=NOW)  # fmt: skip
+            replies.queue_reply(
+                session, owner, profile, "hi", settings=settings, sender="ACME", now=NOW
+            )
         assert caught.value.reason == "alphanumeric_sender"
 
 
@@ -215,8 +216,15 @@ def test_reply_content_limits(store, owner, body, media, match) -> None:
         profile = add_profile(session)
         text_in(session, "question")
         with pytest.raises(Refused, match=match):
-            replies.queue_reply(session, owner, profile, body, media=media,
-                                settings=settings_mod.load(session), now=NOW)  # fmt: skip
+            replies.queue_reply(
+                session,
+                owner,
+                profile,
+                body,
+                media=media,
+                settings=settings_mod.load(session),
+                now=NOW,
+            )
 
 
 def test_several_replies_in_a_row_and_mms(store, owner) -> None:
@@ -226,11 +234,19 @@ def test_several_replies_in_a_row_and_mms(store, owner) -> None:
         settings = settings_mod.load(session)
         for body in ("One", "Two 👍", "Three"):
             replies.queue_reply(session, owner, profile, body, settings=settings, now=NOW)
-        replies.queue_reply(session, owner, profile, "", media=["https://cdn.example/a.gif"],
-                            settings=settings, now=NOW)  # fmt: skip
+        replies.queue_reply(
+            session,
+            owner,
+            profile,
+            "",
+            media=["https://cdn.example/a.gif"],
+            settings=settings,
+            now=NOW,
+        )
         thread = queries.thread(session, profile.id or 0)
-        assert [m.body for m in thread if m.direction == "outbound" and m.label.startswith("agent")
-                ] == ["One", "Two 👍", "Three", ""]  # fmt: skip
+        assert [
+            m.body for m in thread if m.direction == "outbound" and m.label.startswith("agent")
+        ] == ["One", "Two 👍", "Three", ""]
         assert thread[-1].media[0].url == "https://cdn.example/a.gif"
 
 
@@ -303,12 +319,16 @@ def test_support_may_not_change_settings(store, owner) -> None:
         ("auto_reply.enabled", "off", False),
         ("auto_reply.audience", "non_consented", "non_consented"),
         ("attribution.window_hours", "48", 48),
-        ("notifications.email_addresses", "a@x.example, b@y.example", ["a@x.example", "b@y.example"]),
+        (
+            "notifications.email_addresses",
+            "a@x.example, b@y.example",
+            ["a@x.example", "b@y.example"],
+        ),
         ("business.number", "(415) 555-0100", "+14155550100"),
         ("phone.default_region", "pt", "PT"),
         ("quiet_hours.start", "9:00", "09:00"),
     ],
-)  # fmt: skip
+)
 def test_settings_parse_and_validate(key, text, expected) -> None:
     assert settings_mod.parse_value(key, text) == expected
 
@@ -334,7 +354,7 @@ def test_bad_setting_values_are_refused(key, text) -> None:
 
 
 def test_unknown_setting_is_named() -> None:
-    with pytest.raises(ConvoError, match="unknown setting 'auto_reply.enable'"):
+    with pytest.raises(ConvoError, match=r"unknown setting 'auto_reply\.enable'"):
         settings_mod.parse_value("auto_reply.enable", "on")
 
 

@@ -75,7 +75,7 @@ def show_inbox(
         rt.out.print(Text(title))
         rt.out.print(Text("No conversations match."))
         return
-    rt.out.print(render.inbox_table(rows, rt.now, title=title))
+    rt.out.print(render.inbox_table(rows, rt.now, title=title, width=rt.out.width))
 
 
 @app.command()

@@ -33,16 +33,25 @@ def safe(text: str | None) -> Text:
     return Text(visible(text or ""))
 
 
-def inbox_table(rows: list[InboxRow], now: datetime, *, title: str) -> Table:
-    table = Table(title=title, title_justify="left", expand=False, pad_edge=False, box=None)
+def inbox_table(rows: list[InboxRow], now: datetime, *, title: str, width: int) -> Table:
+    """The inbox as a table that fits `width`: the message column takes what is left."""
+    wide = width >= 120
+    table = Table(title=title, title_justify="left", expand=True, pad_edge=False, box=None)
     table.add_column("", width=1, no_wrap=True)
-    table.add_column("who", max_width=24, no_wrap=True, overflow="ellipsis")
-    table.add_column("phone", no_wrap=True)
-    table.add_column("last message", max_width=48, no_wrap=True, overflow="ellipsis")
-    table.add_column("when", justify="right", no_wrap=True)
-    table.add_column("status", no_wrap=True)
-    table.add_column("waiting", justify="right", no_wrap=True)
-    table.add_column("attributed to", max_width=24, no_wrap=True, overflow="ellipsis")
+    table.add_column("who", min_width=8, max_width=24, no_wrap=True, overflow="ellipsis")
+    if wide:
+        table.add_column("phone", no_wrap=True)
+    table.add_column("last message", ratio=1, min_width=10, no_wrap=True, overflow="ellipsis")
+    table.add_column("when", justify="right", min_width=4, no_wrap=True)
+    table.add_column("status", min_width=6, no_wrap=True)
+    table.add_column("wait", justify="right", min_width=4, no_wrap=True)
+    table.add_column(
+        "attributed to",
+        min_width=6,
+        max_width=24 if wide else 14,
+        no_wrap=True,
+        overflow="ellipsis",
+    )
     for row in rows:
         dot = Text("●", style="bold blue") if row.unread else Text(" ")
         arrow = "→ " if row.last_direction == "outbound" else ""
@@ -51,11 +60,12 @@ def inbox_table(rows: list[InboxRow], now: datetime, *, title: str) -> Table:
             waiting.stylize("bold red")
         status = row.status
         if row.status == "snoozed" and row.snooze_until is not None:
-            status = f"snoozed {ago(now, row.snooze_until) or 'soon'}"
+            status = f"snoozed {ago(now, row.snooze_until)}"
+        phone = [Text(phones.pretty(row.phone))] if wide else []
         table.add_row(
             dot,
             safe(row.name),
-            Text(phones.pretty(row.phone)),
+            *phone,
             Text(arrow) + Text(one_line(row.preview)),
             Text(ago(row.last_message_at, now)),
             Text(status + (" blocked" if row.blocked else "")),

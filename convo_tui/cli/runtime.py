@@ -42,9 +42,10 @@ class Runtime:
         return self._config
 
     def database_url(self) -> str:
+        config = self.config  # read even with --db: a broken config file is reported
         if self.db is not None:
             return sqlite_url(self.db.expanduser().resolve())
-        return self.config.resolved_database_url()
+        return config.resolved_database_url()
 
     @property
     def store(self) -> Store:

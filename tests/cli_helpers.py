@@ -1,0 +1,63 @@
+"""Running the real `convo` command line in-process and as a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from convo_tui.cli import main
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+    def assert_one_line_error(self, *fragments: str) -> None:
+        """A user's mistake: non-zero exit, one line on stderr, no traceback."""
+        assert self.code != 0, (self.out, self.err)
+        lines = self.err.strip().splitlines()
+        assert len(lines) == 1, self.err
+        assert lines[0].startswith("convo: error: "), self.err
+        assert "Traceback" not in self.err + self.out
+        for fragment in fragments:
+            assert fragment in lines[0], lines[0]
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> Result:
+    capsys.readouterr()
+    try:
+        main([str(a) for a in args])
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return Result(code, captured.out, captured.err)
+
+
+def run_process(
+    *args: str | Path, env: dict[str, str] | None = None, timeout: float = 60
+) -> Result:
+    """The installed entry point in a real child process, as a user runs it."""
+    full_env = {**os.environ, **(env or {})}
+    proc = subprocess.run(
+        [sys.executable, "-m", "convo_tui", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+    return Result(proc.returncode, proc.stdout, proc.stderr)
