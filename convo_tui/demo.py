@@ -133,6 +133,10 @@ def _load_agents(session: Session, data: list[dict[str, Any]], at: datetime) -> 
             session, owner, item["login"], item["role"], name=item["name"], now=at
         )
         agent.timezone = item.get("timezone")
+    # Whoever loads the demo owns it too, so plain `convo inbox` works right after.
+    me = agents.os_login()
+    if me not in {item["login"] for item in data}:
+        agents.add_agent(session, owner, me, "owner", name=f"{me} (you)", now=at)
     return owner
 
 
@@ -329,9 +333,3 @@ def _settle_outbox(session: Session, at: datetime) -> None:
 def _sid(seed: str, at: datetime) -> str:
     digest = hashlib.sha256(f"{seed}|{at.isoformat()}".encode()).hexdigest()
     return "SM" + digest[:32]
-
-
-def owner_login(folder: Path | None = None) -> str:
-    """The login of the demo's owner, used when nobody says who is acting."""
-    data = _read(folder or data_dir(), "agents.json")
-    return str(next(a["login"] for a in data if a["role"] == "owner"))

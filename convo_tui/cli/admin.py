@@ -168,7 +168,4 @@ def demo(
                 f"{report.events} events, {report.orders} orders into {rt.store.label}."
             )
         )
-    if rt.agent_login is None:
-        # The demo's agents are not this host's logins: act as its owner.
-        rt.agent_login = demo_mod.owner_login()
     show_inbox(rt)
