@@ -1,0 +1,175 @@
+"""The recipient's local time, and quiet hours.
+
+The zone comes from, in order: the profile's IANA time zone; its latitude and
+longitude (timezonefinder); its phone number (only when the number maps to
+one zone, or to zones that agree on the offset now); else it is unknown.
+timezonefinder is imported lazily, once per process: its start-up is slow
+and most commands never need it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from functools import lru_cache
+from typing import Any
+
+import phonenumbers
+from phonenumbers import timezone as phone_timezones
+from pytz.tzinfo import BaseTzInfo
+
+from convo_tui.core.snooze import local_at
+from convo_tui.core.timezones import is_zone, zone
+from convo_tui.store.models import Profile
+
+PROFILE, LOCATION, PHONE = "profile", "location", "phone"
+SOURCE_WORDS = {PROFILE: "from profile", LOCATION: "from location", PHONE: "from phone number"}
+
+_finder_lock = threading.Lock()
+_finder: Any = None
+
+
+def _timezone_finder() -> Any:
+    """The process's one TimezoneFinder, created on first use."""
+    global _finder
+    with _finder_lock:
+        if _finder is None:
+            from timezonefinder import TimezoneFinder
+
+            _finder = TimezoneFinder()
+        return _finder
+
+
+@dataclass(frozen=True)
+class RecipientZone:
+    name: str | None
+    """IANA zone name, or None when unknown."""
+    source: str | None
+    """profile, location or phone; None when unknown."""
+
+    @property
+    def known(self) -> bool:
+        return self.name is not None
+
+    def describe(self) -> str:
+        if self.name is None:
+            return "time zone unknown"
+        return f"{self.name}, {SOURCE_WORDS[self.source or PROFILE]}"
+
+
+UNKNOWN = RecipientZone(None, None)
+
+
+def zone_from_coordinates(latitude: float, longitude: float) -> str | None:
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        return None
+    name = _timezone_finder().timezone_at(lat=latitude, lng=longitude)
+    return name if name and is_zone(name) else None
+
+
+def zone_from_phone(e164: str, now: datetime) -> str | None:
+    """The zone of a number when it is unambiguous now (all candidates share an offset)."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return None
+    names = [
+        n
+        for n in phone_timezones.time_zones_for_number(number)
+        if n != "Etc/Unknown" and is_zone(n)
+    ]
+    if not names:
+        return None
+    if len(names) == 1:
+        return names[0]
+    offsets = {now.astimezone(zone(n)).utcoffset() for n in names}
+    return sorted(names)[0] if len(offsets) == 1 else None
+
+
+def _basis(profile: Profile) -> str:
+    return f"{profile.timezone}|{profile.latitude}|{profile.longitude}|{profile.phone}"
+
+
+def resolve(profile: Profile, now: datetime) -> RecipientZone:
+    """The profile's zone and which fact gave it; cached on the profile row.
+
+    The cache is used while the facts it came from are unchanged; the
+    phone-number answer is not cached, since whether the candidate zones
+    agree depends on the date.
+    """
+    basis = _basis(profile)
+    if (
+        profile.timezone_basis == basis
+        and profile.resolved_timezone
+        and profile.timezone_source in (PROFILE, LOCATION)
+    ):
+        return RecipientZone(profile.resolved_timezone, profile.timezone_source)
+    found = _resolve_uncached(profile, now)
+    if found.source in (PROFILE, LOCATION):
+        profile.resolved_timezone = found.name
+        profile.timezone_source = found.source
+        profile.timezone_basis = basis
+    return found
+
+
+def _resolve_uncached(profile: Profile, now: datetime) -> RecipientZone:
+    if profile.timezone and is_zone(profile.timezone):
+        return RecipientZone(profile.timezone, PROFILE)
+    if profile.latitude is not None and profile.longitude is not None:
+        name = zone_from_coordinates(profile.latitude, profile.longitude)
+        if name:
+            return RecipientZone(name, LOCATION)
+    name = zone_from_phone(profile.phone, now)
+    if name:
+        return RecipientZone(name, PHONE)
+    return UNKNOWN
+
+
+@lru_cache(maxsize=16)
+def _clock(text: str) -> time:
+    hours, minutes = text.split(":")
+    return time(int(hours), int(minutes))
+
+
+@dataclass(frozen=True)
+class QuietCheck:
+    zone: RecipientZone
+    local: datetime | None
+    """The recipient's local time now (None when the zone is unknown)."""
+    quiet: bool
+    """True when a reply now would land outside the window (or the zone is unknown)."""
+
+    def warning(self) -> str | None:
+        if self.local is None:
+            return "the recipient's time zone is unknown: their local time may be night"
+        if not self.quiet:
+            return None
+        return (
+            f"it is {self.local:%H:%M} for the recipient ({self.zone.describe()}): "
+            "outside the hours for texting"
+        )
+
+
+def check(
+    recipient: RecipientZone, now: datetime, *, start: str = "08:00", end: str = "20:00"
+) -> QuietCheck:
+    """Whether a text sent now reaches the recipient outside start–end, their local time."""
+    if recipient.name is None:
+        return QuietCheck(recipient, None, True)
+    local = now.astimezone(zone(recipient.name))
+    opens, closes = _clock(start), _clock(end)
+    wall = local.time().replace(tzinfo=None)
+    inside = opens <= wall < closes if opens < closes else (wall >= opens or wall < closes)
+    return QuietCheck(recipient, local, not inside)
+
+
+def next_window_start(recipient_zone: str, now: datetime, *, start: str = "08:00") -> datetime:
+    """The next time it is `start` (e.g. 08:00) on the recipient's wall clock, as UTC."""
+    tz: BaseTzInfo = zone(recipient_zone)
+    today = now.astimezone(tz).date()
+    for offset in range(3):
+        candidate = local_at(tz, today + timedelta(days=offset), _clock(start))
+        if candidate > now:
+            return candidate
+    raise AssertionError("unreachable: a window opens within three days")
