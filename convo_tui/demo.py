@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, SQLModel, select
 
-from convo_tui.core import agents, conversations, outbox, profiles, replies
+from convo_tui.core import agents, conversations, orders, outbox, profiles, replies
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.inbound import InboundText, Media, process_inbound
 from convo_tui.core.outbound import OutboundText, record_outbound
@@ -32,9 +32,7 @@ from convo_tui.store.models import (
     ActivityEvent,
     Agent,
     Consent,
-    OrderLine,
     Profile,
-    ShopOrder,
     SourceKind,
     StoreMeta,
     pk,
@@ -294,27 +292,27 @@ def _action(session: Session, entry: dict[str, Any], agent: Agent, at: datetime)
 
 
 def _order(session: Session, entry: dict[str, Any], at: datetime) -> None:
-    profile = profiles.find(session, entry["phone"], "US")
-    order = ShopOrder(
-        profile_id=pk(profile),
-        external_id=entry["order_id"],
-        placed_at=at,
-        status=entry.get("status", "placed"),
-        currency=entry.get("currency", "USD"),
-        total_cents=sum(line["quantity"] * line["unit_price_cents"] for line in entry["lines"]),
+    orders.record_order(
+        session,
+        orders.OrderIn(
+            external_id=entry["order_id"],
+            phone=entry["phone"],
+            placed_at=at,
+            status=entry.get("status", "placed"),
+            currency=entry.get("currency", "USD"),
+            lines=[
+                orders.Line(
+                    product_name=line["product"],
+                    quantity=line["quantity"],
+                    unit_price_cents=line["unit_price_cents"],
+                    sku=line.get("sku"),
+                )
+                for line in entry["lines"]
+            ],
+        ),
+        window_hours=settings_mod.load(session).attribution_window_hours,
+        now=at,
     )
-    session.add(order)
-    session.flush()
-    for line in entry["lines"]:
-        session.add(
-            OrderLine(
-                order_id=pk(order),
-                product_name=line["product"],
-                sku=line.get("sku"),
-                quantity=line["quantity"],
-                unit_price_cents=line["unit_price_cents"],
-            )
-        )
 
 
 def _settle_outbox(session: Session, at: datetime) -> None:

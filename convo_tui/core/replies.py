@@ -15,10 +15,19 @@ from urllib.parse import urlsplit
 from sqlmodel import Session
 
 from convo_tui import phones
-from convo_tui.core import audit, outbox, profiles, sources
+from convo_tui.core import audit, links, outbox, profiles, sources
 from convo_tui.core.settings import InboxSettings
 from convo_tui.errors import Refused
-from convo_tui.store.models import Agent, Consent, Conversation, Message, Profile, SourceKind
+from convo_tui.store.models import (
+    Agent,
+    Consent,
+    Conversation,
+    Message,
+    Profile,
+    ShortLink,
+    SourceKind,
+    pk,
+)
 
 MAX_BODY = 1600
 MAX_MEDIA = 10
@@ -125,6 +134,12 @@ def queue_reply(
         raise Refused(blocked.message, blocked.fix, reason=blocked.reason.value)
     assert conversation is not None
     check_content(body, media)
+    shortened: tuple[ShortLink, ...] = ()
+    if settings.links_shorten:
+        result = links.shorten(
+            session, body, profile_id=pk(profile), domain=settings.links_domain, now=now
+        )
+        body, shortened = result.text, result.links
     message = outbox.enqueue(
         session,
         profile=profile,
@@ -137,6 +152,7 @@ def queue_reply(
         now=now,
         from_number=sender or settings.business_number,
     )
+    links.attach(shortened, message)
     # The customer has an answer: stop the waiting clock, and the agent has read it.
     conversation.waiting_since = None
     conversation.unread = False

@@ -258,6 +258,8 @@ class ShopOrder(SQLModel, table=True):
     currency: str = Field(default="USD", sa_type=String(3))
     total_cents: int = 0
     attributed_source_id: int | None = _fk("message_source.id")
+    attributed_message_id: int | None = _fk("message.id")
+    """The message whose short link was clicked before this order, if any."""
 
 
 class OrderLine(SQLModel, table=True):
@@ -328,6 +330,22 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(sa_type=String(40))
     profile_id: int | None = _fk("profile.id")
     detail: str = Field(default="", sa_type=String(500))
+
+
+class ShortLink(SQLModel, table=True):
+    """A short link code for a URL sent to one profile."""
+
+    __tablename__ = "short_link"
+    __table_args__ = (UniqueConstraint("profile_id", "url", name="uq_short_link_profile_url"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(sa_column=Column(String(16), nullable=False, unique=True))
+    url: str = Field(sa_column=Column(Text, nullable=False))
+    profile_id: int = Field(sa_column=Column(Integer, ForeignKey("profile.id"), nullable=False))
+    message_id: int | None = _fk("message.id")
+    """The message the link was last sent in."""
+    clicks: int = 0
+    created_at: datetime = _when()
 
 
 class StoreMeta(SQLModel, table=True):

@@ -1,0 +1,50 @@
+"""What the composer shows before a reply is sent: final text, cost, recipient time.
+
+Pure: it reads the profile and settings and writes nothing, so the terminal UI
+can call it on every keystroke.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from convo_tui.core import links, recipient_time
+from convo_tui.core.settings import InboxSettings
+from convo_tui.core.sms_cost import Cost, cost
+from convo_tui.store.models import Profile
+
+
+@dataclass(frozen=True)
+class Draft:
+    text: str
+    """The text as it will be sent (links shortened when that setting is on)."""
+    cost: Cost
+    quiet: recipient_time.QuietCheck
+    next_window: datetime | None
+    """When quiet and the zone is known: the next window start, UTC."""
+
+    def cost_line(self) -> str:
+        plural = "s" if self.cost.segments != 1 else ""
+        line = (
+            f"{self.cost.encoding} · {self.cost.length} characters · "
+            f"{self.cost.segments} segment{plural}"
+        )
+        if self.cost.unicode_chars:
+            shown = " ".join(repr(ch)[1:-1] for ch in self.cost.unicode_chars[:8])
+            line += f" · UCS-2 because of: {shown}"
+        return line
+
+
+def draft(profile: Profile, body: str, settings: InboxSettings, *, now: datetime) -> Draft:
+    text = links.preview(body, settings.links_domain) if settings.links_shorten else body
+    zone = recipient_time.resolve(profile, now)
+    quiet = recipient_time.check(
+        zone, now, start=settings.quiet_hours_start, end=settings.quiet_hours_end
+    )
+    next_window = None
+    if quiet.quiet and zone.name is not None:
+        next_window = recipient_time.next_window_start(
+            zone.name, now, start=settings.quiet_hours_start
+        )
+    return Draft(text, cost(text), quiet, next_window)
