@@ -15,6 +15,14 @@ from convo_tui.store.models import Consent
 from .cli_helpers import run, run_process
 from .conftest import CUSTOMER, NOW, add_profile, send_campaign, text_in
 
+CLI_NOW = NOW + timedelta(hours=2)  # 09:00 in Los Angeles, 12:00 in New York
+
+
+@pytest.fixture(autouse=True)
+def _cli_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's clock, fixed: quiet hours depend on it."""
+    monkeypatch.setattr("convo_tui.clock.utcnow", lambda: CLI_NOW)
+
 
 @pytest.fixture
 def seeded(db_path: Path) -> Path:

@@ -13,7 +13,8 @@ from sqlmodel import Session
 from convo_tui import phones
 from convo_tui.cli.app import AgentOption, DbOption, app, runtime
 from convo_tui.cli.render import safe
-from convo_tui.core import conversations, profiles, replies, snooze, timezones
+from convo_tui.core import compose, conversations, profiles, replies, snooze, timezones
+from convo_tui.errors import ConvoError, Refused
 from convo_tui.store.models import Agent, Conversation, Profile
 
 PhoneArg = Annotated[str, typer.Argument(help="The customer's phone number.")]
@@ -28,14 +29,45 @@ def reply(
         list[str] | None,
         typer.Option("--media", help="Attach media by URL (MMS); repeat for several."),
     ] = None,
+    anyway: Annotated[
+        bool, typer.Option("--anyway", help="Send now even in the recipient's quiet hours.")
+    ] = False,
+    at_next_window: Annotated[
+        bool,
+        typer.Option(
+            "--at-next-window",
+            help="In quiet hours, send when the window opens (08:00 recipient time).",
+        ),
+    ] = False,
     db: DbOption = None,
     agent: AgentOption = None,
 ) -> None:
-    """Queue a reply in the outbox (refused without consent, if blocked, or before they texted)."""
+    """Queue a reply: shows its cost, and warns in the recipient's quiet hours."""
+    if anyway and at_next_window:
+        raise ConvoError("--anyway and --at-next-window contradict each other", "pick one")
     rt = runtime(ctx, db, agent)
     with rt.acting() as (session, me):
         settings = rt.settings(session)
         found = profiles.find(session, phone, settings.phone_default_region)
+        replies.check_allowed(session, found, settings, sender=rt.config.twilio.from_number)
+        draft = compose.draft(found, text, settings, now=rt.now)
+        rt.out.print(Text(draft.cost_line()))
+        send_at = None
+        warning = draft.quiet.warning()
+        if warning and not anyway:
+            if not at_next_window:
+                raise Refused(
+                    f"not queued: {warning}",
+                    "add --anyway to send now, or --at-next-window to send at "
+                    f"{settings.quiet_hours_start} their time",
+                )
+            if draft.next_window is None:
+                raise Refused(
+                    f"not queued: {warning}", "add --anyway to send now, or snooze and retry"
+                )
+            send_at = draft.next_window
+        elif warning:
+            rt.err.print(Text(f"warning: {warning}; sending anyway"))
         message = replies.queue_reply(
             session,
             me,
@@ -44,13 +76,27 @@ def reply(
             settings=settings,
             media=media or [],
             sender=rt.config.twilio.from_number,
+            send_at=send_at,
             now=rt.now,
         )
         name = profiles.display_name(found)
+        zone_name = draft.quiet.zone.name
+        my_zone = timezones.agent_zone(me)
+    who = safe(name) + Text(f" ({phones.pretty(found.phone)})")
+    if send_at is None:
+        rt.out.print(
+            Text(f"Queued reply #{message.id} to ") + who + Text("; sent by the next sync.")
+        )
+        return
+    theirs = send_at.astimezone(timezones.zone(zone_name or "UTC"))
+    mine = send_at.astimezone(my_zone)
     rt.out.print(
-        Text(f"Queued reply #{message.id} to ")
-        + safe(name)
-        + Text(f" ({phones.pretty(found.phone)}); it is sent by the next sync.")
+        Text(f"Scheduled reply #{message.id} to ")
+        + who
+        + Text(
+            f" for {theirs:%a %Y-%m-%d %H:%M} their time ({zone_name}), "
+            f"{mine:%a %Y-%m-%d %H:%M} yours ({mine.tzname()})."
+        )
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from rich.console import Console
 from sqlmodel import Session, col, select
 
-from convo_tui.clock import utcnow
+from convo_tui import clock
 from convo_tui.config import Config, load_config
 from convo_tui.core import agents, conversations
 from convo_tui.core import settings as settings_mod
@@ -30,9 +30,12 @@ class Runtime:
     agent_login: str | None = None
     _config: Config | None = None
     _store: Store | None = None
-    now: datetime = field(default_factory=utcnow)
+    now: datetime = field(default_factory=lambda: clock.utcnow())
     out: Console = field(
-        default_factory=lambda: Console(highlight=False, soft_wrap=False, emoji=False)
+        default_factory=lambda: Console(highlight=False, soft_wrap=True, emoji=False)
+    )
+    err: Console = field(
+        default_factory=lambda: Console(highlight=False, soft_wrap=True, emoji=False, stderr=True)
     )
 
     @property

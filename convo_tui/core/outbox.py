@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, select
 
-from convo_tui.core import conversations
+from convo_tui.core import audit, conversations
 from convo_tui.errors import NotFound, Refused
 from convo_tui.store.models import (
     Agent,
@@ -101,7 +101,19 @@ def mark_sent(
     return message
 
 
-def cancel(session: Session, item: OutboxItem, *, now: datetime) -> None:
+def due(session: Session, *, now: datetime) -> list[OutboxItem]:
+    """Queued items whose send time has come (scheduled ones are released when due)."""
+    return list(
+        session.exec(
+            select(OutboxItem)
+            .where(OutboxItem.state == OutboxState.QUEUED.value, col(OutboxItem.send_at) <= now)
+            .order_by(col(OutboxItem.send_at), col(OutboxItem.id))
+        )
+    )
+
+
+def cancel(session: Session, item: OutboxItem, agent: Agent, *, now: datetime) -> None:
+    """Cancel a reply that has not gone out; a reply being sent can no longer be stopped."""
     if item.state not in (OutboxState.QUEUED.value,):
         raise Refused(
             f"outbox item {item.id} is {item.state}", "only queued items can be cancelled"
@@ -112,6 +124,14 @@ def cancel(session: Session, item: OutboxItem, *, now: datetime) -> None:
     if message is not None:
         message.status = "canceled"
         message.updated_at = now
+    audit.record(
+        session,
+        agent,
+        "outbox.cancel",
+        now=now,
+        profile_id=item.profile_id,
+        detail=f"item {item.id}",
+    )
 
 
 def item_for(session: Session, message: Message) -> OutboxItem:

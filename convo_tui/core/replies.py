@@ -93,6 +93,18 @@ def why_not(
     return None
 
 
+def check_allowed(
+    session: Session, profile: Profile, settings: InboxSettings, *, sender: str = ""
+) -> Conversation:
+    """The profile's conversation when a reply is allowed now; Refused with the reason if not."""
+    conversation = profiles.conversation_of(session, profile)
+    blocked = why_not(profile, conversation, settings, sender=sender)
+    if blocked is not None:
+        raise Refused(blocked.message, blocked.fix, reason=blocked.reason.value)
+    assert conversation is not None
+    return conversation
+
+
 def check_content(body: str, media: Sequence[str]) -> None:
     """Refuse an empty or over-long text and bad media URLs, naming the limit."""
     if not body.strip() and not media:
@@ -128,11 +140,7 @@ def queue_reply(
     now: datetime,
 ) -> Message:
     """Queue an agent's reply in the outbox, or raise Refused with the reason."""
-    conversation = profiles.conversation_of(session, profile)
-    blocked = why_not(profile, conversation, settings, sender=sender)
-    if blocked is not None:
-        raise Refused(blocked.message, blocked.fix, reason=blocked.reason.value)
-    assert conversation is not None
+    conversation = check_allowed(session, profile, settings, sender=sender)
     check_content(body, media)
     shortened: tuple[ShortLink, ...] = ()
     if settings.links_shorten:

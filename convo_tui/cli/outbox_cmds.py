@@ -1,0 +1,114 @@
+"""The outbox (queued and scheduled replies) and the short-link service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from rich.text import Text
+from sqlmodel import col, select
+
+from convo_tui.cli.app import AgentOption, DbOption, JsonOption, app, runtime
+from convo_tui.cli.render import safe
+from convo_tui.core import outbox, timezones
+from convo_tui.errors import NotFound
+from convo_tui.store.models import Message, OutboxItem, Profile
+
+outbox_app = typer.Typer(help="Replies waiting to be sent.", no_args_is_help=True)
+links_app = typer.Typer(help="The short-link redirect service.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+app.add_typer(links_app, name="links")
+
+
+@outbox_app.command("list")
+def outbox_list(
+    ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None, agent: AgentOption = None
+) -> None:
+    """Replies not sent yet (queued or scheduled), soonest first."""
+    rt = runtime(ctx, db, agent)
+    with rt.reading() as (session, me):
+        rows = session.exec(
+            select(OutboxItem, Message.body, Profile.phone)
+            .join(Message, col(Message.id) == col(OutboxItem.message_id))
+            .join(Profile, col(Profile.id) == col(OutboxItem.profile_id))
+            .where(col(OutboxItem.state).in_(["queued", "sending"]))
+            .order_by(col(OutboxItem.send_at), col(OutboxItem.id))
+        ).all()
+        zone = timezones.agent_zone(me)
+    if as_json:
+        rt.print_json(
+            [
+                {
+                    "id": item.id,
+                    "phone": phone,
+                    "body": body,
+                    "state": item.state,
+                    "send_at": item.send_at.isoformat(),
+                    "scheduled": item.send_at > rt.now,
+                    "attempts": item.attempts,
+                    "last_error": item.last_error,
+                }
+                for item, body, phone in rows
+            ]
+        )
+        return
+    if not rows:
+        rt.out.print(Text("The outbox is empty."))
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("id", "to", "send at (yours)", "state", "text"):
+        table.add_column(column, no_wrap=column != "text", overflow="ellipsis")
+    for item, body, phone in rows:
+        when = item.send_at.astimezone(zone)
+        state = "scheduled" if item.send_at > rt.now else item.state
+        table.add_row(str(item.id), phone, f"{when:%Y-%m-%d %H:%M %Z}", state, safe(body))
+    rt.out.print(table)
+
+
+@outbox_app.command("cancel")
+def outbox_cancel(
+    ctx: typer.Context,
+    item_id: Annotated[int, typer.Argument(help="The outbox id (see convo outbox list).")],
+    db: DbOption = None,
+    agent: AgentOption = None,
+) -> None:
+    """Cancel a queued or scheduled reply before it is sent."""
+    rt = runtime(ctx, db, agent)
+    with rt.acting() as (session, me):
+        item = session.get(OutboxItem, item_id)
+        if item is None:
+            raise NotFound(f"no outbox item {item_id}", "see: convo outbox list")
+        outbox.cancel(session, item, me, now=rt.now)
+    rt.out.print(Text(f"Cancelled outbox item {item_id}."))
+
+
+@links_app.command("serve")
+def links_serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535)] = 8787,
+    db: DbOption = None,
+    agent: AgentOption = None,
+) -> None:
+    """Run the redirect service for short links (302 to the URL; clicks become activity)."""
+    from convo_tui.errors import ConvoError
+    from convo_tui.links_server import make_server
+
+    rt = runtime(ctx, db, agent)
+    with rt.reading():
+        pass  # the agent must be allowed to use this store
+    try:
+        server = make_server(rt.store, host, port)
+    except OSError as exc:
+        raise ConvoError(
+            f"cannot listen on {host}:{port} ({exc.strerror})", "pick another --port or --host"
+        ) from None
+    bound_host, bound_port = server.server_address[:2]
+    rt.out.print(Text(f"Short links served on http://{bound_host!s}:{bound_port} (Ctrl-C stops)"))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
