@@ -170,6 +170,7 @@ ZERO_DECIMAL = {"JPY", "KRW", "CLP", "VND", "ISK"}
 
 
 def money(cents: int, currency: str) -> str:
+    """Amounts are kept in hundredths of the unit for every currency (yen included)."""
     if currency in ZERO_DECIMAL:
-        return f"{cents} {currency}"
-    return f"{cents / 100:.2f} {currency}"
+        return f"{cents / 100:,.0f} {currency}"
+    return f"{cents / 100:,.2f} {currency}"
