@@ -254,3 +254,51 @@ def test_redirect_service_records_clicks_and_attributes_orders(
         )  # fmt: skip
         assert late.attributed_source_id is None
         assert session.exec(select(ShopOrder)).all()[1].total_cents == 1800
+
+
+def test_profile_shows_the_recipients_local_time(capsys, inbox) -> None:
+    data = cli(capsys, inbox, "profile", NY, "--json").json()
+    assert data["local_time"].startswith("2026-11-23T22:00")
+    assert (data["time_zone"], data["time_zone_source"], data["quiet_hours_now"]) == (
+        "America/New_York",
+        "phone",
+        True,
+    )
+    out = cli(capsys, inbox, "profile", NY).out
+    assert "local time: 22:00 (America/New_York, from phone number)  (quiet hours" in out
+    assert "local time: unknown" in cli(capsys, inbox, "profile", PT).out
+
+
+def test_links_serve_command_over_real_http(inbox) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "convo_tui", "links", "serve", "--port", "0", "--db", str(inbox),
+         "--agent", "olivia"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        assert "Short links served on http://127.0.0.1:" in line, proc.stderr
+        port = int(line.split(":")[2].split()[0])
+        assert _get(port, "/zzzzzzz").status == 404
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_links_serve_on_a_busy_port_is_one_line(inbox) -> None:
+    import socket
+
+    from .cli_helpers import run_process
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        taken = str(sock.getsockname()[1])
+        result = run_process(
+            "links", "serve", "--port", taken, "--db", inbox, "--agent", "olivia", timeout=20
+        )
+    result.assert_one_line_error(f"cannot listen on 127.0.0.1:{taken}", "--port")

@@ -12,7 +12,7 @@ from convo_tui import phones
 from convo_tui.cli import render
 from convo_tui.cli.app import AgentOption, DbOption, JsonOption, app, runtime
 from convo_tui.cli.runtime import Runtime
-from convo_tui.core import profiles, queries, sources, timezones
+from convo_tui.core import profiles, queries, recipient_time, sources, timezones
 from convo_tui.core.queries import InboxFilter
 from convo_tui.core.replies import why_not
 from convo_tui.store.models import Status
@@ -160,6 +160,12 @@ def profile(
         found = profiles.find(session, phone, settings.phone_default_region)
         conversation = profiles.conversation_of(session, found)
         block = why_not(found, conversation, settings, sender=rt.config.twilio.from_number)
+        recipient = recipient_time.check(
+            recipient_time.resolve(found, rt.now),
+            rt.now,
+            start=settings.quiet_hours_start,
+            end=settings.quiet_hours_end,
+        )
         events = queries.events(session, found.id or 0, limit=20)
         orders = queries.orders(session, found.id or 0, limit=10)
     data = {
@@ -184,6 +190,10 @@ def profile(
                 "longitude",
             )
         },
+        "local_time": recipient.local.isoformat() if recipient.local else None,
+        "time_zone": recipient.zone.name,
+        "time_zone_source": recipient.zone.source,
+        "quiet_hours_now": recipient.quiet,
         "conversation": None
         if conversation is None
         else {
@@ -208,6 +218,11 @@ def profile(
     out.print(Text(f"SMS consent: {consent}" + ("   BLOCKED" if found.blocked else "")))
     place = ", ".join(p for p in (found.city, found.region, found.country) if p)
     out.print(Text("location: ") + render.safe(place or "unknown"))
+    if recipient.local is not None:
+        note = "  (quiet hours: replies wait)" if recipient.quiet else ""
+        out.print(Text(f"local time: {recipient.local:%H:%M} ({recipient.zone.describe()}){note}"))
+    else:
+        out.print(Text("local time: unknown (no time zone, location or telling phone number)"))
     if conversation is not None:
         out.print(
             Text(
