@@ -207,9 +207,9 @@ def _apply_keyword(
     session: Session, profile: Profile, keyword: KeywordKind, message: Message, at: datetime
 ) -> None:
     if keyword is KeywordKind.OPT_OUT:
-        _set_consent(profile, Consent.UNSUBSCRIBED, at)
+        set_consent(profile, Consent.UNSUBSCRIBED, at)
     elif keyword is KeywordKind.OPT_IN:
-        _set_consent(profile, Consent.SUBSCRIBED, at)
+        set_consent(profile, Consent.SUBSCRIBED, at)
     session.add(
         ActivityEvent(
             profile_id=pk(profile),
@@ -221,7 +221,7 @@ def _apply_keyword(
     )
 
 
-def _set_consent(profile: Profile, consent: Consent, at: datetime) -> None:
+def set_consent(profile: Profile, consent: Consent, at: datetime) -> None:
     # A later consent change already known (out-of-order sync) wins over this one.
     if profile.consent_updated_at is not None and profile.consent_updated_at > at:
         return

@@ -12,6 +12,7 @@ FIXED_NAMES = {
     SourceKind.AUTO_REPLY: "Auto-reply",
     SourceKind.AGENT_REPLY: "Agent reply",
     SourceKind.KEYWORD_REPLY: "Keyword reply",
+    SourceKind.BUSINESS: "Business",
 }
 
 

@@ -98,3 +98,21 @@ def explain(conn: Connection, statement: ClauseElement) -> list[str]:
     if conn.dialect.name == "sqlite":
         return [str(row[-1]) for row in rows]
     return [str(row[0]) for row in rows]
+
+
+SYNC_LOCK_KEY = 0x636F6E766F  # "convo"
+
+
+def try_sync_lock(conn: Connection) -> bool:
+    """Take the session-level sync lock on a server database (released if the holder dies)."""
+    if conn.dialect.name == "postgresql":
+        got = conn.exec_driver_sql(f"SELECT pg_try_advisory_lock({SYNC_LOCK_KEY})").scalar()
+        conn.commit()
+        return bool(got)
+    return True  # in-memory SQLite: one process by definition
+
+
+def release_sync_lock(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SELECT pg_advisory_unlock({SYNC_LOCK_KEY})")
+        conn.commit()

@@ -44,6 +44,8 @@ class SourceKind(StrEnum):
     AUTO_REPLY = "auto_reply"
     AGENT_REPLY = "agent_reply"
     KEYWORD_REPLY = "keyword_reply"
+    BUSINESS = "business"
+    """Sent from the business number by something else (another tool, the console)."""
 
 
 class KeywordKind(StrEnum):
@@ -346,6 +348,28 @@ class ShortLink(SQLModel, table=True):
     """The message the link was last sent in."""
     clicks: int = 0
     created_at: datetime = _when()
+
+
+class SyncCursor(SQLModel, table=True):
+    """How far one provider stream has been read; saved with the rows it covers."""
+
+    __tablename__ = "sync_cursor"
+
+    stream: str = Field(sa_column=Column(String(40), primary_key=True))
+    position: str = Field(default="", sa_type=String(200))
+    updated_at: datetime = _when()
+
+
+class SendHint(SQLModel, table=True):
+    """Which campaign or flow a business text belongs to, learnt from the provider's
+    "Received SMS" event (Twilio's message list does not say)."""
+
+    __tablename__ = "send_hint"
+
+    message_sid: str = Field(sa_column=Column(String(64), primary_key=True))
+    kind: str = Field(sa_type=String(20))
+    name: str = Field(sa_type=String(300))
+    external_id: str | None = Field(default=None, sa_type=String(64))
 
 
 class StoreMeta(SQLModel, table=True):

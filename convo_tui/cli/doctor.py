@@ -1,0 +1,135 @@
+"""`convo doctor`: one line per check saying what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from collections.abc import Callable
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from convo_tui.cli.app import AgentOption, DbOption, app, runtime
+from convo_tui.cli.runtime import Runtime
+from convo_tui.config import load_config
+from convo_tui.errors import ConvoError
+
+Check = Callable[[Runtime], str]
+
+
+def _config(rt: Runtime) -> str:
+    config = load_config()
+    rt._config = config
+    where = str(config.source) if config.source else "no config file; CONVO_* variables only"
+    return f"config: {where}"
+
+
+def _store(rt: Runtime) -> str:
+    from convo_tui.store.schema import current_revision, head_revision
+
+    store = rt.store
+    with store.engine.connect() as conn:
+        revision = current_revision(conn)
+    return f"store: {store.label} (schema {revision}, current {head_revision()})"
+
+
+def _agent(rt: Runtime) -> str:
+    with rt.reading() as (_session, me):
+        return f"agent: {me.login} ({me.role})"
+
+
+def _twilio(rt: Runtime) -> str:
+    from convo_tui.providers import factory
+    from convo_tui.providers.http import RetryPolicy
+
+    client = factory.twilio_client(rt.config, RetryPolicy(attempts=1))
+    try:
+        next(iter(client.list_pages(page_size=1)))
+    finally:
+        client.close()
+    tw = rt.config.twilio
+    sender = tw.from_number or tw.messaging_service_sid
+    return f"twilio: {tw.base_url} answers for {tw.account_sid[:6]}… (sender {sender})"
+
+
+def _klaviyo(rt: Runtime) -> str:
+    from convo_tui.providers import factory
+    from convo_tui.providers.http import RetryPolicy
+
+    client = factory.klaviyo_client(rt.config, RetryPolicy(attempts=1))
+    if client is None:
+        return (
+            "klaviyo: not configured (profiles, activity and orders will not sync; "
+            "set CONVO_KLAVIYO_API_KEY)"
+        )
+    try:
+        metrics = client.metrics()
+    finally:
+        client.close()
+    return f"klaviyo: {rt.config.klaviyo.base_url} answers ({len(metrics)} metrics)"
+
+
+def _smtp(rt: Runtime) -> str:
+    smtp = rt.config.smtp
+    if not smtp.host:
+        return "smtp: not configured (email notifications off)"
+    try:
+        if smtp.security == "tls":
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                smtp.host, smtp.port, timeout=5, context=ssl.create_default_context()
+            )
+        else:
+            client = smtplib.SMTP(smtp.host, smtp.port, timeout=5)
+        with client:
+            client.ehlo()
+            if smtp.security == "starttls":
+                client.starttls(context=ssl.create_default_context())
+                client.ehlo()
+            if smtp.username:
+                client.login(smtp.username, smtp.password)
+    except (TimeoutError, OSError, smtplib.SMTPException) as exc:
+        raise ConvoError(
+            f"cannot use the SMTP server {smtp.host}:{smtp.port} ({type(exc).__name__}: "
+            f"{str(exc)[:120]})",
+            "check CONVO_SMTP_HOST, _PORT, _SECURITY and the credentials",
+        ) from None
+    return f"smtp: {smtp.host}:{smtp.port} accepts us ({smtp.security})"
+
+
+CHECKS: list[tuple[str, Check]] = [
+    ("config", _config),
+    ("store", _store),
+    ("agent", _agent),
+    ("twilio", _twilio),
+    ("klaviyo", _klaviyo),
+    ("smtp", _smtp),
+]
+
+
+@app.command()
+def doctor(
+    ctx: typer.Context,
+    db: DbOption = None,
+    agent: AgentOption = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Run only these checks (repeatable).")
+    ] = None,
+) -> None:
+    """Check the configuration, the store, the providers and SMTP; one line per check."""
+    rt = runtime(ctx, db, agent)
+    failed = 0
+    for name, check in CHECKS:
+        if only and name not in only:
+            continue
+        try:
+            line = check(rt)
+        except ConvoError as exc:
+            failed += 1
+            rt.out.print(Text("✗ ", style="bold red") + Text(f"{name}: {exc.line()}"))
+            if name in ("config", "store"):
+                break  # the other checks need these
+        else:
+            rt.out.print(Text("✓ ", style="bold green") + Text(line))
+    if failed:
+        raise typer.Exit(7)

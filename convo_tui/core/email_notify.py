@@ -1,0 +1,524 @@
+"""Email notifications: tell the team by email about new customer texts.
+
+Whatever runs in the background (the sync loop) keeps one `EmailNotifier` and
+calls `notifier.send_pending(now=...)` after each sync; a call sends what is
+due and returns. The rules:
+
+* What: every Notification row with `emailed_at` NULL. inbound.py creates one
+  per new non-keyword text from a non-blocked profile, so keywords and blocked
+  profiles never reach this module.
+* When: only while the setting `notifications.email` is on and
+  `notifications.email_addresses` holds at least one address. While it is off
+  nothing is sent and nothing is marked.
+* No flood: only notifications created in the last `max_age` (24 h) and no
+  more than `max_wait` before email was last switched on are looked at. Older
+  ones are never emailed and stay as they are. A notification in that window
+  whose text was *written* more than `max_age` ago (the first sync of a
+  history), or whose profile has been blocked since, is marked handled without
+  an email ("skipped").
+* Bursts: pending notifications are grouped per profile. A group is sent once
+  no new text has joined it for `burst` (1 minute), or once its oldest text
+  has waited `max_wait` (5 minutes), so a customer who keeps texting still
+  gets the team's attention. Each group is one email to every address. One
+  SMTP session carries the whole batch.
+* Failures: an SMTP server that is down, silent, refuses us, or is not
+  configured logs ONE warning (logger "convo.email") per failure episode.
+  Later failures in the same episode are logged at debug level, and the
+  recovery at info. SMTP problems never raise (store errors do). Every socket
+  operation times out after `timeout` seconds (5). The notifications stay
+  pending and are retried on the next call.
+* Several processes: agents on several hosts may share one store and all run
+  this. A group is claimed in the store (`emailed_at` set only where it is
+  still NULL) before it is sent, and released if sending fails, so a text is
+  emailed by one process only. A process killed between the claim and the
+  send loses that one email: at most once, never twice.
+* `emailed_at` is when the notification was handled, by email or by skipping.
+  The table has no column to tell those apart.
+
+Customer text is untrusted. Names and bodies go into an `EmailMessage` as
+header and body values, never as raw header lines. Control, bidi and
+zero-width characters are shown as visible placeholders (convo_tui.text), as
+on the terminal. Newlines are kept in bodies, and names are folded onto one
+line. Times are given in UTC. The SMTP password is only handed to `login`: it
+is never logged or put in a report, and server replies are scrubbed of it
+before logging.
+
+Call this from a worker thread, not from a UI event loop: a dead server costs
+up to `timeout` seconds. The host name lookup (DNS) is not covered by that
+timeout.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import smtplib
+import socket
+import ssl
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+
+from sqlmodel import Session, col, select, update
+
+from convo_tui import phones
+from convo_tui.config import SmtpConfig
+from convo_tui.core import profiles
+from convo_tui.core import settings as settings_mod
+from convo_tui.store.engine import Store
+from convo_tui.store.models import Message, MessageMedia, Notification, Profile, Setting
+from convo_tui.text import one_line, visible
+
+log = logging.getLogger("convo.email")
+
+BURST = timedelta(minutes=1)
+MAX_WAIT = timedelta(minutes=5)
+MAX_AGE = timedelta(hours=24)
+TIMEOUT_SECONDS = 5.0
+MAX_TEXTS_SHOWN = 50
+"""Texts shown in one email. A long backlog shows only the newest ones."""
+SECURITY_MODES = ("starttls", "tls", "none")
+_CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
+
+
+@dataclass(frozen=True)
+class EmailReport:
+    """What one `send_pending` call did."""
+
+    sent: int
+    """Emails sent (one per burst, each to every address)."""
+    notifications: int
+    """Notifications covered by those emails (now marked)."""
+    skipped: int
+    """Notifications marked without an email (text too old, profile blocked since)."""
+    failed: bool
+    """The SMTP server could not be used, or is not configured. What was due is still pending."""
+
+
+@dataclass(frozen=True)
+class Text:
+    """One customer text in an email."""
+
+    notification_id: int
+    sent_at: datetime
+    body: str
+    media_urls: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Burst:
+    """The pending texts of one profile: one email."""
+
+    profile_id: int
+    name: str
+    """The profile's display name (the number when it has no name)."""
+    phone: str
+    """E.164."""
+    texts: tuple[Text, ...]
+
+    @property
+    def notification_ids(self) -> list[int]:
+        return [text.notification_id for text in self.texts]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    addresses: list[str]
+    due: list[Burst]
+    skipped: int
+
+
+class EmailNotifier:
+    """Sends the email notifications that are due. Keep one per process.
+
+    The notifier remembers whether the SMTP server is failing, so that one
+    failure episode logs one warning.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        smtp: SmtpConfig,
+        *,
+        burst: timedelta = BURST,
+        max_wait: timedelta = MAX_WAIT,
+        max_age: timedelta = MAX_AGE,
+        timeout: float = TIMEOUT_SECONDS,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        """`ssl_context` checks the server's certificate. The default is the
+        system's trust store with host name checks. Tests pass one that
+        trusts their own CA."""
+        self.store = store
+        self.smtp = smtp
+        self.burst = burst
+        self.max_wait = max(max_wait, burst)
+        self.max_age = max_age
+        self.timeout = timeout
+        self._ssl_context = ssl_context
+        self._failing = False
+        self._refused_warned: set[str] = set()
+
+    # -- the one entry point -------------------------------------------------
+
+    def send_pending(self, *, now: datetime) -> EmailReport:
+        """Send every burst that is due, mark it, and report. It never raises for SMTP problems."""
+        now = now.astimezone(UTC)
+        plan = self._plan(now)
+        if plan is None or not plan.due:
+            return EmailReport(
+                sent=0, notifications=0, skipped=plan.skipped if plan else 0, failed=False
+            )
+        waiting = sum(len(group.texts) for group in plan.due)
+        problem = self.config_problem()
+        if problem is not None:
+            self._failure(problem, waiting)
+            return EmailReport(sent=0, notifications=0, skipped=plan.skipped, failed=True)
+
+        sender = self.smtp.sender.strip()
+        envelope_from = parseaddr(sender)[1]
+        claimed: list[Burst] = []
+        sent: list[Burst] = []
+        failed = False
+        try:
+            client = self._connect()
+            try:
+                # Claim only once the server has answered: a dead server touches nothing.
+                claimed = self._claim(plan.due, now)
+                for group in claimed:
+                    message = compose(group, sender=sender, addresses=plan.addresses, now=now)
+                    refused = client.send_message(
+                        message, from_addr=envelope_from, to_addrs=plan.addresses
+                    )
+                    sent.append(group)
+                    self._note_refused(refused)
+            finally:
+                _close(client)
+        except (OSError, smtplib.SMTPException, ValueError) as exc:
+            # OSError covers refused connections, timeouts and TLS errors; ValueError
+            # covers addresses the server cannot take (non-ASCII without SMTPUTF8).
+            failed = True
+            self._failure(self._describe(exc), waiting - sum(len(g.texts) for g in sent))
+        finally:
+            unsent = [group for group in claimed if group not in sent]
+            if unsent:
+                self._release(unsent, now)
+        if not failed:
+            self._recovered()
+        return EmailReport(
+            sent=len(sent),
+            notifications=sum(len(group.texts) for group in sent),
+            skipped=plan.skipped,
+            failed=failed,
+        )
+
+    def config_problem(self) -> str | None:
+        """Why the SMTP configuration cannot work, or None. It makes no connection."""
+        smtp = self.smtp
+        if not smtp.host.strip():
+            return "no SMTP host is configured (set CONVO_SMTP_HOST or [smtp] host)"
+        if smtp.security not in SECURITY_MODES:
+            return f"SMTP security {smtp.security!r} is not one of {', '.join(SECURITY_MODES)}"
+        sender = smtp.sender.strip()
+        if not sender:
+            return "no sender address is configured (set CONVO_SMTP_FROM or [smtp] sender)"
+        if any(ord(ch) < 32 or ord(ch) == 127 for ch in sender) or "@" not in parseaddr(sender)[1]:
+            return f"the sender address {one_line(sender, 80)!r} is not an email address"
+        if smtp.security == "none" and smtp.username and not _is_loopback(smtp.host):
+            return (
+                f"refusing to send the SMTP password unencrypted to {smtp.host}: "
+                "set the SMTP security to starttls or tls"
+            )
+        return None
+
+    # -- the store -----------------------------------------------------------
+
+    def _plan(self, now: datetime) -> _Plan | None:
+        """What is due now, after marking what will never be emailed. None when email is off."""
+        with self.store.read() as session:
+            settings = settings_mod.load(session)
+            addresses = list(settings.notifications_email_addresses)
+            if not settings.notifications_email or not addresses:
+                return None
+            since = now - self.max_age
+            switch = session.get(Setting, "notifications.email")
+            if switch is not None:
+                # Texts from before email was switched on are not news any more,
+                # except those of the last few minutes (a burst in progress).
+                since = max(since, switch.updated_at - self.max_wait)
+            rows = session.exec(
+                select(Notification, Message, Profile)
+                .join(Message, col(Message.id) == col(Notification.message_id))
+                .join(Profile, col(Profile.id) == col(Notification.profile_id))
+                .where(
+                    col(Notification.created_at) >= since,
+                    col(Notification.emailed_at).is_(None),
+                )
+                .order_by(col(Notification.profile_id), col(Message.sent_at), col(Notification.id))
+            ).all()
+            stale: list[int] = []
+            pending: dict[int, list[tuple[Notification, Message, Profile]]] = {}
+            for note, message, profile in rows:
+                if message.sent_at < now - self.max_age or profile.blocked:
+                    stale.append(_id(note.id))
+                else:
+                    pending.setdefault(note.profile_id, []).append((note, message, profile))
+            due_rows = [group for group in pending.values() if self._is_due(group, now)]
+            media = _media_urls(session, [_id(m.id) for group in due_rows for _, m, _ in group])
+        skipped = self._mark_skipped(stale, now) if stale else 0
+        due = [
+            Burst(
+                profile_id=group[0][2].id or 0,
+                name=profiles.display_name(group[0][2]),
+                phone=group[0][2].phone,
+                texts=tuple(
+                    Text(
+                        notification_id=_id(note.id),
+                        sent_at=message.sent_at,
+                        body=message.body,
+                        media_urls=tuple(media.get(_id(message.id), ())),
+                    )
+                    for note, message, _ in group
+                ),
+            )
+            for group in due_rows
+        ]
+        return _Plan(addresses=addresses, due=due, skipped=skipped)
+
+    def _is_due(
+        self, group: Sequence[tuple[Notification, Message, Profile]], now: datetime
+    ) -> bool:
+        # Times are when convo learned of each text (created_at), not when the
+        # phone sent it: a burst that one sync brings in at once stays one burst.
+        created = [note.created_at for note, _, _ in group]
+        return max(created) <= now - self.burst or min(created) <= now - self.max_wait
+
+    def _mark_skipped(self, ids: list[int], now: datetime) -> int:
+        with self.store.write() as session:
+            return len(_set_emailed(session, ids, now))
+
+    def _claim(self, groups: list[Burst], now: datetime) -> list[Burst]:
+        """The groups, each cut down to the notifications this process won."""
+        with self.store.write() as session:
+            won = set(_set_emailed(session, [i for g in groups for i in g.notification_ids], now))
+        claimed = []
+        for group in groups:
+            texts = tuple(text for text in group.texts if text.notification_id in won)
+            if texts:
+                claimed.append(
+                    Burst(
+                        profile_id=group.profile_id, name=group.name, phone=group.phone, texts=texts
+                    )
+                )
+        return claimed
+
+    def _release(self, groups: list[Burst], now: datetime) -> None:
+        """Make claimed notifications pending again (only those still carrying our claim)."""
+        ids = [i for group in groups for i in group.notification_ids]
+        with self.store.write() as session:
+            for start in range(0, len(ids), _CHUNK):
+                session.exec(
+                    update(Notification)
+                    .where(
+                        col(Notification.id).in_(ids[start : start + _CHUNK]),
+                        col(Notification.emailed_at) == now,
+                    )
+                    .values(emailed_at=None)
+                )
+
+    # -- SMTP ----------------------------------------------------------------
+
+    def _connect(self) -> smtplib.SMTP:
+        """A connected, greeted, encrypted (as configured) and logged-in client."""
+        smtp = self.smtp
+        # smtplib's default EHLO name comes from socket.getfqdn(), a DNS lookup
+        # that can hang for a long time on a badly configured host.
+        local = socket.gethostname() or "localhost"
+        client: smtplib.SMTP
+        if smtp.security == "tls":
+            client = smtplib.SMTP_SSL(
+                smtp.host,
+                smtp.port,
+                local_hostname=local,
+                timeout=self.timeout,
+                context=self._context(),
+            )
+        else:
+            client = smtplib.SMTP(smtp.host, smtp.port, local_hostname=local, timeout=self.timeout)
+        try:
+            client.ehlo()
+            if smtp.security == "starttls":
+                # Raises SMTPNotSupportedError when STARTTLS is not offered: never
+                # fall back to plain text.
+                client.starttls(context=self._context())
+                client.ehlo()
+            if smtp.username:
+                client.login(smtp.username, smtp.password)
+        except BaseException:
+            client.close()
+            raise
+        return client
+
+    def _context(self) -> ssl.SSLContext:
+        if self._ssl_context is None:
+            self._ssl_context = ssl.create_default_context()
+        return self._ssl_context
+
+    # -- logging -------------------------------------------------------------
+
+    def _where(self) -> str:
+        return f"{self.smtp.host}:{self.smtp.port}"
+
+    def _failure(self, reason: str, waiting: int) -> None:
+        if self._failing:
+            log.debug("email notifications still failing: %s", reason)
+            return
+        self._failing = True
+        log.warning(
+            "email notifications: cannot send through the SMTP server %s: %s; "
+            "%d text(s) wait and will be retried",
+            one_line(self._where(), 200),
+            reason,
+            waiting,
+        )
+
+    def _recovered(self) -> None:
+        if self._failing:
+            self._failing = False
+            log.info("email notifications: the SMTP server %s works again", self._where())
+
+    def _note_refused(self, refused: dict[str, tuple[int, bytes]]) -> None:
+        """Warn once per address the server refused while it took the others."""
+        for address, (code, reply) in refused.items():
+            if address not in self._refused_warned:
+                self._refused_warned.add(address)
+                log.warning(
+                    "email notifications: the SMTP server refused %s (%s)",
+                    address,
+                    self._scrub(f"{code} {reply.decode('utf-8', 'replace')}"),
+                )
+
+    def _describe(self, exc: BaseException) -> str:
+        """A one-line reason for the log, without the password."""
+        if isinstance(exc, smtplib.SMTPResponseException):
+            reply = exc.smtp_error
+            text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
+            reason = f"{type(exc).__name__}: {exc.smtp_code} {text}"
+        elif isinstance(exc, smtplib.SMTPRecipientsRefused):
+            reason = f"every address was refused ({', '.join(exc.recipients)})"
+        elif isinstance(exc, TimeoutError | socket.timeout):
+            reason = f"no answer within {self.timeout:g} s"
+        else:
+            reason = f"{type(exc).__name__}: {exc}"
+        return self._scrub(reason)
+
+    def _scrub(self, text: str) -> str:
+        text = one_line(text, 300)
+        password = self.smtp.password
+        if password:
+            text = text.replace(password, "***")
+        return text
+
+
+# -- the email itself ----------------------------------------------------------
+
+
+def compose(group: Burst, *, sender: str, addresses: Sequence[str], now: datetime) -> EmailMessage:
+    """The email for one burst. Every untrusted value goes through the header policy."""
+    pretty = phones.pretty(group.phone)
+    name = one_line(group.name, 80)
+    who = pretty if name in {pretty, group.phone, ""} else f"{name} ({pretty})"
+    count = len(group.texts)
+    message = EmailMessage()
+    message["Subject"] = f"New text from {who}" if count == 1 else f"{count} new texts from {who}"
+    message["From"] = sender
+    message["To"] = ", ".join(addresses)
+    message["Date"] = format_datetime(now)
+    # The domain is given so make_msgid does not ask DNS (socket.getfqdn).
+    message["Message-ID"] = make_msgid(domain=_domain_of(sender))
+    # RFC 3834: out-of-office robots must not answer a notification.
+    message["Auto-Submitted"] = "auto-generated"
+    # Quoted-printable keeps the body 7-bit, whatever the server supports.
+    message.set_content(_body(group, who), charset="utf-8", cte="quoted-printable")
+    return message
+
+
+def _body(group: Burst, who: str) -> str:
+    texts = group.texts
+    lines = [f"{who} texted:" if len(texts) == 1 else f"{who} sent {len(texts)} texts:", ""]
+    if len(texts) > MAX_TEXTS_SHOWN:
+        hidden = len(texts) - MAX_TEXTS_SHOWN
+        lines += [f"({hidden} earlier text(s) are not shown here.)", ""]
+        texts = texts[-MAX_TEXTS_SHOWN:]
+    for text in texts:
+        lines.append(text.sent_at.astimezone(UTC).strftime("%a %Y-%m-%d %H:%M UTC"))
+        body = text.body.replace("\r\n", "\n")
+        lines.append(visible(body) if body.strip() else "(no text)")
+        lines.extend(f"Attachment: {one_line(url, 2048)}" for url in text.media_urls)
+        lines.append("")
+    lines += ["--", f"Reply in convo: convo thread {group.phone}", ""]
+    return "\n".join(lines)
+
+
+# -- helpers ---------------------------------------------------------------------
+
+
+def _set_emailed(session: Session, ids: list[int], now: datetime) -> list[int]:
+    """Set `emailed_at` where it is still NULL; the ids this call changed."""
+    changed: list[int] = []
+    for start in range(0, len(ids), _CHUNK):
+        result = session.exec(
+            update(Notification)
+            .where(
+                col(Notification.id).in_(ids[start : start + _CHUNK]),
+                col(Notification.emailed_at).is_(None),
+            )
+            .values(emailed_at=now)
+            .returning(col(Notification.id))
+        )
+        changed.extend(int(value) for value in result.scalars())
+    return changed
+
+
+def _media_urls(session: Session, message_ids: list[int]) -> dict[int, list[str]]:
+    urls: dict[int, list[str]] = {}
+    for start in range(0, len(message_ids), _CHUNK):
+        rows = session.exec(
+            select(MessageMedia)
+            .where(col(MessageMedia.message_id).in_(message_ids[start : start + _CHUNK]))
+            .order_by(col(MessageMedia.id))
+        )
+        for media in rows:
+            urls.setdefault(media.message_id, []).append(media.url)
+    return urls
+
+
+def _id(value: int | None) -> int:
+    if value is None:
+        raise ValueError("a stored row without an id")
+    return value
+
+
+def _domain_of(sender: str) -> str:
+    address = parseaddr(sender)[1]
+    domain = address.rpartition("@")[2]
+    return domain or "localhost"
+
+
+def _is_loopback(host: str) -> bool:
+    if host.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _close(client: smtplib.SMTP) -> None:
+    """QUIT politely, and close anyway: all mail is sent by then, so errors do not matter."""
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        client.close()

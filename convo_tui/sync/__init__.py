@@ -1,0 +1,1 @@
+"""The sync engine: pulls provider data through the rules, pushes the outbox."""

@@ -1,0 +1,233 @@
+"""One sync round: profiles, events (with orders and campaign hints), messages, the outbox.
+
+Each stream reads from its cursor minus an overlap window, so rows at the
+edge are read again; duplicates are dropped by provider id. Rows and the
+cursor that covers them are committed in the same transaction, so a process
+killed at any moment resumes without losing or doubling anything.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from convo_tui import clock
+from convo_tui.core import conversations
+from convo_tui.core import settings as settings_mod
+from convo_tui.providers.http import ProviderError
+from convo_tui.providers.klaviyo import KlaviyoClient
+from convo_tui.providers.twilio import TwilioClient, TwilioMedia, TwilioMessage
+from convo_tui.store.engine import Store
+from convo_tui.store.models import Direction, Message, SyncCursor
+from convo_tui.sync import ingest
+from convo_tui.sync.push import push
+
+log = logging.getLogger("convo.sync")
+
+OVERLAP = timedelta(hours=1)
+CHUNK = 200
+FINAL = {"delivered", "undelivered", "failed", "read", "canceled", "received"}
+PENDING_WINDOW = timedelta(days=2)
+
+MESSAGES, PROFILES, EVENTS = "twilio.messages", "klaviyo.profiles", "klaviyo.events"
+
+
+@dataclass
+class SyncReport:
+    messages: int = 0
+    updates: int = 0
+    profiles: int = 0
+    events: int = 0
+    orders: int = 0
+    sent: int = 0
+    failed: int = 0
+    reconciled: int = 0
+    errors: list[str] = field(default_factory=list)
+    waited: float = 0.0
+    """Seconds spent waiting on rate limits and backoff."""
+    started: datetime = field(default_factory=clock.utcnow)
+    finished: datetime | None = None
+
+
+def read_cursor(session: Session, stream: str) -> datetime | None:
+    row = session.get(SyncCursor, stream)
+    if row is None or not row.position:
+        return None
+    return datetime.fromisoformat(row.position)
+
+
+def save_cursor(session: Session, stream: str, position: datetime, *, now: datetime) -> None:
+    row = session.get(SyncCursor, stream)
+    value = position.isoformat()
+    if row is None:
+        session.add(SyncCursor(stream=stream, position=value, updated_at=now))
+    elif value > row.position:
+        row.position = value
+        row.updated_at = now
+
+
+def _chunks(items: list[TwilioMessage], size: int) -> Iterator[list[TwilioMessage]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class SyncEngine:
+    """Pulls into `store` from the providers and pushes its outbox."""
+
+    def __init__(
+        self,
+        store: Store,
+        twilio: TwilioClient,
+        klaviyo: KlaviyoClient | None = None,
+        *,
+        now: Callable[[], datetime] = clock.utcnow,
+        on_progress: Callable[[SyncReport], None] | None = None,
+        after_round: Callable[[Store, datetime], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.twilio = twilio
+        self.klaviyo = klaviyo
+        self.now = now
+        self.on_progress = on_progress or (lambda _report: None)
+        self.after_round = after_round
+
+    def run_once(self) -> SyncReport:
+        report = SyncReport(started=self.now())
+        steps: list[tuple[str, Callable[[SyncReport], None]]] = []
+        if self.klaviyo is not None:
+            steps += [("profiles", self._profiles), ("events", self._events)]
+        steps += [("messages", self._messages), ("deliveries", self._deliveries),
+                  ("outbox", self._outbox)]  # fmt: skip
+        for name, step in steps:
+            try:
+                step(report)
+            except ProviderError as exc:
+                report.errors.append(f"{name}: {exc.line()}")
+                log.warning("sync %s: %s", name, exc.line())
+            self.on_progress(report)
+        with self.store.write() as session:
+            conversations.wake_due(session, now=self.now())
+        if self.after_round is not None:
+            self.after_round(self.store, self.now())
+        report.waited = sum(self.twilio.http.waits) + (
+            sum(self.klaviyo.http.waits) if self.klaviyo else 0.0
+        )
+        report.finished = self.now()
+        self.on_progress(report)
+        return report
+
+    def follow(self, interval: float, stop: threading.Event) -> Iterable[SyncReport]:
+        """Rounds every `interval` seconds until `stop` is set."""
+        while not stop.is_set():
+            yield self.run_once()
+            stop.wait(interval)
+
+    # Streams ---------------------------------------------------------------
+
+    def _profiles(self, report: SyncReport) -> None:
+        assert self.klaviyo is not None
+        with self.store.read() as session:
+            cursor = read_cursor(session, PROFILES)
+        after = cursor - OVERLAP if cursor else None
+        for page in self.klaviyo.profile_pages(updated_after=after):
+            now = self.now()
+            with self.store.write() as session:
+                newest = cursor
+                for data in page:
+                    if ingest.upsert_profile(session, data, now=now) is not None:
+                        report.profiles += 1
+                    if data.updated and (newest is None or data.updated > newest):
+                        newest = data.updated
+                if newest is not None:
+                    save_cursor(session, PROFILES, newest, now=now)
+            self.on_progress(report)
+
+    def _events(self, report: SyncReport) -> None:
+        assert self.klaviyo is not None
+        with self.store.read() as session:
+            cursor = read_cursor(session, EVENTS)
+        after = cursor - OVERLAP if cursor else None
+        for page in self.klaviyo.event_pages(after=after):
+            now = self.now()
+            with self.store.write() as session:
+                settings = settings_mod.load(session)
+                for event in page:
+                    if ingest.ingest_event(session, event, settings, now=now):
+                        report.events += 1
+                        report.orders += event.metric == ingest.PLACED_ORDER
+                if page:
+                    save_cursor(session, EVENTS, max(e.at for e in page), now=now)
+            self.on_progress(report)
+
+    def _messages(self, report: SyncReport) -> None:
+        with self.store.read() as session:
+            cursor = read_cursor(session, MESSAGES)
+        floor = cursor - OVERLAP if cursor else None
+        collected: dict[str, TwilioMessage] = {}
+        for page in self.twilio.list_pages(sent_on_or_after=floor.date() if floor else None):
+            for message in page:
+                if floor is None or message.when is None or message.when >= floor:
+                    collected[message.sid] = message  # a repeated sid keeps one entry
+            dated = [m.when for m in page if m.when is not None]
+            if floor is not None and dated and min(dated) < floor:
+                break  # newest first: everything further is older than the window
+        ordered = sorted(
+            collected.values(), key=lambda m: (m.when or self.now(), m.sid)
+        )  # oldest first, so attribution sees sends before replies
+        for chunk in _chunks(ordered, CHUNK):
+            media = self._media_for(chunk)
+            now = self.now()
+            with self.store.write() as session:
+                settings = settings_mod.load(session)
+                for message in chunk:
+                    outcome = ingest.ingest_message(
+                        session, message, media.get(message.sid, []), settings, now=now
+                    )
+                    report.messages += outcome == "new"
+                    report.updates += outcome == "updated"
+                dated = [m.when for m in chunk if m.when is not None]
+                if dated:
+                    save_cursor(session, MESSAGES, max(dated), now=now)
+            self.on_progress(report)
+
+    def _media_for(self, chunk: list[TwilioMessage]) -> dict[str, list[TwilioMedia]]:
+        wanted = [m.sid for m in chunk if m.num_media > 0]
+        if not wanted:
+            return {}
+        with self.store.read() as session:
+            known = ingest.known_sids(session, wanted)
+        return {sid: self.twilio.media(sid) for sid in wanted if sid not in known}
+
+    def _deliveries(self, report: SyncReport) -> None:
+        """Delivery updates for recent business texts still on their way."""
+        since = self.now() - PENDING_WINDOW
+        with self.store.read() as session:
+            pending = session.exec(
+                select(Message.provider_sid)
+                .where(
+                    Message.direction == Direction.OUTBOUND.value,
+                    col(Message.provider_sid).is_not(None),
+                    col(Message.status).not_in(FINAL),
+                    col(Message.sent_at) >= since,
+                )
+                .limit(200)
+            ).all()
+        for sid in pending:
+            if sid is None:
+                continue
+            fresh = self.twilio.fetch(sid)
+            with self.store.write() as session:
+                settings = settings_mod.load(session)
+                if ingest.ingest_message(session, fresh, [], settings, now=self.now()) == "updated":
+                    report.updates += 1
+
+    def _outbox(self, report: SyncReport) -> None:
+        result = push(self.store, self.twilio, now=self.now())
+        report.sent += result.sent
+        report.failed += result.failed
+        report.reconciled += result.reconciled

@@ -1,0 +1,213 @@
+"""Turning provider records into store rows, through the same rules the demo uses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from convo_tui import phones
+from convo_tui.core import orders, profiles, sources
+from convo_tui.core.inbound import InboundText, Media, process_inbound, set_consent
+from convo_tui.core.outbound import OutboundText, record_outbound
+from convo_tui.core.settings import InboxSettings
+from convo_tui.providers.klaviyo import KlaviyoEvent, KlaviyoProfile
+from convo_tui.providers.twilio import TwilioMedia, TwilioMessage
+from convo_tui.store.models import (
+    ActivityEvent,
+    Consent,
+    Message,
+    Profile,
+    SendHint,
+    SourceKind,
+    pk,
+)
+
+RECEIVED_SMS = "Received SMS"
+PLACED_ORDER = "Placed Order"
+
+
+def _e164(number: str | None) -> str | None:
+    if not number:
+        return None
+    try:
+        return phones.normalize(number)
+    except phones.BadPhoneNumber:
+        return None
+
+
+def upsert_profile(session: Session, data: KlaviyoProfile, *, now: datetime) -> Profile | None:
+    """Create or update a profile from the provider; profiles without a phone are skipped."""
+    phone = _e164(data.phone_number)
+    profile = session.exec(select(Profile).where(Profile.external_id == data.id)).first()
+    if profile is None:
+        if phone is None:
+            return None
+        profile, _ = profiles.get_or_create(session, phone, now=now)
+        profile.external_id = data.id
+    elif phone and phone != profile.phone:
+        clash = session.exec(select(Profile).where(Profile.phone == phone)).first()
+        if clash is None:
+            profile.phone = phone
+    profile.email = data.email
+    profile.first_name = data.first_name
+    profile.last_name = data.last_name
+    location = data.location
+    for key in ("address1", "address2", "city", "region", "country", "zip", "timezone"):
+        value = location.get(key)
+        setattr(profile, key, str(value) if value not in (None, "") else None)
+    profile.latitude, profile.longitude = data.latitude, data.longitude
+    if data.consent in {c.value for c in Consent}:
+        set_consent(profile, Consent(data.consent), data.consent_timestamp or now)
+    profile.updated_at = now
+    return profile
+
+
+def ingest_event(
+    session: Session, event: KlaviyoEvent, settings: InboxSettings, *, now: datetime
+) -> bool:
+    """Store one event once; learn campaign/flow hints and orders from it. False if known."""
+    if session.exec(select(ActivityEvent.id).where(ActivityEvent.external_id == event.id)).first():
+        return False
+    phone = _e164(event.phone_number)
+    if phone is None:
+        return False  # convo follows SMS profiles only
+    profile, _ = profiles.get_or_create(session, phone, now=now)
+    session.add(
+        ActivityEvent(
+            profile_id=pk(profile),
+            metric=event.metric,
+            occurred_at=event.at,
+            properties=event.properties,
+            external_id=event.id,
+        )
+    )
+    if event.metric == RECEIVED_SMS:
+        _learn_hint(session, event.properties)
+    elif event.metric == PLACED_ORDER:
+        _record_order(session, phone, event, settings, now=now)
+    return True
+
+
+def _learn_hint(session: Session, props: dict[str, Any]) -> None:
+    sid = props.get("Message Sid")
+    if not isinstance(sid, str) or not sid:
+        return
+    if props.get("Campaign Name"):
+        kind, name, external = SourceKind.CAMPAIGN, props["Campaign Name"], props.get("Campaign ID")
+    elif props.get("Flow Name"):
+        kind, name, external = SourceKind.FLOW, props["Flow Name"], props.get("Flow ID")
+    else:
+        return
+    if session.get(SendHint, sid) is None:
+        session.add(SendHint(message_sid=sid, kind=kind.value, name=str(name),
+                             external_id=str(external) if external else None))  # fmt: skip
+    message = session.exec(select(Message).where(Message.provider_sid == sid)).first()
+    if message is not None:  # the text arrived before its event: label it now
+        source = sources.ensure(session, kind, str(name), external_id=str(external or name))
+        message.source_id = source.id
+
+
+def _record_order(
+    session: Session, phone: str, event: KlaviyoEvent, settings: InboxSettings, *, now: datetime
+) -> None:
+    props = event.properties
+    order_id = props.get("OrderId") or props.get("$event_id") or event.id
+    lines = []
+    for item in props.get("Items") or []:
+        if not isinstance(item, dict):
+            continue
+        try:
+            price = round(float(item.get("ItemPrice") or 0) * 100)
+            quantity = int(item.get("Quantity") or 1)
+        except (TypeError, ValueError):
+            continue
+        lines.append(
+            orders.Line(str(item.get("ProductName") or "item"), quantity, price,
+                        str(item["SKU"]) if item.get("SKU") else None)
+        )  # fmt: skip
+    orders.record_order(
+        session,
+        orders.OrderIn(
+            external_id=str(order_id),
+            phone=phone,
+            placed_at=event.at,
+            lines=lines,
+            status=str(props.get("Status") or "placed").lower(),
+            currency=str(props.get("Currency") or "USD")[:3],
+        ),
+        window_hours=settings.attribution_window_hours,
+        now=now,
+    )
+
+
+def ingest_message(
+    session: Session,
+    message: TwilioMessage,
+    media: list[TwilioMedia],
+    settings: InboxSettings,
+    *,
+    now: datetime,
+) -> str:
+    """Apply one provider message; returns "new", "updated" or "known"."""
+    when = message.when or now
+    existing = session.exec(select(Message).where(Message.provider_sid == message.sid)).first()
+    items = [Media(m.url, m.content_type, m.sid) for m in media]
+    if message.inbound:
+        sender = _e164(message.from_number)
+        if sender is None:
+            return "known"  # not a phone number we can hold a conversation with
+        result = process_inbound(
+            session,
+            InboundText(
+                provider_sid=message.sid,
+                from_number=sender,
+                to_number=message.to_number,
+                body=message.body,
+                sent_at=when,
+                media=items,
+                status=message.status,
+            ),
+            now=now,
+            settings=settings,
+        )
+        return "known" if result.duplicate else "new"
+    recipient = _e164(message.to_number)
+    if recipient is None:
+        return "known"
+    before = (existing.status, existing.error_code) if existing else None
+    hint = session.get(SendHint, message.sid)
+    if hint is not None:
+        kind, name, external = SourceKind(hint.kind), hint.name, hint.external_id or hint.name
+    elif message.direction == "outbound-reply":
+        kind, name, external = SourceKind.KEYWORD_REPLY, "", None
+    else:
+        kind, name, external = SourceKind.BUSINESS, "", None
+    row = record_outbound(
+        session,
+        OutboundText(
+            provider_sid=message.sid,
+            to_number=recipient,
+            from_number=message.from_number,
+            body=message.body,
+            sent_at=when,
+            source_kind=kind,
+            source_name=name,
+            source_external_id=external,
+            status=message.status,
+            error_code=message.error_code,
+            media=items,
+        ),
+        now=now,
+    )
+    if before is None:
+        return "new"
+    return "updated" if (row.status, row.error_code) != before else "known"
+
+
+def known_sids(session: Session, sids: list[str]) -> set[str]:
+    if not sids:
+        return set()
+    rows = session.exec(select(Message.provider_sid).where(col(Message.provider_sid).in_(sids)))
+    return {sid for sid in rows if sid}
