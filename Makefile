@@ -31,7 +31,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy convo_tui
 
 pytest: $(STAMP)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --timeout 600
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -8,11 +8,20 @@ from collections.abc import Sequence
 import typer
 from typer.exceptions import Abort, TyperException
 
-from convo_tui.cli import admin, conversation, doctor, listing, outbox_cmds
+from convo_tui.cli import admin, conversation, doctor, listing, outbox_cmds, sync_cmds
 from convo_tui.cli.app import app
 from convo_tui.errors import ConvoError
 
-__all__ = ["admin", "app", "conversation", "doctor", "listing", "main", "outbox_cmds"]
+__all__ = [
+    "admin",
+    "app",
+    "conversation",
+    "doctor",
+    "listing",
+    "main",
+    "outbox_cmds",
+    "sync_cmds",
+]
 
 
 def main(argv: Sequence[str] | None = None) -> None:

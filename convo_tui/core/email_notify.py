@@ -270,7 +270,7 @@ class EmailNotifier:
         skipped = self._mark_skipped(stale, now) if stale else 0
         due = [
             Burst(
-                profile_id=group[0][2].id or 0,
+                profile_id=_id(group[0][2].id),
                 name=profiles.display_name(group[0][2]),
                 phone=group[0][2].phone,
                 texts=tuple(
@@ -408,7 +408,7 @@ class EmailNotifier:
             reason = f"{type(exc).__name__}: {exc.smtp_code} {text}"
         elif isinstance(exc, smtplib.SMTPRecipientsRefused):
             reason = f"every address was refused ({', '.join(exc.recipients)})"
-        elif isinstance(exc, TimeoutError | socket.timeout):
+        elif isinstance(exc, TimeoutError):
             reason = f"no answer within {self.timeout:g} s"
         else:
             reason = f"{type(exc).__name__}: {exc}"

@@ -123,7 +123,12 @@ class KlaviyoClient:
     def profile_pages(
         self, *, updated_after: datetime | None = None
     ) -> Iterator[list[KlaviyoProfile]]:
-        params = {"additional-fields[profile]": "subscriptions", "page[size]": "100"}
+        # Sorted by `updated` so that the cursor saved after each page covers it.
+        params = {
+            "additional-fields[profile]": "subscriptions",
+            "page[size]": "100",
+            "sort": "updated",
+        }
         if updated_after is not None:
             params["filter"] = f"greater-than(updated,{_iso(updated_after)})"
         for page in self._pages("/api/profiles", params):

@@ -186,15 +186,16 @@ class TwilioClient:
         """Send a text (form-encoded, as the API requires). Raises ProviderError with
         Twilio's code on refusal (21610 opted out, 21211 bad number...) and Ambiguous
         when the answer was lost."""
-        form: list[tuple[str, str]] = [("To", to), ("Body", body)]
+        form: dict[str, str | list[str]] = {"To": to, "Body": body}
         if self.messaging_service_sid:
-            form.append(("MessagingServiceSid", self.messaging_service_sid))
+            form["MessagingServiceSid"] = self.messaging_service_sid
         else:
-            form.append(("From", self.from_number))
-        form.extend(("MediaUrl", url) for url in media_urls)
+            form["From"] = self.from_number
+        if media_urls:
+            form["MediaUrl"] = list(media_urls)  # repeated: MediaUrl=a&MediaUrl=b
         if send_at is not None:
-            form.append(("ScheduleType", "fixed"))
-            form.append(("SendAt", send_at.strftime("%Y-%m-%dT%H:%M:%SZ")))
+            form["ScheduleType"] = "fixed"
+            form["SendAt"] = send_at.strftime("%Y-%m-%dT%H:%M:%SZ")
         response = self.http.request("POST", f"{self._messages}.json", idempotent=False, data=form)
         if response.status_code >= 400:
             raise error_from("Twilio", response)

@@ -25,7 +25,7 @@ from convo_tui.providers.twilio import TwilioClient, TwilioMedia, TwilioMessage
 from convo_tui.store.engine import Store
 from convo_tui.store.models import Direction, Message, SyncCursor
 from convo_tui.sync import ingest
-from convo_tui.sync.push import push
+from convo_tui.sync.push import push, reconcile
 
 log = logging.getLogger("convo.sync")
 
@@ -101,8 +101,12 @@ class SyncEngine:
         steps: list[tuple[str, Callable[[SyncReport], None]]] = []
         if self.klaviyo is not None:
             steps += [("profiles", self._profiles), ("events", self._events)]
-        steps += [("messages", self._messages), ("deliveries", self._deliveries),
-                  ("outbox", self._outbox)]  # fmt: skip
+        steps += [
+            ("outbox", self._reconcile),
+            ("messages", self._messages),
+            ("deliveries", self._deliveries),
+            ("outbox", self._outbox),
+        ]
         for name, step in steps:
             try:
                 step(report)
@@ -225,6 +229,9 @@ class SyncEngine:
                 settings = settings_mod.load(session)
                 if ingest.ingest_message(session, fresh, [], settings, now=self.now()) == "updated":
                     report.updates += 1
+
+    def _reconcile(self, report: SyncReport) -> None:
+        report.reconciled += reconcile(self.store, self.twilio, now=self.now()).reconciled
 
     def _outbox(self, report: SyncReport) -> None:
         result = push(self.store, self.twilio, now=self.now())

@@ -54,6 +54,15 @@ class PushReport:
     reconciled: int = 0
 
 
+def reconcile(store: Store, twilio: TwilioClient, *, now: datetime) -> PushReport:
+    """Settle replies left `sending` by a crash or a lost answer. Sync runs this before
+    it pulls messages: a pulled copy of our own text would otherwise look like a
+    stranger's, and the reply would be queued again."""
+    report = PushReport()
+    _reconcile(store, twilio, report, now=now)
+    return report
+
+
 def push(store: Store, twilio: TwilioClient, *, now: datetime) -> PushReport:
     report = PushReport()
     _reconcile(store, twilio, report, now=now)

@@ -1,0 +1,218 @@
+"""`convo sync` and `convo sandbox`: pulling from the providers, and the local sandbox."""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING, Annotated
+
+import httpx
+import typer
+from rich.live import Live
+from rich.table import Table
+
+from convo_tui import phones
+from convo_tui.cli.app import DbOption, app, runtime
+from convo_tui.errors import ConvoError
+
+if TYPE_CHECKING:
+    from convo_tui.sync.engine import SyncReport
+
+sandbox_app = typer.Typer(help="The embedded sandbox provider (Twilio + Klaviyo wire protocols).")
+app.add_typer(sandbox_app, name="sandbox")
+
+
+def _summary(r: SyncReport) -> str:
+    parts = [
+        f"{r.messages} new messages",
+        f"{r.updates} delivery updates",
+        f"{r.profiles} profiles",
+        f"{r.events} events",
+        f"{r.orders} orders",
+        f"{r.sent} replies sent",
+    ]
+    if r.failed:
+        parts.append(f"{r.failed} failed")
+    if r.reconciled:
+        parts.append(f"{r.reconciled} found already sent")
+    if r.waited:
+        parts.append(f"{r.waited:.1f}s waiting on rate limits")
+    return ", ".join(parts)
+
+
+@app.command()
+def sync(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Run one round and exit.")] = False,
+    follow: Annotated[bool, typer.Option("--follow", help="Keep syncing until Ctrl-C.")] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", min=1.0, help="Seconds between rounds with --follow.")
+    ] = 15.0,
+    db: DbOption = None,
+) -> None:
+    """Pull messages, delivery updates, profiles, events and orders; push queued replies."""
+    from convo_tui.sync.engine import SyncReport
+    from convo_tui.sync.runner import sync_engine
+
+    if once == follow:
+        raise ConvoError(
+            "say --once or --follow", "--once runs one round, --follow keeps going until Ctrl-C"
+        )
+    rt = runtime(ctx, db)
+    config = rt.config
+    store = rt.store
+    if once:
+        with sync_engine(store, config) as engine:
+            report = engine.run_once()
+        rt.out.print(f"Synced: {_summary(report)}.")
+        if report.errors:
+            raise ConvoError(
+                f"sync finished with {len(report.errors)} error(s): " + "; ".join(report.errors),
+                "the next round tries again",
+            )
+        return
+    totals = SyncReport()
+    rounds = 0
+    last: SyncReport | None = None
+
+    def view() -> Table:
+        table = Table(
+            title=f"convo sync --follow (every {interval:g}s) · Ctrl-C stops",
+            show_header=True,
+            expand=False,
+        )
+        for name in (
+            "rounds",
+            "messages",
+            "updates",
+            "profiles",
+            "events",
+            "orders",
+            "sent",
+            "failed",
+            "rate",
+            "waited",
+            "errors",
+        ):
+            table.add_column(name, justify="right")
+        rate = "-"
+        if last is not None and last.finished is not None:
+            seconds = max((last.finished - last.started).total_seconds(), 0.001)
+            rate = f"{(last.messages + last.updates) / seconds:.0f}/s"
+        table.add_row(
+            str(rounds),
+            str(totals.messages),
+            str(totals.updates),
+            str(totals.profiles),
+            str(totals.events),
+            str(totals.orders),
+            str(totals.sent),
+            str(totals.failed),
+            rate,
+            f"{totals.waited:.1f}s",
+            str(len(totals.errors)),
+        )
+        if last is not None and last.errors:
+            table.caption = "last errors: " + "; ".join(last.errors)[:300]
+        return table
+
+    stop = threading.Event()
+    with (
+        sync_engine(store, config) as engine,
+        Live(view(), console=rt.out, auto_refresh=False) as live,
+    ):
+        try:
+            for report in engine.follow(interval, stop):
+                rounds += 1
+                last = report
+                for name in (
+                    "messages",
+                    "updates",
+                    "profiles",
+                    "events",
+                    "orders",
+                    "sent",
+                    "failed",
+                    "reconciled",
+                ):
+                    setattr(totals, name, getattr(totals, name) + getattr(report, name))
+                totals.waited += report.waited
+                totals.errors.extend(report.errors)
+                live.update(view(), refresh=True)
+        except KeyboardInterrupt:
+            stop.set()
+    rt.out.print(f"Stopped after {rounds} round(s).")
+
+
+@sandbox_app.command("serve")
+def sandbox_serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free one).")] = 8765,
+    seed: Annotated[int, typer.Option(help="Seed of the simulation.")] = 2026,
+    simulate: Annotated[
+        bool, typer.Option("--simulate/--no-simulate", help="Customers text in by themselves.")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option(min=0.5, help="Seconds between simulated happenings.")
+    ] = 6.0,
+) -> None:
+    """Serve the Twilio- and Klaviyo-compatible sandbox with the demo data until Ctrl-C."""
+    from convo_tui.sandbox import Sandbox
+
+    sandbox = Sandbox(host=host, port=port, seed=seed, simulate=simulate, interval=interval)
+    typer.echo("# Point convo at this sandbox:")
+    for line in sandbox.exports():
+        typer.echo(line)
+    typer.echo(
+        f"# Serving on {sandbox.base_url}"
+        + (" (simulating)" if simulate else "")
+        + "; Ctrl-C stops.",
+        err=True,
+    )
+    try:
+        sandbox.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sandbox.stop()
+
+
+@sandbox_app.command("text")
+def sandbox_text(
+    ctx: typer.Context,
+    body: Annotated[str, typer.Argument(help="What the customer writes.")],
+    sender: Annotated[str, typer.Option("--from", help="The customer's phone number.")],
+    media: Annotated[
+        list[str] | None, typer.Option("--media", help="An attachment URL (repeatable).")
+    ] = None,
+) -> None:
+    """Make a customer text the business, in the sandbox the config points at."""
+    from convo_tui.providers.factory import check_twilio
+    from convo_tui.sandbox.server import control_url
+
+    rt = runtime(ctx)
+    tw = rt.config.twilio
+    check_twilio(tw)
+    phone = phones.normalize(sender)
+    form: dict[str, str | list[str]] = {"From": phone, "Body": body}
+    if media:
+        form["MediaUrl"] = list(media)
+    url = control_url(tw.base_url, "text")
+    try:
+        answer = httpx.post(url, data=form, auth=(tw.account_sid, tw.auth_token), timeout=10)
+    except httpx.HTTPError as exc:
+        raise ConvoError(
+            f"cannot connect to the sandbox at {tw.base_url} ({type(exc).__name__})",
+            "start it with `convo sandbox serve` and export the lines it prints",
+        ) from None
+    if answer.status_code == 404:
+        raise ConvoError(
+            f"{tw.base_url} is not a convo sandbox",
+            "`convo sandbox text` only works against `convo sandbox serve`",
+        )
+    if answer.status_code >= 400:
+        try:
+            message = str(answer.json().get("message"))
+        except ValueError:
+            message = answer.reason_phrase
+        raise ConvoError(f"the sandbox refused the text ({answer.status_code}): {message}", "")
+    rt.out.print(f"{phones.pretty(phone)} texted the business: {answer.json()['sid']}")

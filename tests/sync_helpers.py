@@ -1,0 +1,53 @@
+"""A sandbox provider per test and clients pointed at it over real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+
+from convo_tui.providers.http import RetryPolicy
+from convo_tui.providers.klaviyo import KlaviyoClient
+from convo_tui.providers.twilio import TwilioClient
+from convo_tui.sandbox import Sandbox
+from convo_tui.store.engine import Store
+from convo_tui.sync.engine import SyncEngine
+
+FAST = httpx.Timeout(2.0, connect=1.0)
+
+
+def fast_policy() -> RetryPolicy:
+    return RetryPolicy(attempts=6, base=0.01, cap=0.05)
+
+
+def clients(sb: Sandbox) -> tuple[TwilioClient, KlaviyoClient]:
+    c = sb.credentials
+    twilio = TwilioClient(
+        sb.base_url, c.account_sid, c.account_sid, c.auth_token, from_number=c.from_number,
+        policy=fast_policy(), timeout=FAST,
+    )  # fmt: skip
+    klaviyo = KlaviyoClient(sb.base_url, c.klaviyo_api_key, policy=fast_policy(), timeout=FAST)
+    return twilio, klaviyo
+
+
+@contextmanager
+def engine_for(store: Store, sb: Sandbox) -> Iterator[SyncEngine]:
+    twilio, klaviyo = clients(sb)
+    try:
+        yield SyncEngine(store, twilio, klaviyo)
+    finally:
+        twilio.close()
+        klaviyo.close()
+
+
+def env_for(sb: Sandbox) -> dict[str, str]:
+    c = sb.credentials
+    return {
+        "CONVO_TWILIO_BASE_URL": sb.base_url,
+        "CONVO_TWILIO_ACCOUNT_SID": c.account_sid,
+        "CONVO_TWILIO_AUTH_TOKEN": c.auth_token,
+        "CONVO_TWILIO_FROM": c.from_number,
+        "CONVO_KLAVIYO_BASE_URL": sb.base_url,
+        "CONVO_KLAVIYO_API_KEY": c.klaviyo_api_key,
+    }
