@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, func, select
 
+from convo_tui.config import Config, KlaviyoConfig, SmtpConfig, TwilioConfig
 from convo_tui.core import agents, profiles, replies
 from convo_tui.core import settings as settings_mod
 from convo_tui.sandbox import Sandbox
@@ -23,13 +25,14 @@ from convo_tui.store.models import (
     ActivityEvent,
     Conversation,
     Message,
+    Notification,
     OutboxItem,
     Profile,
     ShopOrder,
 )
 
 from .cli_helpers import run_process
-from .sync_helpers import clients, engine_for, env_for
+from .sync_helpers import clients, engine_for, env_for, fast_policy
 
 MARIA, LUCAS, KENJI, SPAM = "+14155550123", "+5511912345678", "+819012345678", "+12125550199"
 
@@ -170,8 +173,9 @@ def _sent_to(sb: Sandbox, phone: str, body: str) -> int:
 def test_a_lost_answer_to_a_send_never_sends_twice(store, sandbox, kind) -> None:
     sync_once(store, sandbox)
     _queue_reply(store, MARIA, f"Yes, size 38 in black is in stock ({kind})")
-    sandbox.set_faults([{"kind": kind, "path": "Messages.json", "method": "POST", "count": 1,
-                         "delay": 3}])  # fmt: skip
+    sandbox.set_faults(
+        [{"kind": kind, "path": "Messages.json", "method": "POST", "count": 1, "delay": 3}]
+    )
     sync_once(store, sandbox)
     sync_once(store, sandbox)
     sync_once(store, sandbox)
@@ -248,9 +252,14 @@ def test_scheduled_replies_are_released_when_due(store, sandbox) -> None:
         agent = agents.identify(session, "ana", now=_now())
         profile = profiles.find(session, MARIA, "US")
         replies.queue_reply(
-            session, agent, profile, "Tomorrow morning", settings=settings_mod.load(session),
-            send_at=_now() + timedelta(hours=10), now=_now(),
-        )  # fmt: skip
+            session,
+            agent,
+            profile,
+            "Tomorrow morning",
+            settings=settings_mod.load(session),
+            send_at=_now() + timedelta(hours=10),
+            now=_now(),
+        )
     sync_once(store, sandbox)
     assert _sent_to(sandbox, MARIA, "Tomorrow morning") == 0
     with engine_for(store, sandbox) as engine:
@@ -267,13 +276,18 @@ def test_only_one_sync_per_store_and_a_killed_one_frees_the_lock(db_path, sandbo
         pass
     env = env_for(sandbox)
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import sys, time; from convo_tui.store.engine import open_store, sqlite_url;"
-         "from convo_tui.sync.lock import SyncLock;"
-         f"s = open_store(sqlite_url({str(db_path)!r}));"
-         "l = SyncLock(s).__enter__(); print('locked', flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, **env},
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from convo_tui.store.engine import open_store, sqlite_url;"
+            "from convo_tui.sync.lock import SyncLock;"
+            f"s = open_store(sqlite_url({str(db_path)!r}));"
+            "l = SyncLock(s).__enter__(); print('locked', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **env},
+    )
     assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
     busy = run_process("sync", "--once", "--db", db_path, env=env)
     busy.assert_one_line_error("another sync", "is running")
@@ -292,8 +306,10 @@ def test_killing_sync_at_random_moments_never_loses_or_doubles(db_path, sandbox)
     for _ in range(12):
         proc = subprocess.Popen(
             [sys.executable, "-m", "convo_tui", "sync", "--once", "--db", str(db_path)],
-            env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            env={**os.environ, **env},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.3, 2.5))
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
@@ -315,15 +331,21 @@ def test_sync_cli_once_and_bad_config(db_path, sandbox, tmp_path) -> None:
     missing = run_process("sync", "--once", "--db", tmp_path / "x.sqlite3")
     missing.assert_one_line_error("Twilio is not configured", "convo sandbox serve")
     wrong = run_process(
-        "sync", "--once", "--db", db_path,
+        "sync",
+        "--once",
+        "--db",
+        db_path,
         env={**env, "CONVO_TWILIO_AUTH_TOKEN": "wrong-token"},
-    )  # fmt: skip
+    )
     assert wrong.code != 0 and "401" in wrong.err and "wrong-token" not in wrong.err
     dead = run_process(
-        "sync", "--once", "--db", db_path,
+        "sync",
+        "--once",
+        "--db",
+        db_path,
         env={**env, "CONVO_TWILIO_BASE_URL": "http://127.0.0.1:9", "CONVO_KLAVIYO_API_KEY": ""},
         timeout=120,
-    )  # fmt: skip
+    )
     assert dead.code != 0 and "cannot connect" in dead.err
     run_process("sync", "--db", db_path, env=env).assert_one_line_error("--once or --follow")
 
@@ -334,8 +356,98 @@ def test_doctor(db_path, sandbox, tmp_path) -> None:
     assert good.code == 0, good.out + good.err
     assert good.out.count("✓") == 6
     assert sandbox.credentials.auth_token not in good.out
-    bad = run_process("doctor", "--db", db_path,
-                      env={**env, "CONVO_TWILIO_BASE_URL": "http://127.0.0.1:9"})  # fmt: skip
+    bad = run_process(
+        "doctor", "--db", db_path, env={**env, "CONVO_TWILIO_BASE_URL": "http://127.0.0.1:9"}
+    )
     assert bad.code != 0
     (line,) = [line for line in bad.out.splitlines() if line.startswith("✗")]
     assert "twilio" in line and "cannot connect" in line
+
+
+def _config_for(sb: Sandbox, smtp_port: int) -> Config:
+    c = sb.credentials
+    return Config(
+        twilio=TwilioConfig(
+            base_url=sb.base_url,
+            account_sid=c.account_sid,
+            auth_token=c.auth_token,
+            from_number=c.from_number,
+        ),
+        klaviyo=KlaviyoConfig(base_url=sb.base_url, api_key=c.klaviyo_api_key),
+        smtp=SmtpConfig(
+            host="127.0.0.1", port=smtp_port, security="none", sender="convo@acme.example"
+        ),
+    )
+
+
+def test_a_silent_smtp_server_never_holds_up_sync(store, sandbox) -> None:
+    """Email goes out on its own thread: a server that accepts and never answers
+    leaves the sync round free to finish."""
+    from convo_tui.core.email_notify import EmailNotifier
+    from convo_tui.sync.runner import Mailer, sync_engine
+
+    with store.write() as session:
+        admin = agents.identify(session, "ana", now=_now())
+        settings_mod.set_value(session, admin, "notifications.email", True, now=_now())
+        settings_mod.set_value(
+            session, admin, "notifications.email_addresses", ["team@acme.example"], now=_now()
+        )
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(5)  # never accepts, never greets
+    config = _config_for(sandbox, silent.getsockname()[1])
+    notifier = EmailNotifier(store, config.smtp, timeout=30, burst=timedelta(0))
+    mailer = Mailer(notifier)
+    with sync_engine(store, config, policy=fast_policy(), mailer=mailer) as engine:
+        engine.run_once()
+        sandbox.inject_inbound(MARIA, "Hello? Anyone?")
+        report = engine.run_once()
+        assert report.messages == 1 and report.errors == []
+        time.sleep(0.5)
+        assert mailer.busy  # the email is still waiting for the server's greeting
+        silent.close()  # the server goes away: the mailer gives up, the email stays pending
+    with store.read() as session:
+        pending = session.exec(
+            select(func.count())
+            .select_from(Notification)
+            .where(col(Notification.emailed_at).is_(None))
+        ).one()
+        assert pending >= 1
+
+
+def test_sync_follow_shows_progress_and_stops_on_ctrl_c(db_path, sandbox) -> None:
+    env = env_for(sandbox)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "convo_tui",
+            "sync",
+            "--follow",
+            "--interval",
+            "1",
+            "--db",
+            str(db_path),
+        ],
+        env={**os.environ, **env, "COLUMNS": "120"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        with open_store(sqlite_url(db_path)).read() as session:
+            if session.exec(select(func.count()).select_from(Message)).one() > 800:
+                break
+    sandbox.inject_inbound(MARIA, "Following along")
+    time.sleep(2.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "convo sync --follow" in out and "messages" in out
+    assert "Stopped after" in out and "Traceback" not in err
+    store = open_store(sqlite_url(db_path))
+    with store.read() as session:
+        assert session.exec(select(Message).where(Message.body == "Following along")).first()
+    store.close()

@@ -32,8 +32,12 @@ class Mailer:
     notifier: EmailNotifier
     _thread: threading.Thread | None = None
 
+    @property
+    def busy(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
     def kick(self) -> None:
-        if self._thread is not None and self._thread.is_alive():
+        if self.busy:
             return  # still busy with the last batch (a slow server): try after the next round
         self._thread = threading.Thread(target=self._send, name="convo-email", daemon=True)
         self._thread.start()
@@ -56,11 +60,12 @@ def sync_engine(
     *,
     on_progress: Callable[[SyncReport], None] | None = None,
     policy: RetryPolicy | None = None,
+    mailer: Mailer | None = None,
 ) -> Iterator[SyncEngine]:
     """A SyncEngine for `store` under its sync lock (raises SyncBusy when held)."""
     twilio = factory.twilio_client(config, policy)
     klaviyo = factory.klaviyo_client(config, policy)
-    mailer = Mailer(EmailNotifier(store, config.smtp))
+    mailer = mailer or Mailer(EmailNotifier(store, config.smtp))
     try:
         with SyncLock(store):
             yield SyncEngine(
