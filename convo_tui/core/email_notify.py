@@ -408,7 +408,10 @@ class EmailNotifier:
             reason = f"{type(exc).__name__}: {exc.smtp_code} {text}"
         elif isinstance(exc, smtplib.SMTPRecipientsRefused):
             reason = f"every address was refused ({', '.join(exc.recipients)})"
-        elif isinstance(exc, TimeoutError):
+        elif isinstance(exc, TimeoutError) or (
+            # smtplib turns a read timeout into "Connection unexpectedly closed: timed out"
+            isinstance(exc, smtplib.SMTPServerDisconnected) and "timed out" in str(exc)
+        ):
             reason = f"no answer within {self.timeout:g} s"
         else:
             reason = f"{type(exc).__name__}: {exc}"
