@@ -482,3 +482,48 @@ def test_sandbox_serve_refuses_a_busy_port(sandbox) -> None:
 def test_env_for_points_every_client_at_the_sandbox(sandbox) -> None:
     env = env_for(sandbox)
     assert env["CONVO_TWILIO_BASE_URL"] == env["CONVO_KLAVIYO_BASE_URL"] == sandbox.base_url
+
+
+def test_without_history_the_provider_knows_profiles_as_the_timeline_left_them() -> None:
+    sb = Sandbox(port=0, seed=2026, history=False)
+    try:
+        assert sb.world.messages == {} and sb.world.events == []
+        assert len(sb.world.profiles) == 230
+        lucas = sb.world.profiles[sb.world.profile_by_phone[LUCAS]]
+        camila = sb.world.profiles[sb.world.profile_by_phone["+525512345678"]]
+        assert lucas.consent == "UNSUBSCRIBED" and LUCAS in sb.world.opted_out
+        assert camila.consent == "SUBSCRIBED"  # texted " Start " in the timeline
+    finally:
+        sb.server.server_close()
+
+
+def test_scheduled_texts_need_a_service_and_go_out_when_due() -> None:
+    clock = [datetime(2026, 11, 24, 15, 0, tzinfo=UTC)]
+    sb = Sandbox.start(port=0, seed=5)
+    sb.now = lambda: clock[0]
+    c = sb.credentials
+    try:
+        with twilio_http(sb) as http:
+            base = f"{messages_path(sb)}.json"
+            form = {
+                "To": MARIA,
+                "MessagingServiceSid": c.messaging_service_sid,
+                "Body": "Later",
+                "ScheduleType": "fixed",
+            }
+            too_soon = http.post(base, data={**form, "SendAt": "2026-11-24T15:04:00Z"})
+            assert too_soon.status_code == 400 and too_soon.json()["code"] == 35114
+            too_far = http.post(base, data={**form, "SendAt": "2027-01-24T15:00:00Z"})
+            assert too_far.json()["code"] == 35114
+            made = http.post(base, data={**form, "SendAt": "2026-11-25T08:00:00Z"})
+            assert made.status_code == 201 and made.json()["status"] == "scheduled"
+            sid = made.json()["sid"]
+            clock[0] = datetime(2026, 11, 25, 8, 0, 0, 500000, tzinfo=UTC)
+            assert http.get(f"{messages_path(sb)}/{sid}.json").json()["status"] == "queued"
+            clock[0] += timedelta(seconds=10)
+            assert http.get(f"{messages_path(sb)}/{sid}.json").json()["status"] in (
+                "delivered",
+                "undelivered",
+            )
+    finally:
+        sb.stop()

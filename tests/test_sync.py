@@ -451,3 +451,14 @@ def test_sync_follow_shows_progress_and_stops_on_ctrl_c(db_path, sandbox) -> Non
     with store.read() as session:
         assert session.exec(select(Message).where(Message.body == "Following along")).first()
     store.close()
+
+
+@pytest.mark.parametrize("path", ["Messages.json", "/api/events"])
+def test_a_next_link_that_leaves_the_base_url_is_not_followed(store, sandbox, path) -> None:
+    sandbox.set_faults([{"kind": "foreign_link", "path": path, "count": 1, "page_size": 50}])
+    before = sandbox.requests
+    report = sync_once(store, sandbox)
+    assert any("outside its base URL" in error for error in report.errors)
+    assert sandbox.requests > before  # the round went on with the other streams
+    sandbox.set_faults([])
+    assert sync_once(store, sandbox).errors == []

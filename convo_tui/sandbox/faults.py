@@ -18,9 +18,11 @@ KINDS = {
     "invalid_json": "answer 200 with a body that is not JSON",
     "duplicate": "start each page with the last item of the previous one",
     "shift": "new texts arrive while a list is paged, and pages move by offset",
+    "foreign_link": "the next-page link points at another host (a client must not follow it)",
 }
 # Paging faults need several pages: they cap the page size while they last.
 PAGING = {"duplicate", "shift"}
+CAPS_PAGES = PAGING | {"foreign_link"}
 
 
 @dataclass

@@ -31,7 +31,7 @@ from convo_tui import clock
 from convo_tui.demo import data_dir
 from convo_tui.errors import ConvoError
 from convo_tui.sandbox import twilio_api
-from convo_tui.sandbox.faults import PAGING, Fault, FaultPlan
+from convo_tui.sandbox.faults import CAPS_PAGES, PAGING, Fault, FaultPlan
 from convo_tui.sandbox.klaviyo_api import JSONAPI, KlaviyoApi, errors
 from convo_tui.sandbox.wire import Answer, Request, json_answer
 from convo_tui.sandbox.world import World, hex_id, load_demo
@@ -132,13 +132,14 @@ class Sandbox:
         simulate: bool = False,
         interval: float = 6.0,
         data: Path | None = None,
+        history: bool = True,
         now: Callable[[], datetime] = clock.utcnow,
     ) -> None:
         self.now = now
         self.seed = seed
         account = hex_id("AC", "sandbox", seed)
         self.world = World(now=now(), seed=seed, account_sid=account)
-        load_demo(self.world, data or data_dir())
+        load_demo(self.world, data or data_dir(), history=history)
         self.credentials = Credentials(
             account_sid=account,
             auth_token=secrets.token_hex(16),
@@ -176,9 +177,16 @@ class Sandbox:
         simulate: bool = False,
         interval: float = 6.0,
         data: Path | None = None,
+        history: bool = True,
     ) -> Sandbox:
         sandbox = cls(
-            host=host, port=port, seed=seed, simulate=simulate, interval=interval, data=data
+            host=host,
+            port=port,
+            seed=seed,
+            simulate=simulate,
+            interval=interval,
+            data=data,
+            history=history,
         )
         sandbox._thread = threading.Thread(
             target=sandbox.server.serve_forever, name="convo-sandbox", daemon=True
@@ -241,7 +249,7 @@ class Sandbox:
             handler.send(refusal)
             return
         fault = self.faults.take(request.method, request.path)
-        if fault is not None and fault.kind in PAGING:
+        if fault is not None and fault.kind in CAPS_PAGES:
             request = self._paging_fault(request, fault, klaviyo=klaviyo)
         if fault is not None and fault.kind in ("429", "500", "503"):
             handler.send(self._fault_answer(fault, klaviyo=klaviyo))
@@ -262,6 +270,8 @@ class Sandbox:
         elif fault.kind == "truncate":
             answer.body = answer.body[: max(len(answer.body) // 2, 1)]
             handler.send(answer)
+        elif fault.kind == "foreign_link":
+            handler.send(_foreign_next(answer))
         elif fault.kind == "invalid_json":
             handler.send(
                 Answer(200, b"<html><body>502 Bad Gateway</body></html>{", "application/json")
@@ -390,6 +400,24 @@ class Sandbox:
                 return twilio_api.error(400, 20001, f"bad fault list: {exc}")
             return json_answer(200, {"faults": self.faults.describe()})
         return twilio_api.not_found(request.path)
+
+
+def _foreign_next(answer: Answer) -> Answer:
+    """Point the next-page link of a list at a host that is not the provider."""
+    try:
+        data = json.loads(answer.body)
+    except ValueError:
+        return answer
+    elsewhere = "http://provider.attacker.example"
+    if isinstance(data, dict) and data.get("next_page_uri"):
+        data["next_page_uri"] = elsewhere + data["next_page_uri"]
+    links = data.get("links") if isinstance(data, dict) else None
+    if isinstance(links, dict) and links.get("next"):
+        links["next"] = (
+            elsewhere + urlsplit(links["next"]).path + "?" + urlsplit(links["next"]).query
+        )
+    answer.body = json.dumps(data).encode()
+    return answer
 
 
 def control_url(base_url: str, name: str, **params: str) -> str:

@@ -379,8 +379,13 @@ def _read(folder: Path, name: str) -> Any:
     return json.loads((folder / name).read_text(encoding="utf-8"))
 
 
-def load_demo(world: World, folder: Path) -> None:
-    """Fill the world with the demo data set, its times counted back from `world.started`."""
+def load_demo(world: World, folder: Path, *, history: bool = True) -> None:
+    """Fill the world with the demo data set, its times counted back from `world.started`.
+
+    Without `history` the provider knows the profiles as the timeline left them
+    (consent after its keywords) but no past messages or events: what `convo demo`
+    serves to a store that the demo loader has already filled with that history.
+    """
     now = world.started
     settings = _read(folder, "settings.json")
     world.business_number = str(settings.get("business.number") or BUSINESS_NUMBER)
@@ -390,6 +395,11 @@ def load_demo(world: World, folder: Path) -> None:
     _load_profiles(world, _read(folder, "profiles.json"), timeline, moments)
     orders = {e["order_id"]: e for e in timeline if e["type"] == "order"}
     last_send: dict[tuple[str, int], str] = {}
+    if not history:
+        for entry, at in zip(timeline, moments, strict=True):
+            if entry["type"] == "inbound":
+                _silent_keyword(world, entry["from"], entry["body"], at)
+        return
     for index, entry in enumerate(timeline):
         at = moments[index]
         kind = entry["type"]
@@ -409,6 +419,18 @@ def load_demo(world: World, folder: Path) -> None:
         elif kind == "event":
             _load_event(world, entry, at, last_send, orders)
     world.settle(now)
+
+
+def _silent_keyword(world: World, phone: str, body: str, at: datetime) -> None:
+    """The consent a keyword leaves behind, without the messages and events."""
+    kind = keywords.classify(body)
+    profile = world.profile_for(phone, at)
+    if kind is KeywordKind.OPT_OUT:
+        world.opted_out.add(phone)
+        profile.consent, profile.consent_at = "UNSUBSCRIBED", at
+    elif kind is KeywordKind.OPT_IN:
+        world.opted_out.discard(phone)
+        profile.consent, profile.consent_at = "SUBSCRIBED", at
 
 
 def _moments(timeline: list[dict[str, Any]], now: datetime) -> list[datetime]:
