@@ -462,3 +462,30 @@ def test_a_next_link_that_leaves_the_base_url_is_not_followed(store, sandbox, pa
     assert sandbox.requests > before  # the round went on with the other streams
     sandbox.set_faults([])
     assert sync_once(store, sandbox).errors == []
+
+
+def test_a_message_the_provider_no_longer_has_is_not_an_error(store, sandbox) -> None:
+    from convo_tui.core.outbound import OutboundText, record_outbound
+    from convo_tui.store.models import SourceKind
+
+    sync_once(store, sandbox)
+    gone = "SM" + "0" * 32
+    with store.write() as session:
+        record_outbound(
+            session,
+            OutboundText(
+                provider_sid=gone,
+                to_number=MARIA,
+                from_number="+14155550100",
+                body="Deleted at the provider",
+                sent_at=_now(),
+                source_kind=SourceKind.BUSINESS,
+                source_name="",
+                status="sent",
+            ),
+            now=_now(),
+        )
+    with engine_for(store, sandbox) as engine:
+        assert engine.run_once().errors == []
+        assert gone in engine._gone  # asked once, then left alone
+        assert engine.run_once().errors == []

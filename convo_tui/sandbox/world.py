@@ -82,6 +82,8 @@ class Message:
     """For scheduled texts: when the provider will send it."""
     fate: int | None = None
     """The delivery error this text will end with (None: delivered)."""
+    moving: bool = False
+    """Sent through the API here, so its status moves on; history stays as it was."""
 
     @property
     def when(self) -> datetime:
@@ -154,7 +156,7 @@ class World:
         """Move texts along queued → sent → delivered/undelivered as time passes."""
         with self.lock:
             for message in self.messages.values():
-                if message.direction == "inbound":
+                if not message.moving:
                     continue
                 if message.status == "scheduled" and message.send_at and now >= message.send_at:
                     message.status, message.created = "queued", message.send_at
@@ -281,6 +283,7 @@ class World:
                 messaging_service_sid=service,
                 send_at=send_at,
                 fate=fate,
+                moving=True,
             )
             message.media = [
                 Media(self.next_id("ME"), _guess_type(url), url, now) for url in media_urls

@@ -95,6 +95,8 @@ class SyncEngine:
         self.now = now
         self.on_progress = on_progress or (lambda _report: None)
         self.after_round = after_round
+        self._gone: set[str] = set()
+        """Sids the provider answered 404 for: not asked again by this engine."""
 
     def run_once(self) -> SyncReport:
         report = SyncReport(started=self.now())
@@ -222,9 +224,17 @@ class SyncEngine:
                 .limit(200)
             ).all()
         for sid in pending:
-            if sid is None:
+            if sid is None or sid in self._gone:
                 continue
-            fresh = self.twilio.fetch(sid)
+            try:
+                fresh = self.twilio.fetch(sid)
+            except ProviderError as exc:
+                if exc.status != 404:
+                    raise
+                # Deleted at the provider (or never there): nothing more will come of it.
+                log.info("sync: the provider no longer has %s; not asking again", sid)
+                self._gone.add(sid)
+                continue
             with self.store.write() as session:
                 settings = settings_mod.load(session)
                 if ingest.ingest_message(session, fresh, [], settings, now=self.now()) == "updated":
