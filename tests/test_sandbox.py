@@ -33,7 +33,7 @@ REVISION = "2025-10-15"
 
 @pytest.fixture(scope="module")
 def sandbox() -> Iterator[Sandbox]:
-    sb = Sandbox.start(port=0, seed=2026)
+    sb = Sandbox(port=0, seed=2026).start()
     yield sb
     sb.stop()
 
@@ -375,7 +375,7 @@ def test_faults_on_the_wire(sandbox) -> None:
 
 
 def test_a_shifting_list_repeats_what_new_arrivals_pushed_down() -> None:
-    sb = Sandbox.start(port=0, seed=3)
+    sb = Sandbox(port=0, seed=3).start()
     try:
         sb.set_faults([{"kind": "shift", "count": 2, "page_size": 10}])
         with twilio_http(sb) as http:
@@ -499,7 +499,7 @@ def test_without_history_the_provider_knows_profiles_as_the_timeline_left_them()
 
 def test_scheduled_texts_need_a_service_and_go_out_when_due() -> None:
     clock = [datetime(2026, 11, 24, 15, 0, tzinfo=UTC)]
-    sb = Sandbox.start(port=0, seed=5)
+    sb = Sandbox(port=0, seed=5).start()
     sb.now = lambda: clock[0]
     c = sb.credentials
     try:

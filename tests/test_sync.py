@@ -39,7 +39,7 @@ MARIA, LUCAS, KENJI, SPAM = "+14155550123", "+5511912345678", "+819012345678", "
 
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
-    sb = Sandbox.start(port=0, seed=2026, simulate=False)
+    sb = Sandbox(port=0, seed=2026, simulate=False).start()
     yield sb
     sb.stop()
 

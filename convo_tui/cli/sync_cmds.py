@@ -21,6 +21,10 @@ sandbox_app = typer.Typer(help="The embedded sandbox provider (Twilio + Klaviyo 
 app.add_typer(sandbox_app, name="sandbox")
 
 
+COUNTS = ("messages", "updates", "profiles", "events", "orders", "sent", "failed")
+"""The SyncReport counters the --follow table adds up."""
+
+
 def _summary(r: SyncReport) -> str:
     parts = [
         f"{r.messages} new messages",
@@ -80,37 +84,14 @@ def sync(
             show_header=True,
             expand=False,
         )
-        for name in (
-            "rounds",
-            "messages",
-            "updates",
-            "profiles",
-            "events",
-            "orders",
-            "sent",
-            "failed",
-            "rate",
-            "waited",
-            "errors",
-        ):
+        for name in ("rounds", *COUNTS, "rate", "waited", "errors"):
             table.add_column(name, justify="right")
         rate = "-"
         if last is not None and last.finished is not None:
             seconds = max((last.finished - last.started).total_seconds(), 0.001)
             rate = f"{(last.messages + last.updates) / seconds:.0f}/s"
-        table.add_row(
-            str(rounds),
-            str(totals.messages),
-            str(totals.updates),
-            str(totals.profiles),
-            str(totals.events),
-            str(totals.orders),
-            str(totals.sent),
-            str(totals.failed),
-            rate,
-            f"{totals.waited:.1f}s",
-            str(len(totals.errors)),
-        )
+        counts = [str(getattr(totals, name)) for name in COUNTS]
+        table.add_row(str(rounds), *counts, rate, f"{totals.waited:.1f}s", str(len(totals.errors)))
         if last is not None and last.errors:
             table.caption = "last errors: " + "; ".join(last.errors)[:300]
         return table
@@ -124,16 +105,7 @@ def sync(
             for report in engine.follow(interval, stop):
                 rounds += 1
                 last = report
-                for name in (
-                    "messages",
-                    "updates",
-                    "profiles",
-                    "events",
-                    "orders",
-                    "sent",
-                    "failed",
-                    "reconciled",
-                ):
+                for name in (*COUNTS, "reconciled"):
                     setattr(totals, name, getattr(totals, name) + getattr(report, name))
                 totals.waited += report.waited
                 totals.errors.extend(report.errors)

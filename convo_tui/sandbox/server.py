@@ -121,7 +121,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 class Sandbox:
-    """A running sandbox provider. `Sandbox.start()` serves it on a thread."""
+    """A sandbox provider: `Sandbox(...).start()` serves it on a thread."""
 
     def __init__(
         self,
@@ -167,34 +167,15 @@ class Sandbox:
 
             self.simulator = Simulator(self.world, now=now, interval=interval)
 
-    @classmethod
-    def start(
-        cls,
-        *,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        seed: int = 2026,
-        simulate: bool = False,
-        interval: float = 6.0,
-        data: Path | None = None,
-        history: bool = True,
-    ) -> Sandbox:
-        sandbox = cls(
-            host=host,
-            port=port,
-            seed=seed,
-            simulate=simulate,
-            interval=interval,
-            data=data,
-            history=history,
+    def start(self) -> Sandbox:
+        """Serve on a thread (and simulate, if asked) until `stop()`."""
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, name="convo-sandbox", daemon=True
         )
-        sandbox._thread = threading.Thread(
-            target=sandbox.server.serve_forever, name="convo-sandbox", daemon=True
-        )
-        sandbox._thread.start()
-        if sandbox.simulator is not None:
-            sandbox.simulator.start()
-        return sandbox
+        self._thread.start()
+        if self.simulator is not None:
+            self.simulator.start()
+        return self
 
     def serve_forever(self) -> None:
         if self.simulator is not None:
