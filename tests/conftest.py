@@ -122,3 +122,23 @@ def send_campaign(
         ),
         now=at,
     )
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo data set loaded once at NOW (the terminal UI tests copy it per test)."""
+    from .tui_helpers import build_demo_template
+
+    return build_demo_template(tmp_path_factory.mktemp("tui-demo"))
+
+
+@pytest.fixture
+def demo_store(demo_template: Path, tmp_path: Path) -> Iterator[Store]:
+    """A private copy of the demo store."""
+    import shutil
+
+    path = tmp_path / "demo.sqlite3"
+    shutil.copy(demo_template, path)
+    opened = open_store(sqlite_url(path))
+    yield opened
+    opened.close()

@@ -154,8 +154,10 @@ def demo(
     db: DbOption = None,
     agent: AgentOption = None,
 ) -> None:
-    """Load the demo data set (once, or again with --reset) and show the inbox."""
+    """Load the demo data set (once, or again with --reset) and open the inbox on the
+    embedded sandbox, synced live (without a terminal: print the inbox)."""
     from convo_tui import demo as demo_mod
+    from convo_tui.cli.inbox_launch import interactive, open_inbox
     from convo_tui.cli.listing import show_inbox
 
     rt = runtime(ctx, db, agent)
@@ -168,4 +170,6 @@ def demo(
                 f"{report.events} events, {report.orders} orders into {rt.store.label}."
             )
         )
+    if interactive():
+        raise typer.Exit(open_inbox(rt, demo=True))
     show_inbox(rt)

@@ -50,6 +50,9 @@ def _root(ctx: typer.Context, db: DbOption = None, agent: AgentOption = None) ->
     rt = Runtime(db=db, agent_login=agent)
     ctx.obj = rt
     if ctx.invoked_subcommand is None:
+        from convo_tui.cli.inbox_launch import interactive, open_inbox
         from convo_tui.cli.listing import show_inbox
 
+        if interactive():
+            raise typer.Exit(open_inbox(rt, demo=False))
         show_inbox(rt)

@@ -25,15 +25,22 @@ class Draft:
     """When quiet and the zone is known: the next window start, UTC."""
 
     def cost_line(self) -> str:
-        plural = "s" if self.cost.segments != 1 else ""
-        line = (
-            f"{self.cost.encoding} · {self.cost.length} characters · "
-            f"{self.cost.segments} segment{plural}"
-        )
-        if self.cost.unicode_chars:
-            shown = " ".join(repr(ch)[1:-1] for ch in self.cost.unicode_chars[:8])
-            line += f" · UCS-2 because of: {shown}"
-        return line
+        return cost_line(self.cost)
+
+
+def cost_line(found: Cost) -> str:
+    """The cost as one line ("GSM-7 · 42 characters · 1 segment"), with what forced UCS-2."""
+    plural = "s" if found.segments != 1 else ""
+    line = f"{found.encoding} · {found.length} characters · {found.segments} segment{plural}"
+    if found.unicode_chars:
+        shown = " ".join(repr(ch)[1:-1] for ch in found.unicode_chars[:8])
+        line += f" · UCS-2 because of: {shown}"
+    return line
+
+
+def text_cost(body: str, *, shorten: bool, domain: str) -> Cost:
+    """What `body` costs as sent (links shortened when that setting is on); pure, no store."""
+    return cost(links.preview(body, domain) if shorten else body)
 
 
 def draft(profile: Profile, body: str, settings: InboxSettings, *, now: datetime) -> Draft:

@@ -323,3 +323,55 @@ def last_inbound_at(session: Session, profile_id: int) -> datetime | None:
         ),
     )
     return moment
+
+
+def inbox_window(
+    session: Session,
+    flt: InboxFilter,
+    *,
+    limit: int,
+    after: tuple[datetime, int] | None = None,
+    before: tuple[datetime, int] | None = None,
+    offset: int = 0,
+    last: int | None = None,
+) -> list[InboxRow]:
+    """One page of a virtual inbox list, however it was reached.
+
+    `after` (the row above the page) and `before` (the row below it) page by
+    keyset, as cheap deep down as at the top; `last` gives the last rows of
+    the list (the end key); `offset` is for a jump (scrollbar drag) where no
+    neighbouring page is known yet.
+    """
+    if before is not None or last is not None:
+        query = inbox_query(flt, limit=last if last is not None else limit)
+        if before is not None:
+            query = query.where(
+                tuple_(col(Conversation.last_message_at), col(Conversation.id)) > tuple_(*before)
+            )
+        query = query.order_by(None)
+        query = query.order_by(col(Conversation.last_message_at), col(Conversation.id))
+        return [InboxRow(*row) for row in reversed(_rows(session, query))]
+    query = inbox_query(flt, limit=limit, after=after)
+    if after is None and offset:
+        query = query.offset(offset)
+    return [InboxRow(*row) for row in _rows(session, query)]
+
+
+def thread_depth(session: Session, profile_id: int, message_id: int) -> int:
+    """How many of the profile's messages, newest first, it takes to reach `message_id`."""
+    anchor = _rows(
+        session, select(col(Message.sent_at)).where(col(Message.id) == message_id).limit(1)
+    )
+    if not anchor:
+        return THREAD_PAGE
+    sent_at = anchor[0][0]
+    newer = _scalar(
+        session,
+        select(func.count())
+        .select_from(Message)
+        .where(
+            col(Message.profile_id) == profile_id,
+            tuple_(col(Message.sent_at), col(Message.id)) >= tuple_(sent_at, message_id),
+        ),
+    )
+    return int(newer)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import Any
 
@@ -116,3 +117,100 @@ def release_sync_lock(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SELECT pg_advisory_unlock({SYNC_LOCK_KEY})")
         conn.commit()
+
+
+# Full-text search over message bodies. SQLite: an FTS5 table that indexes
+# message.body (external content, kept in step by triggers). PostgreSQL: a GIN
+# index on to_tsvector('simple', body). Neither is a SQLModel table, so schema
+# comparison skips them (see `is_search_object`).
+
+SEARCH_TABLE = "message_fts"
+SEARCH_INDEX_PG = "ix_message_body_search"
+_FTS_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
+
+_SQLITE_SEARCH_DDL = (
+    "CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5("
+    "body, content='message', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "CREATE TRIGGER IF NOT EXISTS message_fts_ai AFTER INSERT ON message BEGIN "
+    "INSERT INTO message_fts(rowid, body) VALUES (new.id, new.body); END",
+    "CREATE TRIGGER IF NOT EXISTS message_fts_ad AFTER DELETE ON message BEGIN "
+    "INSERT INTO message_fts(message_fts, rowid, body) VALUES ('delete', old.id, old.body);"
+    " END",
+    "CREATE TRIGGER IF NOT EXISTS message_fts_au AFTER UPDATE OF body ON message BEGIN "
+    "INSERT INTO message_fts(message_fts, rowid, body) VALUES ('delete', old.id, old.body);"
+    " INSERT INTO message_fts(rowid, body) VALUES (new.id, new.body); END",
+    "INSERT INTO message_fts(message_fts) VALUES ('rebuild')",
+)
+_SQLITE_SEARCH_DROP = (
+    "DROP TRIGGER IF EXISTS message_fts_au",
+    "DROP TRIGGER IF EXISTS message_fts_ad",
+    "DROP TRIGGER IF EXISTS message_fts_ai",
+    "DROP TABLE IF EXISTS message_fts",
+)
+_PG_SEARCH_DDL = (
+    "CREATE INDEX IF NOT EXISTS ix_message_body_search ON message "
+    "USING gin (to_tsvector('simple', body))",
+)
+_PG_SEARCH_DROP = ("DROP INDEX IF EXISTS ix_message_body_search",)
+
+
+def create_message_search(conn: Connection) -> None:
+    """Create the full-text index over message bodies and fill it (migration 0005)."""
+    ddl = {"sqlite": _SQLITE_SEARCH_DDL, "postgresql": _PG_SEARCH_DDL}.get(conn.dialect.name, ())
+    for statement in ddl:
+        conn.exec_driver_sql(statement)
+
+
+def drop_message_search(conn: Connection) -> None:
+    ddl = {"sqlite": _SQLITE_SEARCH_DROP, "postgresql": _PG_SEARCH_DROP}.get(conn.dialect.name, ())
+    for statement in ddl:
+        conn.exec_driver_sql(statement)
+
+
+def is_search_object(name: str | None) -> bool:
+    """True for the search table, its FTS5 shadow tables and the PostgreSQL search index."""
+    if not name:
+        return False
+    if name in (SEARCH_INDEX_PG, SEARCH_TABLE):
+        return True
+    return any(name == SEARCH_TABLE + suffix for suffix in _FTS_SHADOWS)
+
+
+def _search_terms(text: str) -> list[str]:
+    """Words of a search as the index splits them: letters and digits only."""
+    return [word for word in re.findall(r"\w+", text, flags=re.UNICODE) if word][:12]
+
+
+def message_search_ids(conn: Connection, text: str, *, limit: int) -> list[int]:
+    """Ids of messages whose body holds every word of `text` (the last one as a prefix),
+    newest first. Ordering by id (arrival) keeps a common term as cheap as a rare one."""
+    terms = _search_terms(text)
+    if not terms:
+        return []
+    if conn.dialect.name == "sqlite":
+        query = " ".join(f'"{term}"' for term in terms[:-1])
+        query = (query + " " if query else "") + f'"{terms[-1]}"*'
+        rows = conn.exec_driver_sql(
+            "SELECT rowid FROM message_fts WHERE message_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+            (query, limit),
+        ).all()
+        return [int(row[0]) for row in rows]
+    if conn.dialect.name == "postgresql":
+        tsquery = " & ".join([*terms[:-1], f"{terms[-1]}:*"])
+        rows = conn.exec_driver_sql(
+            "SELECT id FROM message WHERE to_tsvector('simple', body) @@ "
+            "to_tsquery('simple', %(q)s) ORDER BY id DESC LIMIT %(n)s",
+            {"q": tsquery, "n": limit},
+        ).all()
+        return [int(row[0]) for row in rows]
+    raise NotImplementedError(f"no message search for {conn.dialect.name}")
+
+
+def data_version(conn: Connection) -> int | None:
+    """A number that changes whenever another connection commits (SQLite), else None.
+
+    It is per connection: the caller keeps one connection for watching."""
+    if conn.dialect.name == "sqlite":
+        value = conn.exec_driver_sql("PRAGMA data_version").scalar()
+        return int(value) if value is not None else None
+    return None

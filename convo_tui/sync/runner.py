@@ -11,16 +11,18 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from convo_tui import clock
 from convo_tui.config import Config
 from convo_tui.core.email_notify import EmailNotifier
+from convo_tui.errors import ConvoError
+from convo_tui.live import SyncStatus
 from convo_tui.providers import factory
 from convo_tui.providers.http import RetryPolicy
 from convo_tui.store.engine import Store
 from convo_tui.sync.engine import SyncEngine, SyncReport
-from convo_tui.sync.lock import SyncLock
+from convo_tui.sync.lock import SyncBusy, SyncLock
 
 log = logging.getLogger("convo.sync")
 
@@ -80,3 +82,87 @@ def sync_engine(
         twilio.close()
         if klaviyo is not None:
             klaviyo.close()
+
+
+class BackgroundSync:
+    """Sync rounds on a thread every `interval` seconds, for the terminal UI.
+
+    It is the UI's `SyncSource`: `status()` tells the status line how sync is
+    doing, `wake()` starts the next round now (a reply was queued). When another
+    process already syncs this store (a team's `convo sync --follow`), this one
+    stays off and the UI simply reads what that one writes.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        config: Config,
+        *,
+        interval: float = 5.0,
+        policy: RetryPolicy | None = None,
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.interval = interval
+        self.policy = policy
+        self._status = SyncStatus(state="idle")
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="convo-sync", daemon=True)
+
+    def start(self) -> BackgroundSync:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._thread.join(timeout)
+
+    def status(self) -> SyncStatus:
+        with self._lock:
+            return self._status
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _set(self, **changes: object) -> None:
+        with self._lock:
+            self._status = replace(self._status, **changes)  # type: ignore[arg-type]
+
+    def _run(self) -> None:
+        try:
+            with sync_engine(self.store, self.config, policy=self.policy) as engine:
+                waited = 0.0
+                while not self._stop.is_set():
+                    self._set(state="syncing")
+                    report = engine.run_once()
+                    waited += report.waited
+                    if report.errors:
+                        self._set(
+                            state="error",
+                            last_error=report.errors[-1],
+                            errors=self.status().errors + len(report.errors),
+                            rate_limit_wait=waited,
+                        )
+                    else:
+                        self._set(
+                            state="idle",
+                            last_sync=report.finished,
+                            last_error=None,
+                            rate_limit_wait=waited,
+                        )
+                    self._wake.wait(self.interval)
+                    self._wake.clear()
+        except SyncBusy as exc:
+            self._set(state="off", last_error=exc.what)
+        except ConvoError as exc:  # bad config: shown, never a crash
+            self._set(state="error", last_error=exc.line(), errors=self.status().errors + 1)
+        except Exception as exc:  # the UI must outlive a sync bug; the log has the rest
+            log.exception("background sync stopped")
+            self._set(
+                state="error",
+                last_error=f"sync stopped: {type(exc).__name__}",
+                errors=self.status().errors + 1,
+            )

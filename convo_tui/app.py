@@ -1,0 +1,236 @@
+"""The terminal inbox (Textual): CSS, app-wide keys, commands, and the live store poller.
+
+Screens live in convo_tui.screens, widgets in convo_tui.widgets; every read
+and action goes through convo_tui.desk in a worker.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.worker import Worker
+
+from convo_tui.desk import Desk, Me
+from convo_tui.errors import ConvoError
+from convo_tui.keymap import build_keymap
+from convo_tui.live import SyncSource, SyncStatus
+from convo_tui.screens.help import HelpScreen
+from convo_tui.screens.inbox import InboxScreen
+from convo_tui.screens.settings import SettingsModal
+from convo_tui.widgets.composer import Composer
+from convo_tui.widgets.inbox_list import InboxList
+from convo_tui.widgets.thread_view import ThreadView
+from convo_tui.widgets.worker_errors import report_failure
+
+POLL_SECONDS = 1.0
+
+COMMANDS: list[tuple[str, str, str]] = [
+    ("Reply", "Write a reply to the open conversation", "reply"),
+    ("Snooze", "Hide the conversation until later today, tomorrow, next week or a time", "snooze"),
+    ("Close", "Close (archive) the conversation", "close"),
+    ("Reopen", "Reopen the conversation", "reopen"),
+    ("Toggle unread", "Mark the conversation read or unread", "toggle_unread"),
+    ("Block / unblock", "Block the customer (or undo it)", "block"),
+    ("Filter", "Filter the inbox by status, read state, campaign or flow", "filters"),
+    ("Search", "Search the text of all messages", "search"),
+    ("Side panel", "Show or hide the profile, activity and orders panel", "toggle_panel"),
+    ("Full profile", "Open the customer's full profile", "profile"),
+    ("Older messages", "Show older messages of the thread", "older"),
+]
+
+
+def binding_ids() -> set[str]:
+    """Every binding id a `[keys]` table may remap."""
+    ids: set[str] = set()
+    for owner in (ConvoApp, InboxScreen, InboxList, ThreadView, Composer):
+        for binding in owner.BINDINGS:
+            if isinstance(binding, Binding) and binding.id:
+                ids.add(binding.id)
+    return ids
+
+
+class ConvoApp(App[None]):
+    """The inbox for one agent on one store."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "convo"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit", tooltip="Quit convo"),
+        Binding("comma", "settings", "Settings", id="settings", tooltip="Inbox settings"),
+        Binding("question_mark,f1", "help", "Keys", id="help", tooltip="All keys of this pane"),
+    ]
+
+    class StoreChanged(Message):
+        """The store changed (another agent, sync, or this app)."""
+
+    def __init__(
+        self,
+        desk: Desk,
+        *,
+        sync: SyncSource | None = None,
+        keys: Mapping[str, str] | None = None,
+        poll_seconds: float = POLL_SECONDS,
+    ) -> None:
+        super().__init__()
+        self.desk = desk
+        self.sync = sync
+        self.sync_status = SyncStatus()
+        self.poll_seconds = poll_seconds
+        self.keymap_config = build_keymap(keys or {}, binding_ids())
+        self.me: Me | None = None
+        self.inbox: InboxScreen | None = None
+        self.bells = 0
+        """Times the bell rang (for tests: headless apps make no sound)."""
+        self._poke = asyncio.Event()
+
+    @property
+    def now(self) -> Callable[[], datetime]:
+        return self.desk.now
+
+    def on_mount(self) -> None:
+        if self.keymap_config:
+            self.set_keymap(self.keymap_config)
+        self._start()
+
+    @work(thread=True, exit_on_error=False, group="start")
+    def _start(self) -> None:
+        me = self.desk.identify()
+        self.call_from_thread(self._started, me)
+
+    def _started(self, me: Me) -> None:
+        self.me = me
+        self.inbox = InboxScreen(self.desk, me, self.now)
+        self.push_screen(self.inbox)
+        self._poll()
+
+    def on_unmount(self) -> None:
+        self.desk.close_watch()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "start" and isinstance(event.worker.error, ConvoError):
+            self.exit(return_code=3, message=f"convo: error: {event.worker.error.line()}")
+            return
+        report_failure(self, event)
+
+    # -- live ---------------------------------------------------------------------
+
+    def poll_now(self) -> None:
+        """Check the store at once instead of at the next tick."""
+        self._poke.set()
+
+    def set_sync_status(self, status: SyncStatus) -> None:
+        """Push-style sync status (thread-safe); the poller also asks `sync.status()`."""
+        if threading.get_ident() == self._thread_id:
+            self._show_sync(status)
+        else:
+            self.call_from_thread(self._show_sync, status)
+
+    def _show_sync(self, status: SyncStatus) -> None:
+        if status != self.sync_status:
+            self.sync_status = status
+            if self.inbox is not None:
+                self.inbox.show_status()
+
+    def reply_queued(self) -> None:
+        if self.sync is not None:
+            self.run_worker(asyncio.to_thread(self.sync.wake), group="sync-wake")
+
+    @work(group="poller", exit_on_error=False)
+    async def _poll(self) -> None:
+        """Watch the store (and sync) about once a second; everything blocking runs in a thread."""
+        desk = self.desk
+        stamp = await asyncio.to_thread(desk.change_stamp)
+        seen = await asyncio.to_thread(desk.last_notification_id)
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._poke.wait(), timeout=self.poll_seconds)
+            self._poke.clear()
+            try:
+                if self.sync is not None:
+                    self._show_sync(await asyncio.to_thread(self.sync.status))
+                await asyncio.to_thread(desk.wake_due)
+                fresh = await asyncio.to_thread(desk.change_stamp)
+                if fresh == stamp:
+                    continue
+                stamp = fresh
+                texts = await asyncio.to_thread(desk.new_texts, seen)
+                if texts:
+                    seen = texts[-1].notification_id
+                    await self._announce(texts)
+            except ConvoError as exc:
+                self.log.warning("store poll failed", exc.line())
+                continue
+            if self.inbox is not None:
+                self.inbox.store_changed()
+
+    async def _announce(self, texts: Iterable[Any]) -> None:
+        texts = list(texts)
+        if await asyncio.to_thread(self.desk.bell_on):
+            self.bells += 1
+            self.bell()
+        for text in texts[-3:]:
+            self.notify(f"{text.name}: {text.preview}", title="New text", markup=False, timeout=6)
+        if len(texts) > 3:
+            self.notify(f"and {len(texts) - 3} more new texts", markup=False, timeout=6)
+
+    # -- app-wide actions ---------------------------------------------------------
+
+    def action_settings(self) -> None:
+        if not isinstance(self.screen, SettingsModal):
+            self.push_screen(SettingsModal(self.desk), lambda _: self._settings_closed())
+
+    def _settings_closed(self) -> None:
+        if self.inbox is not None:
+            self.inbox.store_changed()
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        bindings = self.screen.active_bindings
+        display = {key: self.get_key_display(active.binding) for key, active in bindings.items()}
+        self.push_screen(HelpScreen(dict(bindings), display))
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Settings", "Inbox settings (auto-reply, links, ...)", self.action_settings
+        )
+        yield SystemCommand("Keys", "All keys of the focused pane", self.action_help)
+        inbox = self.inbox
+        if inbox is None:
+            return
+        for title, help_text, action in COMMANDS:
+            if inbox.check_action(action, ()) is True:
+                yield SystemCommand(title, help_text, _runner(inbox, action))
+
+
+def _runner(screen: Screen[Any], action: str) -> Callable[[], Any]:
+    async def run() -> None:
+        await screen.run_action(action)
+
+    return run
+
+
+def make_app(
+    desk: Desk,
+    *,
+    sync: SyncSource | None = None,
+    keys: Mapping[str, str] | None = None,
+    now: Callable[[], datetime] | None = None,
+) -> ConvoApp:
+    """The app for `desk` (tests pass a fixed clock through the desk)."""
+    if now is not None:
+        desk.now = now
+    return ConvoApp(desk, sync=sync, keys=keys)

@@ -1,0 +1,76 @@
+"""Opening the terminal inbox with a live sync: on the configured providers (`convo`)
+or on the embedded sandbox with the demo data (`convo demo`).
+
+Without a terminal (a pipe, a script, CI) both print the inbox instead, so the
+commands stay usable from scripts.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from convo_tui.cli.runtime import Runtime
+from convo_tui.config import Config, ConfigError, KlaviyoConfig, TwilioConfig
+
+if TYPE_CHECKING:
+    from convo_tui.sandbox import Credentials
+
+LIVE_INTERVAL = 5.0
+"""Seconds between sync rounds against real providers."""
+DEMO_INTERVAL = 2.0
+"""Seconds between sync rounds against the in-process sandbox."""
+DEMO_HAPPENINGS = 8.0
+"""Seconds between simulated customer happenings in the demo."""
+
+
+def interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def open_inbox(rt: Runtime, *, demo: bool) -> int:
+    """Run the terminal inbox with a background sync until the agent quits."""
+    from convo_tui.cli.tui_cmd import build_tui
+    from convo_tui.providers.factory import check_twilio
+    from convo_tui.sync.runner import BackgroundSync
+
+    app = build_tui(rt)  # identifies the agent first: a refused role never starts a sync
+    sandbox = None
+    config = rt.config
+    if demo:
+        from convo_tui.sandbox import Sandbox
+
+        sandbox = Sandbox(history=False, simulate=True, interval=DEMO_HAPPENINGS).start()
+        config = sandbox_config(config, sandbox.base_url, sandbox.credentials)
+    sync = None
+    try:
+        check_twilio(config.twilio)
+    except ConfigError:  # not configured: the inbox still opens, reading the store
+        sync = None
+    else:
+        interval = DEMO_INTERVAL if demo else LIVE_INTERVAL
+        sync = BackgroundSync(rt.store, config, interval=interval).start()
+    app.sync = sync
+    try:
+        app.run()
+        return int(app.return_code or 0)
+    finally:
+        if sync is not None:
+            sync.stop()
+        if sandbox is not None:
+            sandbox.stop()
+
+
+def sandbox_config(config: Config, base_url: str, c: Credentials) -> Config:
+    """The host's config with both providers pointed at a sandbox."""
+    return replace(
+        config,
+        twilio=TwilioConfig(
+            base_url=base_url,
+            account_sid=c.account_sid,
+            auth_token=c.auth_token,
+            from_number=c.from_number,
+        ),
+        klaviyo=KlaviyoConfig(base_url=base_url, api_key=c.klaviyo_api_key),
+    )

@@ -1,0 +1,510 @@
+"""The agent's desk: every read and action of the terminal UI, as plain blocking calls.
+
+The UI runs each of these in a thread worker, never on its event loop. They
+open a store session, call the same core functions the CLI calls, and return
+small frozen dataclasses; no Textual here, so the desk is tested headless too.
+Every action re-identifies the agent in its own write transaction, so a role
+changed meanwhile takes effect at once and the audit log names who acted.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, col, select
+
+from convo_tui import clock, phones
+from convo_tui.core import (
+    agents,
+    changes,
+    compose,
+    conversations,
+    coupons,
+    profiles,
+    queries,
+    recipient_time,
+    replies,
+    search,
+    snooze,
+    timezones,
+)
+from convo_tui.core import settings as settings_mod
+from convo_tui.core.agents import CHANGE_SETTINGS
+from convo_tui.core.queries import EventRow, InboxFilter, InboxRow, OrderRow, ThreadMessage
+from convo_tui.errors import NotFound
+from convo_tui.store.engine import Store
+from convo_tui.store.models import (
+    ActivityEvent,
+    Agent,
+    Conversation,
+    MessageSource,
+    Profile,
+    SourceKind,
+    Status,
+)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Me:
+    """The agent using the UI."""
+
+    login: str
+    name: str
+    role: str
+    zone: str
+    """The agent's IANA zone (snooze presets are on this wall clock)."""
+    may_change_settings: bool
+
+
+@dataclass(frozen=True)
+class SourceChoice:
+    """A campaign or flow replies can be attributed to (for the filter)."""
+
+    id: int
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ProfileCard:
+    profile_id: int
+    name: str
+    phone: str
+    email: str | None
+    consent: str
+    blocked: bool
+    address: tuple[str, ...]
+    place: str
+    """City, region, country (what is known), or empty."""
+    zone: str
+    """The zone and where it came from, or "time zone unknown"."""
+    local_time: datetime | None
+    quiet: bool
+    """True when a text now would reach them outside the hours for texting."""
+    coordinates: str
+
+
+@dataclass(frozen=True)
+class ReplyRefusal:
+    reason: str
+    message: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    """Everything the thread, composer and side panel show for one conversation."""
+
+    conversation_id: int
+    profile_id: int
+    status: str
+    unread: bool
+    snooze_until: datetime | None
+    waiting_since: datetime | None
+    attributed_to: str | None
+    card: ProfileCard
+    refusal: ReplyRefusal | None
+    messages: tuple[ThreadMessage, ...]
+    total_messages: int
+    metrics: tuple[str, ...]
+    events: tuple[EventRow, ...]
+    orders: tuple[OrderRow, ...]
+    focus_message_id: int | None = None
+    """A message to scroll to (a search hit)."""
+    loaded_at: datetime = field(default_factory=clock.utcnow)
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: int
+    send_at: datetime | None
+    """None when queued for now; else when it is scheduled (UTC)."""
+    zone: str | None
+
+
+@dataclass(frozen=True)
+class SettingsView:
+    values: dict[str, Any]
+    """Every inbox setting by key, plus `coupons.codes`."""
+    may_change: bool
+
+
+def setting_text(value: Any) -> str:
+    """A setting value as a person types it (on/off, comma-separated lists)."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+class Desk:
+    """One agent's view of one store."""
+
+    def __init__(self, store: Store, login: str, *, now: Clock = clock.utcnow) -> None:
+        self.store = store
+        self.login = login
+        self.now = now
+        self._watch_lock = threading.Lock()
+        self._watch_conn: Connection | None = None
+
+    # -- identity -----------------------------------------------------------------
+
+    def identify(self) -> Me:
+        """Who is using the UI; refused (AccessDenied) for roles without inbox access."""
+        now = self.now()
+        with self.store.read() as session:
+            first_run = session.exec(select(Agent.id).limit(1)).first() is None
+        if first_run:
+            with self.store.write() as session:
+                agents.identify(session, self.login, now=now)
+        self.wake_due()
+        with self.store.read() as session:
+            agent = agents.identify(session, self.login, now=now)
+            return Me(
+                agent.login,
+                agent.name or agent.login,
+                agent.role,
+                timezones.agent_zone(agent).zone or "UTC",
+                agent.role in CHANGE_SETTINGS,
+            )
+
+    @contextmanager
+    def _acting(self) -> Iterator[tuple[Session, Agent, datetime]]:
+        now = self.now()
+        with self.store.write() as session:
+            agent = agents.identify(session, self.login, now=now)
+            yield session, agent, now
+
+    # -- inbox --------------------------------------------------------------------
+
+    def inbox_window(
+        self,
+        flt: InboxFilter,
+        *,
+        limit: int,
+        after: tuple[datetime, int] | None = None,
+        before: tuple[datetime, int] | None = None,
+        offset: int = 0,
+        last: int | None = None,
+    ) -> list[InboxRow]:
+        with self.store.read() as session:
+            return queries.inbox_window(
+                session, flt, limit=limit, after=after, before=before, offset=offset, last=last
+            )
+
+    def counts(self, flt: InboxFilter) -> tuple[int, int, bool]:
+        """(conversations matching `flt`, unread conversations, whether to show unread)."""
+        with self.store.read() as session:
+            show = settings_mod.load(session).notifications_unread_indicator
+            return queries.inbox_count(session, flt), queries.unread_count(session), show
+
+    def sources(self) -> list[SourceChoice]:
+        with self.store.read() as session:
+            rows = session.exec(
+                select(MessageSource)
+                .where(
+                    col(MessageSource.kind).in_([SourceKind.CAMPAIGN.value, SourceKind.FLOW.value])
+                )
+                .order_by(col(MessageSource.name))
+            ).all()
+            return [SourceChoice(int(s.id or 0), s.kind, s.name) for s in rows]
+
+    # -- one conversation ---------------------------------------------------------
+
+    def conversation(
+        self,
+        conversation_id: int,
+        *,
+        limit: int | None = queries.THREAD_PAGE,
+        focus_message_id: int | None = None,
+        mark_read: bool = False,
+    ) -> ConversationView:
+        """The conversation with its thread, profile, activity and orders.
+
+        `mark_read` (opening it) marks it read first; `focus_message_id` loads
+        history back to that message.
+        """
+        if mark_read:
+            with self._acting() as (session, agent, now):
+                found = session.get(Conversation, conversation_id)
+                if found is not None and found.unread:
+                    conversations.set_unread(session, found, agent, False, now=now)
+        now = self.now()
+        with self.store.read() as session:
+            conv = session.get(Conversation, conversation_id)
+            if conv is None:
+                raise NotFound(f"conversation {conversation_id} no longer exists", "")
+            profile = session.get(Profile, conv.profile_id)
+            assert profile is not None
+            settings = settings_mod.load(session)
+            pid = int(conv.profile_id)
+            if focus_message_id is not None:
+                depth = queries.thread_depth(session, pid, focus_message_id)
+                limit = None if limit is None else max(limit, depth)
+            messages = queries.thread(session, pid, limit=limit)
+            total = queries.message_count(session, pid)
+            block = replies.why_not(profile, conv, settings)
+            attributed = None
+            if conv.attributed_source_id is not None:
+                source = session.get(MessageSource, conv.attributed_source_id)
+                attributed = source.name if source else None
+            return ConversationView(
+                conversation_id=conversation_id,
+                profile_id=pid,
+                status=conv.status,
+                unread=conv.unread,
+                snooze_until=conv.snooze_until,
+                waiting_since=conv.waiting_since,
+                attributed_to=attributed,
+                card=self._card(profile, settings, now),
+                refusal=None
+                if block is None
+                else ReplyRefusal(block.reason.value, block.message, block.fix),
+                messages=tuple(messages),
+                total_messages=total,
+                metrics=self._metrics(session, pid),
+                events=tuple(queries.events(session, pid, limit=50)),
+                orders=tuple(queries.orders(session, pid, limit=20)),
+                focus_message_id=focus_message_id,
+                loaded_at=now,
+            )
+
+    def _card(
+        self, profile: Profile, settings: settings_mod.InboxSettings, now: datetime
+    ) -> ProfileCard:
+        zone = recipient_time.resolve(profile, now)
+        quiet = recipient_time.check(
+            zone, now, start=settings.quiet_hours_start, end=settings.quiet_hours_end
+        )
+        address = tuple(
+            a for a in (profile.address1, profile.address2, profile.zip) if a and a.strip()
+        )
+        place = ", ".join(p for p in (profile.city, profile.region, profile.country) if p)
+        coordinates = ""
+        if profile.latitude is not None and profile.longitude is not None:
+            coordinates = f"{profile.latitude:.4f}, {profile.longitude:.4f}"
+        return ProfileCard(
+            profile_id=int(profile.id or 0),
+            name=profiles.display_name(profile),
+            phone=phones.pretty(profile.phone),
+            email=profile.email,
+            consent=profile.sms_consent,
+            blocked=profile.blocked,
+            address=address,
+            place=place,
+            zone=zone.describe(),
+            local_time=quiet.local,
+            quiet=quiet.quiet,
+            coordinates=coordinates,
+        )
+
+    @staticmethod
+    def _metrics(session: Session, profile_id: int) -> tuple[str, ...]:
+        rows = (
+            session.connection()
+            .execute(
+                sa_select(col(ActivityEvent.metric))
+                .distinct()
+                .where(col(ActivityEvent.profile_id) == profile_id)
+                .order_by(col(ActivityEvent.metric))
+            )
+            .all()
+        )
+        return tuple(str(row[0]) for row in rows)
+
+    def events(self, profile_id: int, metric: str | None) -> list[EventRow]:
+        with self.store.read() as session:
+            return queries.events(session, profile_id, metric=metric, limit=50)
+
+    # -- actions ------------------------------------------------------------------
+
+    def _conversation_for(self, session: Session, conversation_id: int) -> Conversation:
+        found = session.get(Conversation, conversation_id)
+        if found is None:
+            raise NotFound(f"conversation {conversation_id} no longer exists", "")
+        return found
+
+    def close(self, conversation_id: int) -> None:
+        with self._acting() as (session, agent, now):
+            conversations.close(
+                session, self._conversation_for(session, conversation_id), agent, now=now
+            )
+
+    def reopen(self, conversation_id: int) -> None:
+        with self._acting() as (session, agent, now):
+            conversations.reopen(
+                session, self._conversation_for(session, conversation_id), agent, now=now
+            )
+
+    def set_unread(self, conversation_id: int, unread: bool) -> None:
+        with self._acting() as (session, agent, now):
+            conv = self._conversation_for(session, conversation_id)
+            conversations.set_unread(session, conv, agent, unread, now=now)
+
+    def snooze_choices(self, me: Me) -> list[tuple[str, datetime]]:
+        """The presets and the UTC time each stands for now."""
+        zone = timezones.zone(me.zone)
+        now = self.now()
+        return [(preset, snooze.preset_time(preset, now, zone)) for preset in snooze.PRESETS]
+
+    def parse_snooze(self, text: str, me: Me) -> datetime:
+        """A snooze time as typed (presets, 2h, 14:30, 2026-12-01 09:00); BadSnoozeTime if not."""
+        return snooze.parse(text, self.now(), timezones.zone(me.zone))
+
+    def snooze(self, conversation_id: int, until: datetime) -> None:
+        with self._acting() as (session, agent, now):
+            conv = self._conversation_for(session, conversation_id)
+            conversations.snooze(session, conv, agent, until, now=now)
+
+    def block(self, profile_id: int) -> None:
+        with self._acting() as (session, agent, now):
+            profile = session.get(Profile, profile_id)
+            if profile is None:
+                raise NotFound(f"profile {profile_id} no longer exists", "")
+            conversations.block(
+                session, profile, profiles.conversation_of(session, profile), agent, now=now
+            )
+
+    def unblock(self, profile_id: int) -> None:
+        with self._acting() as (session, agent, now):
+            profile = session.get(Profile, profile_id)
+            if profile is None:
+                raise NotFound(f"profile {profile_id} no longer exists", "")
+            conversations.unblock(session, profile, agent, now=now)
+
+    def wake_due(self) -> int:
+        """Open snoozed conversations whose time has come (a cheap read when none are due)."""
+        now = self.now()
+        with self.store.read() as session:
+            due = session.exec(
+                select(Conversation.id)
+                .where(
+                    col(Conversation.status) == Status.SNOOZED.value,
+                    col(Conversation.snooze_until) <= now,
+                )
+                .limit(1)
+            ).first()
+        if due is None:
+            return 0
+        with self.store.write() as session:
+            return conversations.wake_due(session, now=now)
+
+    # -- replying -----------------------------------------------------------------
+
+    def prepare(self, profile_id: int, body: str, media: Sequence[str]) -> compose.Draft:
+        """What a reply would cost and whether it lands in quiet hours; Refused if not allowed."""
+        now = self.now()
+        with self.store.read() as session:
+            profile = session.get(Profile, profile_id)
+            if profile is None:
+                raise NotFound(f"profile {profile_id} no longer exists", "")
+            settings = settings_mod.load(session)
+            replies.check_allowed(session, profile, settings)
+            replies.check_content(body, media)
+            return compose.draft(profile, body, settings, now=now)
+
+    def send(
+        self,
+        profile_id: int,
+        body: str,
+        media: Sequence[str],
+        *,
+        send_at: datetime | None = None,
+    ) -> Sent:
+        """Queue the reply in the outbox (now, or at `send_at`); Refused with the reason if not."""
+        with self._acting() as (session, agent, now):
+            profile = session.get(Profile, profile_id)
+            if profile is None:
+                raise NotFound(f"profile {profile_id} no longer exists", "")
+            settings = settings_mod.load(session)
+            message = replies.queue_reply(
+                session,
+                agent,
+                profile,
+                body,
+                settings=settings,
+                media=list(media),
+                send_at=send_at,
+                now=now,
+            )
+            zone = recipient_time.resolve(profile, now).name
+            return Sent(int(message.id or 0), send_at, zone)
+
+    # -- settings -----------------------------------------------------------------
+
+    def settings(self) -> SettingsView:
+        with self.store.read() as session:
+            agent = agents.identify(session, self.login, now=self.now())
+            values = settings_mod.as_dict(settings_mod.load(session))
+            values[coupons.KEY] = coupons.load(session)
+            return SettingsView(values, agent.role in CHANGE_SETTINGS)
+
+    def set_setting(self, key: str, text: str) -> Any:
+        """Validate and save one setting as typed; BadSetting (nothing changed) if wrong."""
+        if key == coupons.KEY:
+            codes = coupons.parse(text)
+            with self._acting() as (session, agent, now):
+                return coupons.save(session, agent, codes, now=now)
+        value = settings_mod.parse_value(key, text)
+        with self._acting() as (session, agent, now):
+            return settings_mod.set_value(session, agent, key, value, now=now)
+
+    def coupon_codes(self) -> list[str]:
+        with self.store.read() as session:
+            return coupons.load(session)
+
+    def link_settings(self) -> tuple[bool, str]:
+        """(links.shorten, links.domain): what the composer needs to count a draft."""
+        with self.store.read() as session:
+            found = settings_mod.load(session)
+            return found.links_shorten, found.links_domain
+
+    def bell_on(self) -> bool:
+        with self.store.read() as session:
+            return settings_mod.load(session).notifications_bell
+
+    # -- search -------------------------------------------------------------------
+
+    def search(self, text: str) -> list[search.SearchHit]:
+        with self.store.read() as session:
+            return search.search(session, text)
+
+    # -- watching for changes -----------------------------------------------------
+
+    def change_stamp(self) -> tuple[Any, ...]:
+        """Differs whenever something the UI shows may have changed (see core.changes).
+
+        One connection is kept for this: SQLite's data_version is per connection.
+        """
+        with self._watch_lock:
+            if self._watch_conn is None:
+                self._watch_conn = self.store.engine.connect()
+            conn = self._watch_conn
+            try:
+                return changes.stamp(conn)
+            finally:
+                conn.rollback()  # never hold a read snapshot between polls
+
+    def last_notification_id(self) -> int:
+        with self.store.read() as session:
+            return changes.last_notification_id(session)
+
+    def new_texts(self, after_id: int) -> Sequence[changes.NewText]:
+        with self.store.read() as session:
+            return changes.new_texts(session, after_id)
+
+    def close_watch(self) -> None:
+        with self._watch_lock:
+            if self._watch_conn is not None:
+                self._watch_conn.close()
+                self._watch_conn = None

@@ -1,0 +1,554 @@
+"""The inbox screen: list, thread, composer and side panel, and every triage action.
+
+Reads and actions run in thread workers through the Desk; their results come
+back as messages, and the handlers update the widgets (attributes down).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import pytz
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.events import Resize
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer
+from textual.worker import Worker
+
+from convo_tui.core import compose
+from convo_tui.core.queries import THREAD_PAGE, InboxFilter
+from convo_tui.core.search import SearchHit
+from convo_tui.desk import ConversationView, Desk, Me, Sent, SourceChoice
+from convo_tui.screens.confirm import BlockModal
+from convo_tui.screens.coupon import CouponModal
+from convo_tui.screens.filters import FilterModal, filter_words
+from convo_tui.screens.profile import ProfileScreen
+from convo_tui.screens.quiet_hours import ANYWAY, AT_WINDOW, QuietHoursModal
+from convo_tui.screens.search import SearchScreen
+from convo_tui.screens.snooze import SnoozeModal
+from convo_tui.text import one_line
+from convo_tui.widgets.composer import Composer
+from convo_tui.widgets.inbox_list import InboxList
+from convo_tui.widgets.side_panel import SidePanel
+from convo_tui.widgets.status_line import StatusInfo, StatusLine
+from convo_tui.widgets.thread_view import ThreadView
+from convo_tui.widgets.worker_errors import report_failure
+
+if TYPE_CHECKING:
+    from convo_tui.app import ConvoApp
+
+WIDE = 120
+"""From this width the side panel shows beside the thread by default."""
+
+ACTIONS_NEEDING_CONVERSATION = {
+    "reply",
+    "snooze",
+    "close",
+    "reopen",
+    "toggle_unread",
+    "block",
+    "profile",
+    "older",
+}
+
+
+class InboxScreen(Screen[None]):
+    """The main screen."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "search", "Search", id="search", tooltip="Search all messages"),
+        Binding("r", "reply", "Reply", id="reply", tooltip="Write a reply"),
+        Binding("s", "snooze", "Snooze", id="snooze", tooltip="Snooze the conversation"),
+        Binding("c", "close", "Close", id="close", tooltip="Close (archive) the conversation"),
+        Binding("o", "reopen", "Reopen", id="reopen", tooltip="Reopen the conversation"),
+        Binding("u", "toggle_unread", "Unread", id="toggle_unread", tooltip="Toggle unread"),
+        Binding("b", "block", "Block", id="block", tooltip="Block or unblock the customer"),
+        Binding("f", "filters", "Filter", id="filters", tooltip="Filter the inbox"),
+        Binding("i", "toggle_panel", "Panel", id="side_panel", tooltip="Show or hide the panel"),
+        Binding("v", "profile", "Profile", id="profile", show=False, tooltip="Full profile"),
+        Binding("h", "older", "Older", id="older", show=False, tooltip="Older messages"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, view: ConversationView, focus: bool) -> None:
+            super().__init__()
+            self.view = view
+            self.focus = focus
+
+    class Done(Message):
+        """An action finished: say so, and reload what it changed."""
+
+        def __init__(self, words: str, *, cleared: bool = False) -> None:
+            super().__init__()
+            self.words = words
+            self.cleared = cleared
+
+    class Quiet(Message):
+        def __init__(self, draft: compose.Draft, body: str, media: list[str]) -> None:
+            super().__init__()
+            self.draft = draft
+            self.body = body
+            self.media = media
+
+    class Sources(Message):
+        def __init__(self, sources: list[SourceChoice]) -> None:
+            super().__init__()
+            self.sources = sources
+
+    class Coupons(Message):
+        def __init__(self, codes: list[str]) -> None:
+            super().__init__()
+            self.codes = codes
+
+    class LinkSettings(Message):
+        def __init__(self, shorten: bool, domain: str) -> None:
+            super().__init__()
+            self.shorten = shorten
+            self.domain = domain
+
+    def __init__(self, desk: Desk, me: Me, now: Callable[[], datetime]) -> None:
+        super().__init__()
+        self.desk = desk
+        self.me = me
+        self.now = now
+        self.zone = pytz.timezone(me.zone)
+        self.view: ConversationView | None = None
+        self.target: int | None = None
+        """The conversation being shown (or loading)."""
+        self.thread_limit: int | None = THREAD_PAGE
+        self.filter = InboxFilter()
+        self.source_names: dict[int, str] = {}
+        self.panel_open: bool | None = None
+        self.info = StatusInfo(agent=me.name, role=me.role)
+        self.links = (True, "cnvo.link")
+
+    @property
+    def convo_app(self) -> ConvoApp:
+        from convo_tui.app import ConvoApp
+
+        assert isinstance(self.app, ConvoApp)
+        return self.app
+
+    def compose(self) -> ComposeResult:
+        yield StatusLine(id="status")
+        with Horizontal(id="main"):
+            yield InboxList(id="inbox")
+            with Vertical(id="conversation"):
+                yield ThreadView(id="thread")
+                yield Composer(id="composer")
+            yield SidePanel(id="side")
+        yield Footer()
+
+    @property
+    def inbox(self) -> InboxList:
+        return self.query_one(InboxList)
+
+    @property
+    def thread(self) -> ThreadView:
+        return self.query_one(ThreadView)
+
+    @property
+    def composer(self) -> Composer:
+        return self.query_one(Composer)
+
+    @property
+    def side(self) -> SidePanel:
+        return self.query_one(SidePanel)
+
+    def on_mount(self) -> None:
+        self.inbox.desk = self.desk
+        self.inbox.clock = self.now
+        self.inbox.reload()
+        self.inbox.focus()
+        self.thread.compose_empty("No conversation open.")
+        self._load_link_settings()
+        self.show_status()
+
+    def on_resize(self, event: Resize) -> None:
+        wide = event.size.width >= WIDE
+        self.set_class(wide, "-wide")
+        self.set_class(not wide, "-narrow")
+        if self.panel_open is None:
+            self.panel_open = wide
+        self.set_class(bool(self.panel_open), "-panel")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self, event)
+
+    # -- status line --------------------------------------------------------------
+
+    def show_status(self) -> None:
+        self.info = StatusInfo(
+            agent=self.me.name,
+            role=self.me.role,
+            filter_words=filter_words(self.filter, self.source_names),
+            matching=self.info.matching,
+            unread=self.info.unread,
+            sync=self.convo_app.sync_status,
+        )
+        self.query_one(StatusLine).show_info(self.info, self.now())
+
+    @on(InboxList.Counted)
+    def _counted(self, event: InboxList.Counted) -> None:
+        counts = event.counts
+        self.info = StatusInfo(
+            agent=self.info.agent,
+            role=self.info.role,
+            filter_words=self.info.filter_words,
+            matching=counts.total,
+            unread=counts.unread if counts.show_unread else None,
+            sync=self.info.sync,
+        )
+        self.show_status()
+
+    # -- live updates -------------------------------------------------------------
+
+    def store_changed(self) -> None:
+        """Something changed in the store (another agent, sync, or us): show it."""
+        self.inbox.reload()
+        if self.target is not None:
+            self._load(self.target, mark_read=False, focus=False)
+        self._load_link_settings()
+
+    # -- loading a conversation ---------------------------------------------------
+
+    @on(InboxList.Highlighted)
+    def _highlighted(self, event: InboxList.Highlighted) -> None:
+        if event.row is None:
+            self.target = None
+            self.view = None
+            self.thread.compose_empty("No conversation open.")
+            self.side.clear()
+            self._update_composer()
+            self.refresh_bindings()
+            return
+        if event.row.conversation_id != self.target:
+            self.thread_limit = THREAD_PAGE
+            self.target = event.row.conversation_id
+            self._load(event.row.conversation_id, mark_read=False, focus=False)
+
+    @on(InboxList.Selected)
+    def _selected(self, event: InboxList.Selected) -> None:
+        self.target = event.row.conversation_id
+        self._load(event.row.conversation_id, mark_read=True, focus=True)
+
+    def _load(
+        self,
+        conversation_id: int,
+        *,
+        mark_read: bool,
+        focus: bool,
+        focus_message_id: int | None = None,
+    ) -> None:
+        self._load_worker(conversation_id, mark_read, focus, focus_message_id, self.thread_limit)
+
+    @work(thread=True, exclusive=True, group="conversation", exit_on_error=False)
+    def _load_worker(
+        self,
+        conversation_id: int,
+        mark_read: bool,
+        focus: bool,
+        focus_message_id: int | None,
+        limit: int | None,
+    ) -> None:
+        view = self.desk.conversation(
+            conversation_id, limit=limit, focus_message_id=focus_message_id, mark_read=mark_read
+        )
+        self.post_message(self.Loaded(view, focus))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        view = message.view
+        if view.conversation_id != self.target:
+            return
+        self.view = view
+        now = self.now()
+        self.thread.show(view, now, self.zone)
+        self.side.show(view, now, self.zone)
+        self._update_composer()
+        self.refresh_bindings()
+        if message.focus:
+            self.thread.focus()
+        if view.unread is False and self.inbox.current and self.inbox.current.unread:
+            self.inbox.reload()
+
+    def _update_composer(self) -> None:
+        shorten, domain = self.links
+        self.composer.set_state(
+            open_conversation=self.view is not None,
+            refusal=self.view.refusal if self.view else None,
+            shorten=shorten,
+            domain=domain,
+        )
+
+    @work(thread=True, exit_on_error=False, group="link-settings")
+    def _load_link_settings(self) -> None:
+        shorten, domain = self.desk.link_settings()
+        self.post_message(self.LinkSettings(shorten, domain))
+
+    @on(LinkSettings)
+    def _link_settings(self, message: LinkSettings) -> None:
+        if self.links != (message.shorten, message.domain):
+            self.links = (message.shorten, message.domain)
+            self._update_composer()
+
+    @on(ThreadView.OlderWanted)
+    def action_older(self) -> None:
+        if self.view is None:
+            return
+        self.thread_limit = (self.thread_limit or THREAD_PAGE) + THREAD_PAGE
+        self._load(self.view.conversation_id, mark_read=False, focus=False)
+
+    @on(SidePanel.MetricChosen)
+    def _metric(self, message: SidePanel.MetricChosen) -> None:
+        self._events_worker(message.profile_id, message.metric)
+
+    @work(thread=True, exclusive=True, group="events", exit_on_error=False)
+    def _events_worker(self, profile_id: int, metric: str | None) -> None:
+        events = self.desk.events(profile_id, metric)
+        self.app.call_from_thread(self.side.show_events, events, self.now())
+
+    # -- which actions make sense now ---------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Hide what makes no sense now."""
+        if action not in ACTIONS_NEEDING_CONVERSATION:
+            return True
+        view = self.view
+        if view is None:
+            return False
+        if action == "reply":
+            return True  # when refused, pressing it says why (the composer shows it too)
+        if action == "close":
+            return view.status != "closed"
+        if action == "reopen":
+            return view.status != "open"
+        if action == "older":
+            return len(view.messages) < view.total_messages
+        return True
+
+    # -- actions ------------------------------------------------------------------
+
+    def _act(self, words: str, work_fn: Callable[[], Any]) -> None:
+        self._act_worker(words, work_fn)
+
+    @work(thread=True, exit_on_error=False, group="actions")
+    def _act_worker(self, words: str, work_fn: Callable[[], Any]) -> None:
+        work_fn()
+        self.post_message(self.Done(words))
+
+    @on(Done)
+    def _done(self, message: Done) -> None:
+        self.notify(message.words, markup=False, timeout=3)
+        self.store_changed()
+
+    def _who(self) -> str:
+        return one_line(self.view.card.name, 40) if self.view else ""
+
+    def action_reply(self) -> None:
+        if self.view is None:
+            return
+        if self.view.refusal is not None:
+            self.notify(one_line(self.view.refusal.message), severity="warning", markup=False)
+            return
+        self.composer.body.focus()
+
+    def action_close(self) -> None:
+        if self.view is not None:
+            cid = self.view.conversation_id
+            self._act(f"{self._who()}: closed", lambda: self.desk.close(cid))
+
+    def action_reopen(self) -> None:
+        if self.view is not None:
+            cid = self.view.conversation_id
+            self._act(f"{self._who()}: open", lambda: self.desk.reopen(cid))
+
+    def action_toggle_unread(self) -> None:
+        if self.view is not None:
+            cid, unread = self.view.conversation_id, not self.view.unread
+            words = "marked unread" if unread else "marked read"
+            self._act(f"{self._who()}: {words}", lambda: self.desk.set_unread(cid, unread))
+
+    def action_snooze(self) -> None:
+        if self.view is None:
+            return
+        cid, name = self.view.conversation_id, self._who()
+
+        def chosen(until: datetime | None) -> None:
+            if until is not None:
+                local = until.astimezone(self.zone)
+                self._act(
+                    f"{name}: snoozed until {local:%a %d %b %H:%M}",
+                    lambda: self.desk.snooze(cid, until),
+                )
+
+        self.app.push_screen(SnoozeModal(self.now(), self.zone), chosen)
+
+    def action_block(self) -> None:
+        if self.view is None:
+            return
+        pid, name, blocked = self.view.profile_id, self._who(), self.view.card.blocked
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            if blocked:
+                self._act(f"{name}: unblocked", lambda: self.desk.unblock(pid))
+            else:
+                self._act(
+                    f"{name}: blocked; their texts are still stored, silently",
+                    lambda: self.desk.block(pid),
+                )
+
+        self.app.push_screen(BlockModal(name, unblock=blocked), answered)
+
+    def action_filters(self) -> None:
+        self._sources_worker()
+
+    @work(thread=True, exit_on_error=False, group="sources")
+    def _sources_worker(self) -> None:
+        self.post_message(self.Sources(self.desk.sources()))
+
+    @on(Sources)
+    def _sources(self, message: Sources) -> None:
+        self.source_names = {s.id: s.name for s in message.sources}
+
+        def chosen(flt: InboxFilter | None) -> None:
+            if flt is not None:
+                self.apply_filter(flt)
+
+        self.app.push_screen(FilterModal(self.filter, message.sources), chosen)
+
+    def apply_filter(self, flt: InboxFilter) -> None:
+        self.filter = flt
+        self.inbox.set_filter(flt)
+        self.show_status()
+        self.inbox.focus()
+
+    def action_toggle_panel(self) -> None:
+        self.panel_open = not self.panel_open
+        self.set_class(self.panel_open, "-panel")
+
+    def action_profile(self) -> None:
+        if self.view is not None:
+            self.app.push_screen(ProfileScreen(self.view, self.now(), self.zone))
+
+    def action_search(self) -> None:
+        def chosen(hit: SearchHit | None) -> None:
+            if hit is None:
+                return
+            if hit.conversation_id is None:
+                self.notify(
+                    f"{one_line(hit.name)} has no conversation: they never texted anything but "
+                    "keywords",
+                    severity="warning",
+                    markup=False,
+                )
+                return
+            self.open_message(hit.conversation_id, hit.message_id)
+
+        self.app.push_screen(SearchScreen(self.desk, self.now, self.zone), chosen)
+
+    def open_message(self, conversation_id: int, message_id: int) -> None:
+        """Show a conversation scrolled to one of its messages (a search hit)."""
+        self.inbox.move_to_conversation(conversation_id)
+        self.target = conversation_id
+        self.thread_limit = THREAD_PAGE
+        self._load(conversation_id, mark_read=False, focus=True, focus_message_id=message_id)
+
+    # -- replying -----------------------------------------------------------------
+
+    @on(Composer.Leave)
+    def _leave(self) -> None:
+        self.inbox.focus()
+
+    @on(Composer.Send)
+    def _send(self, message: Composer.Send) -> None:
+        if self.view is None:
+            return
+        self._prepare_worker(self.view.profile_id, message.body, message.media)
+
+    @work(thread=True, exit_on_error=False, group="send")
+    def _prepare_worker(self, profile_id: int, body: str, media: list[str]) -> None:
+        draft = self.desk.prepare(profile_id, body, media)
+        if draft.quiet.quiet:
+            self.post_message(self.Quiet(draft, body, media))
+            return
+        sent = self.desk.send(profile_id, body, media)
+        self.app.call_from_thread(self._sent, sent)
+
+    @on(Quiet)
+    def _quiet(self, message: Quiet) -> None:
+        draft = message.draft
+        warning = draft.quiet.warning() or "outside the hours for texting"
+        window = None
+        if draft.next_window is not None and draft.quiet.zone.name:
+            theirs = draft.next_window.astimezone(pytz.timezone(draft.quiet.zone.name))
+            window = f"{theirs:%H:%M} their time ({theirs:%a %d %b})"
+        profile_id = self.view.profile_id if self.view else None
+
+        def chosen(choice: str | None) -> None:
+            self.composer.body.focus()
+            if choice is None or profile_id is None:
+                self.notify("Not sent; the reply is still in the composer.", timeout=3)
+                return
+            send_at = draft.next_window if choice == AT_WINDOW else None
+            if choice not in (ANYWAY, AT_WINDOW):
+                return
+            self._send_worker(profile_id, message.body, message.media, send_at)
+
+        self.app.push_screen(QuietHoursModal(warning, window), chosen)
+
+    @work(thread=True, exit_on_error=False, group="send")
+    def _send_worker(
+        self, profile_id: int, body: str, media: list[str], send_at: datetime | None
+    ) -> None:
+        sent = self.desk.send(profile_id, body, media, send_at=send_at)
+        self.app.call_from_thread(self._sent, sent)
+
+    def _sent(self, sent: Sent) -> None:
+        name = self._who()
+        if sent.send_at is None:
+            words = f"Queued reply #{sent.message_id} to {name}; it goes out with the next sync."
+        else:
+            theirs = sent.send_at.astimezone(pytz.timezone(sent.zone or "UTC"))
+            mine = sent.send_at.astimezone(self.zone)
+            words = (
+                f"Scheduled reply #{sent.message_id} to {name} for {theirs:%a %H:%M} their "
+                f"time ({mine:%a %H:%M} yours)."
+            )
+        self.composer.sent()
+        self.composer.body.focus()
+        self.notify(words, markup=False, timeout=4)
+        self.convo_app.reply_queued()
+        self.store_changed()
+
+    @on(Composer.CouponWanted)
+    def _coupon(self) -> None:
+        self._coupons_worker()
+
+    @work(thread=True, exit_on_error=False, group="coupons")
+    def _coupons_worker(self) -> None:
+        self.post_message(self.Coupons(self.desk.coupon_codes()))
+
+    @on(Coupons)
+    def _coupons(self, message: Coupons) -> None:
+        if not message.codes:
+            self.notify(
+                "No coupon codes yet: add them in Settings (,) under coupons.codes.",
+                severity="warning",
+                markup=False,
+            )
+            return
+
+        def chosen(code: str | None) -> None:
+            if code:
+                self.composer.insert(code)
+
+        self.app.push_screen(CouponModal(message.codes), chosen)

@@ -1,0 +1,171 @@
+"""The composer under the thread: live cost, media by URL, coupons; locked with the reason.
+
+It counts characters, encoding and segments as the text will be sent (links
+shortened), on every keystroke: a pure computation, no store access. Sending
+is the screen's business: the composer only posts `Composer.Send`.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, Static, TextArea
+
+from convo_tui.core import compose
+from convo_tui.core.replies import MAX_BODY
+from convo_tui.desk import ReplyRefusal
+from convo_tui.text import visible
+
+
+class ReplyArea(TextArea):
+    """The reply text: enter sends, ctrl+j starts a new line."""
+
+    class Submitted(Message):
+        pass
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Submitted())
+            return
+        if event.key == "ctrl+j":
+            event.stop()
+            event.prevent_default()
+            self.insert("\n")
+            return
+        await super()._on_key(event)
+
+
+class Composer(Vertical):
+    """Reply box: cost line (or why replying is refused), text, media URLs."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+o", "coupon", "Coupon", id="composer.coupon", tooltip="Insert a coupon code"),
+        Binding("escape", "leave", "Back", id="composer.leave", tooltip="Back to the inbox"),
+    ]
+
+    class Send(Message):
+        """The agent asked to send `body` (with media URLs)."""
+
+        def __init__(self, body: str, media: list[str]) -> None:
+            super().__init__()
+            self.body = body
+            self.media = media
+
+    class CouponWanted(Message):
+        pass
+
+    class Leave(Message):
+        pass
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.refusal: ReplyRefusal | None = None
+        self.active = False
+        """True when a conversation is open and replying to it is allowed."""
+        self.links_shorten = True
+        self.links_domain = "cnvo.link"
+        self.sending = False
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("Open a conversation to reply.", style="dim"), id="composer-info")
+        yield ReplyArea(
+            id="composer-body",
+            soft_wrap=True,
+            show_line_numbers=False,
+            placeholder="Reply… (enter sends, ctrl+j new line)",
+            disabled=True,
+        )
+        yield Input(
+            id="composer-media",
+            placeholder="Media URLs (MMS), optional",
+            compact=True,
+            disabled=True,
+        )
+
+    @property
+    def body(self) -> ReplyArea:
+        return self.query_one(ReplyArea)
+
+    @property
+    def media_input(self) -> Input:
+        return self.query_one("#composer-media", Input)
+
+    def set_state(
+        self, *, open_conversation: bool, refusal: ReplyRefusal | None, shorten: bool, domain: str
+    ) -> None:
+        """Attributes down: which conversation state the composer reflects."""
+        self.refusal = refusal
+        self.links_shorten = shorten
+        self.links_domain = domain
+        self.active = open_conversation and refusal is None
+        self.body.disabled = not self.active
+        self.media_input.disabled = not self.active
+        self.set_class(open_conversation and refusal is not None, "-refused")
+        self._update_info()
+
+    def _update_info(self) -> None:
+        info = self.query_one("#composer-info", Static)
+        if self.refusal is not None:
+            text = Text("Reply refused: ", style="bold")
+            text.append(visible(self.refusal.message))
+            if self.refusal.fix:
+                text.append(f" — {visible(self.refusal.fix)}", style="italic")
+            info.update(text)
+            return
+        if not self.active:
+            info.update(Text("Open a conversation to reply.", style="dim"))
+            return
+        body = self.body.text
+        if not body:
+            info.update(Text("GSM-7 · 0 characters · 0 segments", style="dim"))
+            return
+        cost = compose.text_cost(body, shorten=self.links_shorten, domain=self.links_domain)
+        text = Text(visible(compose.cost_line(cost)))
+        if cost.encoding == "UCS-2":
+            text.stylize("bold", 0, 5)
+        if len(body) > MAX_BODY:
+            text.append(f" · over the {MAX_BODY}-character limit", style="bold red")
+        info.update(text)
+
+    @on(TextArea.Changed)
+    def _text_changed(self, _event: TextArea.Changed) -> None:
+        self._update_info()
+
+    @on(ReplyArea.Submitted)
+    @on(Input.Submitted, "#composer-media")
+    def _submit(self, event: Message) -> None:
+        event.stop()
+        if not self.active or self.sending:
+            return
+        media = self.media_input.value.split()
+        body = self.body.text
+        if not body.strip() and not media:
+            self.notify("Write something first.", severity="warning")
+            return
+        self.post_message(self.Send(body, media))
+
+    def sent(self) -> None:
+        """The reply was queued: clear for the next one, keep the focus here."""
+        self.body.clear()
+        self.media_input.value = ""
+        self._update_info()
+
+    def insert(self, text: str) -> None:
+        if self.active:
+            self.body.insert(text)
+            self.body.focus()
+
+    def action_coupon(self) -> None:
+        if self.active:
+            self.post_message(self.CouponWanted())
+
+    def action_leave(self) -> None:
+        self.post_message(self.Leave())

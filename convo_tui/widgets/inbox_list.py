@@ -1,0 +1,444 @@
+"""The inbox list: a virtual, line-API list of conversations that scales to any inbox size.
+
+Only visible rows are drawn (`render_line`), from pages of rows that a thread
+worker loads with keyset queries (offset only for a jump with no loaded
+neighbour). Rows not loaded yet draw as a placeholder. The virtual height is
+the row count, so a million conversations open and scroll like a hundred.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events, on, work
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from convo_tui import clock
+from convo_tui.core.queries import InboxFilter, InboxRow
+from convo_tui.desk import Desk
+from convo_tui.display import WAIT_ALERT, ago, until
+from convo_tui.text import one_line
+
+ROW_HEIGHT = 2
+PAGE = 100
+
+Cursor = tuple[datetime, int]
+
+
+@dataclass(frozen=True)
+class Counts:
+    total: int
+    unread: int
+    show_unread: bool
+
+
+class InboxList(ScrollView, can_focus=True):
+    """Conversations, newest activity first; two lines a row."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "inbox-list--cursor",
+        "inbox-list--bar",
+        "inbox-list--dot",
+        "inbox-list--unread",
+        "inbox-list--dim",
+        "inbox-list--late",
+        "inbox-list--tag",
+        "inbox-list--status",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "move(1)", "Down", id="inbox.down", show=False, tooltip="Next row"),
+        Binding("up,k", "move(-1)", "Up", id="inbox.up", show=False, tooltip="Previous row"),
+        Binding("pagedown", "move_page(1)", "Page down", id="inbox.page_down", show=False),
+        Binding("pageup", "move_page(-1)", "Page up", id="inbox.page_up", show=False),
+        Binding("home,g", "move_to(0)", "First", id="inbox.first", show=False),
+        Binding("end,G", "move_to(-1)", "Last", id="inbox.last", show=False),
+        Binding("enter", "open", "Open", id="inbox.open", tooltip="Open the conversation"),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=False)
+
+    class Highlighted(Message):
+        """The row under the cursor is another conversation (or none)."""
+
+        def __init__(self, row: InboxRow | None) -> None:
+            super().__init__()
+            self.row = row
+
+    class Selected(Message):
+        """The agent opened the conversation under the cursor."""
+
+        def __init__(self, row: InboxRow) -> None:
+            super().__init__()
+            self.row = row
+
+    class Counted(Message):
+        def __init__(self, counts: Counts) -> None:
+            super().__init__()
+            self.counts = counts
+
+    class _PagesLoaded(Message):
+        def __init__(
+            self, generation: int, pages: dict[int, list[InboxRow]], counts: Counts | None
+        ) -> None:
+            super().__init__()
+            self.generation = generation
+            self.pages = pages
+            self.counts = counts
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.desk: Desk | None = None
+        """Set by the screen before the first `reload`."""
+        self.filter = InboxFilter()
+        self.clock: Callable[[], datetime] = clock.utcnow
+        self.total = 0
+        self._pages: dict[int, list[InboxRow]] = {}
+        self._fresh: set[int] = set()
+        """Pages loaded in the current generation (others are shown until replaced)."""
+        self._inflight: set[int] = set()
+        self._wanted: set[int] = set()
+        self._fetch_scheduled = False
+        self._generation = 0
+        self._loaded_once = False
+        self._announced = False
+        self._follow = False
+        """After a reload: keep the cursor on the conversation it was on."""
+        self._announced_id: int | None = None
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+
+    # -- data -------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Load the count and the visible rows again (filter changed, or the store did)."""
+        self._generation += 1
+        self._follow = True
+        self._fresh.clear()
+        self._inflight.clear()
+        self._request(self._visible_pages(), with_counts=True)
+
+    def set_filter(self, flt: InboxFilter) -> None:
+        self.filter = flt
+        self._pages.clear()
+        self._strips.clear()
+        self.cursor = 0
+        self.scroll_to(y=0, animate=False)
+        self.reload()
+
+    def row_at(self, index: int) -> InboxRow | None:
+        page = self._pages.get(index // PAGE)
+        if page is None:
+            return None
+        offset = index % PAGE
+        return page[offset] if offset < len(page) else None
+
+    @property
+    def current(self) -> InboxRow | None:
+        return self.row_at(self.cursor) if self.total else None
+
+    @property
+    def loaded(self) -> bool:
+        """True once the first count and rows have arrived."""
+        return self._loaded_once
+
+    def _visible_pages(self) -> list[int]:
+        first = int(self.scroll_offset.y) // ROW_HEIGHT
+        last = first + max(self.size.height, 1) // ROW_HEIGHT + 1
+        last = max(last, self.cursor)
+        return sorted({first // PAGE, last // PAGE, self.cursor // PAGE})
+
+    def _request(self, pages: list[int], *, with_counts: bool = False) -> None:
+        wanted = [p for p in pages if p not in self._fresh and p not in self._inflight]
+        if not wanted and not with_counts:
+            return
+        if self.desk is None:
+            return
+        anchors: dict[int, tuple[Cursor | None, Cursor | None]] = {}
+        for page in wanted:
+            above = self._pages.get(page - 1) if page - 1 in self._fresh else None
+            below = self._pages.get(page + 1) if page + 1 in self._fresh else None
+            anchors[page] = (
+                above[-1].cursor if above else None,
+                below[0].cursor if below else None,
+            )
+        self._inflight.update(wanted)
+        self._load(self._generation, self.filter, wanted, anchors, with_counts, self.total)
+
+    @work(thread=True, group="inbox-pages", exit_on_error=False)
+    def _load(
+        self,
+        generation: int,
+        flt: InboxFilter,
+        pages: list[int],
+        anchors: dict[int, tuple[Cursor | None, Cursor | None]],
+        with_counts: bool,
+        total: int,
+    ) -> None:
+        desk = self.desk
+        assert desk is not None
+        counts = Counts(*desk.counts(flt)) if with_counts else None
+        loaded: dict[int, list[InboxRow]] = {}
+        for page in sorted(pages):
+            after, before = anchors.get(page, (None, None))
+            if loaded.get(page - 1):
+                after = loaded[page - 1][-1].cursor
+            if page == 0:
+                rows = desk.inbox_window(flt, limit=PAGE)
+            elif after is not None:
+                rows = desk.inbox_window(flt, limit=PAGE, after=after)
+            elif before is not None:
+                rows = desk.inbox_window(flt, limit=PAGE, before=before)
+            elif not with_counts and page == (total - 1) // PAGE:
+                rows = desk.inbox_window(flt, limit=PAGE, last=total - page * PAGE)
+            else:
+                rows = desk.inbox_window(flt, limit=PAGE, offset=page * PAGE)
+            loaded[page] = rows
+        self.post_message(self._PagesLoaded(generation, loaded, counts))
+
+    @on(_PagesLoaded)
+    def _store_pages(self, message: _PagesLoaded) -> None:
+        message.stop()
+        if message.generation != self._generation:
+            return
+        for page, rows in message.pages.items():
+            self._inflight.discard(page)
+            self._pages[page] = rows
+            self._fresh.add(page)
+        if message.counts is not None:
+            self.total = message.counts.total
+            self._set_virtual_size()
+            self.post_message(self.Counted(message.counts))
+            if self.total == 0:
+                self.cursor = 0
+            elif self.cursor >= self.total:
+                self.cursor = self.total - 1
+        self._loaded_once = True
+        self._strips.clear()
+        self.refresh()
+        if message.counts is not None and self._follow:
+            self._follow = False
+            self._follow_announced()
+        self._announce()
+        self._request(self._visible_pages())
+
+    def _follow_announced(self) -> None:
+        """Keep the cursor on the same conversation when rows moved (new activity above it)."""
+        if self._announced_id is None:
+            return
+        current = self.current
+        if current is not None and current.conversation_id == self._announced_id:
+            return
+        for page in sorted(self._fresh):
+            for offset, row in enumerate(self._pages.get(page, ())):
+                if row.conversation_id == self._announced_id:
+                    self.cursor = page * PAGE + offset
+                    return
+
+    def _announce(self) -> None:
+        """Tell the screen when the conversation under the cursor changed."""
+        row = self.current
+        if row is None and self.total:
+            return  # its page is on its way
+        conversation_id = row.conversation_id if row is not None else None
+        if not self._announced or conversation_id != self._announced_id:
+            self._announced = True
+            self._announced_id = conversation_id
+            self.post_message(self.Highlighted(row))
+
+    # -- drawing ----------------------------------------------------------------
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._set_virtual_size()
+        self._strips.clear()
+        self._request(self._visible_pages())
+
+    def _set_virtual_size(self) -> None:
+        self.virtual_size = Size(self.scrollable_content_region.width, self.total * ROW_HEIGHT)
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self.is_mounted:
+            self._request(self._visible_pages())
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        line = int(self.scroll_offset.y) + y
+        index, part = divmod(line, ROW_HEIGHT)
+        if self.total == 0:
+            if line == 0 and self._loaded_once:
+                return self._strip(Text(" No conversations match."), width, base)
+            return Strip.blank(width, base)
+        if index >= self.total:
+            return Strip.blank(width, base)
+        row = self.row_at(index)
+        selected = index == self.cursor
+        style = base + self.get_component_rich_style("inbox-list--cursor") if selected else base
+        if row is None:
+            self._want(index // PAGE)
+            dim = self.get_component_rich_style("inbox-list--dim", partial=True)
+            return self._strip(Text("   …" if part == 0 else "", style=dim), width, style)
+        minute = int(self.clock().timestamp()) // 60
+        key = (row, part, width, selected, minute, self.has_focus)
+        cached = self._strips.get(key)
+        if cached is None:
+            text = Text(
+                "▌" if selected else " ",
+                style=self.get_component_rich_style("inbox-list--bar", partial=True),
+            )
+            text.append_text(
+                self._first_line(row, width - 1) if part == 0 else self._second_line(row, width - 1)
+            )
+            cached = self._strip(text, width, style)
+            self._strips[key] = cached
+        return cached
+
+    def _strip(self, text: Text, width: int, style: Style) -> Strip:
+        text.no_wrap = True
+        text.overflow = "ellipsis"
+        text.truncate(width, overflow="ellipsis", pad=True)
+        segments = list(text.render(self.app.console))
+        return Strip(segments).crop_extend(0, width, None).apply_style(style)
+
+    def _first_line(self, row: InboxRow, width: int) -> Text:
+        now = self.clock()
+        part = self.get_component_rich_style
+        right = Text()
+        if row.attributed_to and width >= 44:
+            right.append(
+                f" {one_line(row.attributed_to, 20)} ", part("inbox-list--tag", partial=True)
+            )
+            right.append(" ")
+        status = ""
+        if row.blocked:
+            status = "blocked"
+        elif row.status == "snoozed":
+            status = f"z {until(row.snooze_until, now)}"
+        elif row.status == "closed":
+            status = "closed"
+        if status:
+            right.append(status + " ", part("inbox-list--status", partial=True))
+        right.append(f"{ago(row.last_message_at, now):>4}", part("inbox-list--dim", partial=True))
+        text = Text("")
+        if row.unread:
+            text.append("● ", part("inbox-list--dot", partial=True))
+        else:
+            text.append("  ")
+        name_width = max(width - text.cell_len - right.cell_len - 1, 4)
+        name = Text(one_line(row.name), no_wrap=True, overflow="ellipsis")
+        if row.unread:
+            name.stylize(part("inbox-list--unread", partial=True))
+        name.truncate(name_width, overflow="ellipsis", pad=True)
+        text.append_text(name)
+        text.append(" ")
+        text.append_text(right)
+        return text
+
+    def _second_line(self, row: InboxRow, width: int) -> Text:
+        now = self.clock()
+        part = self.get_component_rich_style
+        right = Text()
+        if row.waiting_since is not None and row.status == "open":
+            wait = f"⏱{ago(row.waiting_since, now)}"
+            late = now - row.waiting_since > WAIT_ALERT
+            right.append(
+                f"{wait:>5}",
+                part("inbox-list--late" if late else "inbox-list--dim", partial=True),
+            )
+        text = Text("  ")
+        arrow = "→ " if row.last_direction == "outbound" else ""
+        preview_width = max(width - text.cell_len - right.cell_len - 1, 4)
+        preview = Text(arrow + one_line(row.preview), no_wrap=True, overflow="ellipsis")
+        preview.stylize(part("inbox-list--dim", partial=True))
+        preview.truncate(preview_width, overflow="ellipsis", pad=True)
+        text.append_text(preview)
+        text.append(" ")
+        text.append_text(right)
+        return text
+
+    def _want(self, page: int) -> None:
+        self._wanted.add(page)
+        if not self._fetch_scheduled:
+            self._fetch_scheduled = True
+            self.call_later(self._fetch_wanted)
+
+    def _fetch_wanted(self) -> None:
+        self._fetch_scheduled = False
+        wanted, self._wanted = sorted(self._wanted), set()
+        self._request(wanted)
+
+    # -- moving -----------------------------------------------------------------
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._strips.clear()
+        self.refresh()
+        self._scroll_to_cursor()
+        self._request(self._visible_pages())
+        self._announce()
+
+    def _scroll_to_cursor(self) -> None:
+        top = self.cursor * ROW_HEIGHT
+        height = max(self.scrollable_content_region.height, ROW_HEIGHT)
+        scroll_y = int(self.scroll_offset.y)
+        if top < scroll_y:
+            self.scroll_to(y=top, animate=False)
+        elif top + ROW_HEIGHT > scroll_y + height:
+            self.scroll_to(y=top + ROW_HEIGHT - height, animate=False)
+
+    def action_move(self, step: int) -> None:
+        if self.total:
+            self.cursor = min(max(self.cursor + step, 0), self.total - 1)
+
+    def action_move_page(self, direction: int) -> None:
+        rows = max(self.scrollable_content_region.height // ROW_HEIGHT - 1, 1)
+        self.action_move(direction * rows)
+
+    def action_move_to(self, index: int) -> None:
+        if self.total:
+            self.cursor = self.total - 1 if index < 0 else min(index, self.total - 1)
+
+    def action_open(self) -> None:
+        row = self.current
+        if row is not None:
+            self.post_message(self.Selected(row))
+
+    def move_to_conversation(self, conversation_id: int) -> bool:
+        """Put the cursor on a conversation if it is among the loaded rows."""
+        for page, rows in self._pages.items():
+            for offset, row in enumerate(rows):
+                if row.conversation_id == conversation_id and page in self._fresh:
+                    self.cursor = page * PAGE + offset
+                    return True
+        return False
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or not self.total:
+            return
+        index = (int(self.scroll_offset.y) + offset.y) // ROW_HEIGHT
+        if index >= self.total:
+            return
+        if index == self.cursor or event.chain >= 2:
+            self.cursor = index
+            self.action_open()
+        else:
+            self.cursor = index
+
+    def on_focus(self, _event: events.Focus) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def on_blur(self, _event: events.Blur) -> None:
+        self._strips.clear()
+        self.refresh()

@@ -1,0 +1,30 @@
+"""One place that turns a failed worker into a short notification."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.app import App
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.worker import Worker, WorkerState
+
+from convo_tui.errors import ConvoError
+from convo_tui.text import one_line
+
+
+def report_failure(node: Widget | Screen[Any] | App[Any], event: Worker.StateChanged) -> None:
+    """Notify the agent when a worker failed: a ConvoError's one line, else its type."""
+    if event.state != WorkerState.ERROR:
+        return
+    error = event.worker.error
+    if isinstance(error, ConvoError):
+        node.notify(one_line(error.line(), 300), severity="error", markup=False, timeout=8)
+        return
+    node.log.error(f"worker {event.worker.name} failed", error)
+    node.notify(
+        one_line(f"Something went wrong: {type(error).__name__}: {error}", 300),
+        severity="error",
+        markup=False,
+        timeout=8,
+    )

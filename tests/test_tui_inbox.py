@@ -1,0 +1,416 @@
+"""The terminal inbox, driven by Pilot on the demo store: every triage action and its effect."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlmodel import select
+
+from convo_tui.core import coupons
+from convo_tui.store.models import AuditEntry, Conversation, Message, OutboxItem, Status
+
+from .conftest import NOW
+from .tui_helpers import (
+    AROHA,
+    KENJI,
+    MARIA,
+    conversation_of,
+    make_app,
+    notifications,
+    open_conversation,
+    plain,
+    profile_of,
+    settle,
+    started,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+async def test_inbox_opens_with_counts_and_rows(demo_store) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        screen = app.inbox
+        assert screen is not None
+        assert screen.inbox.total == 39  # open conversations in the demo
+        assert screen.info.matching == 39 and screen.info.unread == 20
+        text = plain(app)
+        assert "Ana Souza (owner)" in text
+        assert "Inbox: open — 39 conversations" in text and "20 unread" in text
+        assert screen.view is not None  # the first row's thread is shown
+
+
+async def test_moving_and_opening_marks_read(demo_store) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        assert conversation_of(demo_store, MARIA).unread
+        await open_conversation(pilot, MARIA)
+        assert not conversation_of(demo_store, MARIA).unread
+        await pilot.press("k", "down", "up")
+        await settle(pilot)
+        assert app.inbox.thread.has_focus or app.inbox.inbox.has_focus
+
+
+async def test_close_reopen_and_toggle_unread(demo_store) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, MARIA)
+        await pilot.press("u")
+        await settle(pilot)
+        assert conversation_of(demo_store, MARIA).unread
+        assert any("Maria Silva: marked unread" in n for n in notifications(app))
+        await pilot.press("c")
+        await settle(pilot)
+        assert conversation_of(demo_store, MARIA).status == Status.CLOSED.value
+        assert app.inbox.inbox.total == 38
+        # the closed conversation is still open in the thread until the cursor moves
+        app.inbox.target = conversation_of(demo_store, MARIA).id
+        app.inbox.store_changed()
+        await settle(pilot)
+        await pilot.press("o")
+        await settle(pilot)
+        assert conversation_of(demo_store, MARIA).status == Status.OPEN.value
+        with demo_store.read() as session:
+            actions = [a.action for a in session.exec(select(AuditEntry).order_by(AuditEntry.id))]
+        assert actions[-3:] == [
+            "conversation.mark_unread",
+            "conversation.close",
+            "conversation.reopen",
+        ]
+
+
+async def test_snooze_presets_and_picked_time(demo_store) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, MARIA)
+        await pilot.press("s")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "SnoozeModal"
+        await pilot.press("2")  # tomorrow, 09:00 on the agent's clock
+        await settle(pilot)
+        conv = conversation_of(demo_store, MARIA)
+        assert conv.status == Status.SNOOZED.value
+        assert conv.snooze_until is not None and conv.snooze_until > NOW
+        assert any("snoozed until" in n for n in notifications(app))
+
+        await open_conversation(pilot, KENJI)
+        await pilot.press("s", "t")
+        await pilot.press(*"nonsense", "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "SnoozeModal"  # an error, shown in the modal
+        app.screen.query_one("#snooze-time").value = ""
+        await pilot.press(*"2h", "enter")
+        await settle(pilot)
+        conv = conversation_of(demo_store, KENJI)
+        assert conv.status == Status.SNOOZED.value and conv.snooze_until == NOW + timedelta(hours=2)
+
+
+async def test_block_asks_first_and_can_be_undone(demo_store) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, MARIA)
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.press("n")  # no
+        await settle(pilot)
+        assert not profile_of(demo_store, MARIA).blocked
+        await pilot.press("b", "y")
+        await settle(pilot)
+        assert profile_of(demo_store, MARIA).blocked
+        assert conversation_of(demo_store, MARIA).status == Status.CLOSED.value
+        assert app.inbox.inbox.total == 38  # closed: out of the open inbox
+        from convo_tui.core.queries import InboxFilter
+
+        app.inbox.apply_filter(InboxFilter(status=None))
+        await settle(pilot)
+        await open_conversation(pilot, MARIA)
+        assert app.inbox.view.refusal is not None and app.inbox.view.refusal.reason == "blocked"
+        assert app.inbox.composer.body.disabled
+        await pilot.press("b", "y")
+        await settle(pilot)
+        assert not profile_of(demo_store, MARIA).blocked
+
+
+async def test_filters_combine_and_show_in_the_header(demo_store) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        screen = app.inbox
+        from convo_tui.core.queries import InboxFilter
+
+        await pilot.press("f")
+        await settle(pilot)
+        modal = app.screen
+        assert type(modal).__name__ == "FilterModal"
+        modal.query_one("#filter-read").query("RadioButton")[1].value = True  # unread
+        await pilot.pause()
+        modal.action_apply()
+        await settle(pilot)
+        assert screen.filter == InboxFilter(unread=True)
+        assert screen.inbox.total == 20
+        assert "Inbox: open, unread — 20 conversations" in plain(app)
+
+        sources = {s.name: s.id for s in screen.desk.sources()}
+        screen.apply_filter(InboxFilter(status=None, attributed_source_id=sources["Winter Sale"]))
+        await settle(pilot)
+        assert screen.inbox.total == 6
+        assert "all, attributed to Winter Sale — 6 conversations" in plain(app)
+
+
+async def test_search_jumps_to_the_message(demo_store) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        await pilot.press("slash")
+        await settle(pilot)
+        await pilot.press(*"size 38")
+        await pilot.pause(0.3)
+        await settle(pilot)
+        search = app.screen
+        assert [h.name for h in search.hits] == ["Maria Silva"]
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.inbox
+        assert screen.view is not None
+        assert screen.view.conversation_id == conversation_of(demo_store, MARIA).id
+        hit = screen.thread.query(".hit")
+        assert len(hit) == 1 and "size 38" in str(hit.first().render())
+
+
+async def test_replies_queue_several_in_a_row(demo_store) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, MARIA)  # San Francisco, 07:00 there: quiet hours
+        maria_zone_ok = app.inbox.view.card.quiet
+        await pilot.press("r")
+        assert app.inbox.composer.body.has_focus
+        await pilot.press(*"Yes, in black too ")
+        app.inbox.composer.body.insert("👢")
+        await pilot.pause()
+        info = str(app.inbox.composer.query_one("#composer-info").render())
+        assert "UCS-2" in info and "20 characters" in info and "1 segment" in info
+        await pilot.press("enter")
+        await settle(pilot)
+        if maria_zone_ok:
+            await pilot.press("a")  # send anyway
+            await settle(pilot)
+        await pilot.press(*"Second one", "enter")
+        await settle(pilot)
+        if maria_zone_ok:
+            await pilot.press("a")
+            await settle(pilot)
+        with demo_store.read() as session:
+            queued = session.exec(
+                select(Message)
+                .join(OutboxItem, OutboxItem.message_id == Message.id)
+                .where(OutboxItem.state == "queued")
+            ).all()
+        assert [m.body for m in queued][-2:] == ["Yes, in black too 👢", "Second one"]
+        assert sum("Queued reply" in n for n in notifications(app)) == 2
+        assert app.inbox.composer.body.text == ""
+
+
+async def test_composer_is_locked_with_the_reason(demo_store) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, KENJI)
+        composer = app.inbox.composer
+        assert composer.body.disabled
+        assert "has not agreed to receive texts" in str(
+            composer.query_one("#composer-info").render()
+        )
+        await pilot.press("r")
+        await settle(pilot)
+        assert not composer.body.has_focus
+        assert any("has not agreed" in n for n in notifications(app))
+
+
+@pytest.mark.parametrize("choice", ["a", "w", "escape"])
+async def test_quiet_hours_warning(demo_store, choice: str) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, AROHA)  # Auckland: 04:00
+        assert app.inbox.view.card.quiet
+        await pilot.press("r", *"Your label is on its way", "enter")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "QuietHoursModal"
+        assert "04:00 for the recipient" in plain(app)
+        await pilot.press(choice)
+        await settle(pilot)
+        with demo_store.read() as session:
+            items = session.exec(select(OutboxItem).where(OutboxItem.state == "queued")).all()
+        if choice == "escape":
+            assert items == [] and app.inbox.composer.body.text == "Your label is on its way"
+        elif choice == "a":
+            assert len(items) == 1 and items[0].send_at == NOW
+        else:
+            assert len(items) == 1
+            local = items[0].send_at.astimezone(__import__("pytz").timezone("Pacific/Auckland"))
+            assert (local.hour, local.minute) == (8, 0)
+            assert any("Scheduled reply" in n for n in notifications(app))
+
+
+async def test_coupon_codes_are_inserted(demo_store) -> None:
+    with demo_store.write() as session:
+        from convo_tui.core import agents
+
+        ana = agents.identify(session, "ana", now=NOW)
+        coupons.save(session, ana, ["WELCOME10", "BOOTS-15"], now=NOW)
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, MARIA)
+        await pilot.press("r", *"Use ", "ctrl+o")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "CouponModal"
+        await pilot.press("down", "enter")
+        await settle(pilot)
+        assert app.inbox.composer.body.text == "Use BOOTS-15"
+
+
+async def test_older_messages_side_panel_and_full_profile(demo_store) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, MARIA)
+        side = app.inbox.side
+        assert side.display
+        assert "Local time" in str(side.query_one("#side-profile").render())
+        metrics = app.inbox.view.metrics
+        assert "Received SMS" in metrics
+        side.query_one("#side-metric").value = "Received SMS"
+        await settle(pilot)
+        activity = str(side.query_one("#side-activity").render())
+        assert "Received SMS" in activity and "Clicked SMS" not in activity
+        await pilot.press("v")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ProfileScreen"
+        assert "San Francisco" in plain(app)
+        await pilot.press("escape")
+        await pilot.press("i")
+        await settle(pilot)
+        assert not side.display
+
+
+async def test_side_panel_is_a_toggle_at_80x24(demo_store) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(pilot)
+        side = app.inbox.side
+        assert not side.display
+        await pilot.press("i")
+        await settle(pilot)
+        assert side.display and not app.inbox.inbox.display
+        await pilot.press("i")
+        await settle(pilot)
+        assert not side.display and app.inbox.inbox.display
+
+
+async def test_settings_are_validated_and_saved_at_once(demo_store) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(pilot)
+        await pilot.press("comma")
+        await settle(pilot)
+        modal = app.screen
+        assert type(modal).__name__ == "SettingsModal"
+        prefix = modal.query_one("#setting-organization--prefix")
+        prefix.value = "BOOTS"
+        prefix.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        start = modal.query_one("#setting-quiet_hours--start")
+        start.value = "25:00"
+        start.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        error = str(modal.query_one("#error-setting-quiet_hours--start").render())
+        assert "HH:MM" in error
+        bell = modal.query_one("#setting-notifications--bell")
+        bell.value = False
+        await settle(pilot)
+        settings = app.desk.settings().values
+        assert settings["organization.prefix"] == "BOOTS"
+        assert settings["quiet_hours.start"] == "08:00"
+        assert settings["notifications.bell"] is False
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.inbox
+
+
+async def test_help_palette_and_remapped_keys(demo_store) -> None:
+    app = make_app(demo_store, keys={"close": "x"})
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, MARIA)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"Close", "Snooze", "Reply", "Filter", "Search", "Settings"} <= titles
+        await pilot.press("question_mark")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "HelpScreen"
+        text = plain(app)
+        assert "Close (archive) the conversation" in text and "Older" in text
+        await pilot.press("escape")
+        await pilot.press("c")  # no longer close
+        await settle(pilot)
+        assert conversation_of(demo_store, MARIA).status == "open"
+        await pilot.press("x")
+        await settle(pilot)
+        assert conversation_of(demo_store, MARIA).status == "closed"
+
+
+async def test_unknown_binding_id_in_keys_is_a_config_error(demo_store) -> None:
+    from convo_tui.config import ConfigError
+
+    with pytest.raises(ConfigError, match="unknown binding id"):
+        make_app(demo_store, keys={"nope": "x"})
+
+
+async def test_mouse_clicks_select_and_open(demo_store) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        inbox = app.inbox.inbox
+        await pilot.click(inbox, offset=(5, 4))  # third row
+        await settle(pilot)
+        assert inbox.cursor == 2
+        await pilot.click(inbox, offset=(5, 4))
+        await settle(pilot)
+        assert not conversation_of(demo_store, KENJI).unread
+        assert app.inbox.view is not None
+        assert app.inbox.view.conversation_id == conversation_of(demo_store, KENJI).id
+
+
+def test_roles_without_inbox_access_are_refused(demo_template, tmp_path) -> None:
+    import shutil
+
+    from convo_tui.cli.runtime import Runtime
+    from convo_tui.cli.tui_cmd import build_tui
+    from convo_tui.errors import AccessDenied
+
+    db = tmp_path / "d.sqlite3"
+    shutil.copy(demo_template, db)
+    rt = Runtime(db=db, agent_login="eve", now=NOW)
+    with pytest.raises(AccessDenied, match="analyst"):
+        build_tui(rt)
+    rt.close()
+    rt = Runtime(db=db, agent_login="chloe", now=NOW)
+    assert type(build_tui(rt)).__name__ == "ConvoApp"
+    rt.close()
+
+
+_ = Conversation

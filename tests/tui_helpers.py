@@ -1,0 +1,111 @@
+"""Driving the terminal UI in tests: a demo store per test, a fixed clock, waiting on workers."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import select
+
+from convo_tui import demo
+from convo_tui.app import ConvoApp
+from convo_tui.desk import Desk
+from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.models import Conversation, Profile
+
+from .conftest import NOW
+
+MARIA, KENJI, AROHA, DANA, SPAM = (
+    "+14155550123",
+    "+819012345678",
+    "+64211234567",
+    "+13125550142",
+    "+12125550199",
+)
+
+
+def build_demo_template(folder: Path) -> Path:
+    """The demo data set loaded at NOW into one file (WAL folded in, so it copies whole)."""
+    path = folder / "demo.sqlite3"
+    store = open_store(sqlite_url(path))
+    demo.load(store, now=NOW)
+    store.close()
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.close()
+    return path
+
+
+def make_app(store: Store, login: str = "ana", **kwargs: Any) -> ConvoApp:
+    kwargs.setdefault("poll_seconds", 3600.0)  # tests poke the poller with poll_now()
+    return ConvoApp(Desk(store, login, now=lambda: NOW), **kwargs)
+
+
+async def settle(pilot: Any, *, rounds: int = 400) -> None:
+    """Wait until every worker but the poller is done, and messages are handled."""
+    app = pilot.app
+    quiet = 0
+    for _ in range(rounds):
+        await pilot.pause()
+        busy = [
+            w for w in app.workers if w.group != "poller" and w.state.name in ("PENDING", "RUNNING")
+        ]
+        if busy:
+            quiet = 0
+            await asyncio.sleep(0.005)
+            continue
+        quiet += 1
+        if quiet >= 3:
+            return
+    raise AssertionError(f"workers still busy: {app.workers}")
+
+
+async def started(pilot: Any) -> None:
+    """The inbox screen is up with its first rows and conversation loaded."""
+    app = pilot.app
+    for _ in range(400):
+        await settle(pilot)
+        if app.inbox is not None and app.inbox.is_mounted and app.inbox.inbox.loaded:
+            await settle(pilot)
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the inbox never loaded")
+
+
+def conversation_of(store: Store, phone: str) -> Conversation:
+    with store.read() as session:
+        profile = session.exec(select(Profile).where(Profile.phone == phone)).one()
+        return session.exec(select(Conversation).where(Conversation.profile_id == profile.id)).one()
+
+
+def profile_of(store: Store, phone: str) -> Profile:
+    with store.read() as session:
+        return session.exec(select(Profile).where(Profile.phone == phone)).one()
+
+
+async def open_conversation(pilot: Any, phone: str) -> None:
+    """Move the list cursor to the conversation with `phone` and open it (enter)."""
+    app = pilot.app
+    screen = app.inbox
+    conv = conversation_of(screen.desk.store, phone)
+    inbox = screen.inbox
+    inbox.focus()
+    if not inbox.move_to_conversation(conv.id):
+        raise AssertionError(f"{phone} is not among the loaded rows")
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert screen.view is not None and screen.view.conversation_id == conv.id
+
+
+def notifications(app: ConvoApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def plain(app: ConvoApp) -> str:
+    """Every visible character of the screen, line by line (from the compositor)."""
+    strips = app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)
