@@ -414,3 +414,30 @@ def test_roles_without_inbox_access_are_refused(demo_template, tmp_path) -> None
 
 
 _ = Conversation
+
+
+async def test_an_opened_conversation_stays_open_when_it_leaves_the_filter(demo_store) -> None:
+    """Reading a conversation in the unread view drops it from the list; the thread
+    must not jump to the next customer under the agent's hands."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        screen = app.inbox
+        from convo_tui.core.queries import InboxFilter
+
+        screen.apply_filter(InboxFilter(unread=True))
+        await settle(pilot)
+        assert screen.inbox.total == 20
+        await open_conversation(pilot, MARIA)
+        await settle(pilot)
+        assert screen.inbox.total == 19  # read now: out of the unread view
+        maria = conversation_of(demo_store, MARIA)
+        assert screen.target == maria.id and screen.view is not None
+        assert screen.view.conversation_id == maria.id  # still Maria's thread
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen.composer.has_focus_within and screen.target == maria.id
+        screen.inbox.focus()
+        await pilot.press("j")
+        await settle(pilot)
+        assert screen.target != maria.id  # back in the list, the cursor leads again

@@ -228,6 +228,13 @@ class InboxScreen(Screen[None]):
             self._update_composer()
             self.refresh_bindings()
             return
+        if self.target is not None and (
+            self.thread.has_focus_within or self.composer.has_focus_within
+        ):
+            # The agent is working in the open conversation: a list that moves underneath
+            # (it left the unread filter when it was read, new texts arrived) must not
+            # swap it for another one. Back in the list, the cursor leads again.
+            return
         if event.row.conversation_id != self.target:
             self.thread_limit = THREAD_PAGE
             self.target = event.row.conversation_id
