@@ -134,6 +134,7 @@ async def test_untrusted_text_is_shown_literally_everywhere(demo_store) -> None:
         await started(pilot)
         inbox = app.inbox.inbox
         for index in range(len(UNTRUSTED)):
+            inbox.focus()  # back to the list, as the agent would, then down to the row
             inbox.cursor = index
             await pilot.press("enter")
             await settle(pilot)

@@ -7,6 +7,7 @@ commands stay usable from scripts.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -22,7 +23,8 @@ LIVE_INTERVAL = 5.0
 DEMO_INTERVAL = 2.0
 """Seconds between sync rounds against the in-process sandbox."""
 DEMO_HAPPENINGS = 8.0
-"""Seconds between simulated customer happenings in the demo."""
+"""Seconds between simulated customer happenings in the demo (CONVO_DEMO_SIMULATE_EVERY;
+0 turns the simulation off)."""
 
 
 def interactive() -> bool:
@@ -41,7 +43,8 @@ def open_inbox(rt: Runtime, *, demo: bool) -> int:
     if demo:
         from convo_tui.sandbox import Sandbox
 
-        sandbox = Sandbox(history=False, simulate=True, interval=DEMO_HAPPENINGS).start()
+        every = _seconds("CONVO_DEMO_SIMULATE_EVERY", DEMO_HAPPENINGS)
+        sandbox = Sandbox(history=False, simulate=every > 0, interval=every or 1).start()
         config = sandbox_config(config, sandbox.base_url, sandbox.credentials)
     sync = None
     try:
@@ -60,6 +63,19 @@ def open_inbox(rt: Runtime, *, demo: bool) -> int:
             sync.stop()
         if sandbox is not None:
             sandbox.stop()
+
+
+def _seconds(variable: str, default: float) -> float:
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{variable} must be a number of seconds, not {raw!r}", "") from None
+    if value < 0:
+        raise ConfigError(f"{variable} must not be negative", "")
+    return value
 
 
 def sandbox_config(config: Config, base_url: str, c: Credentials) -> Config:

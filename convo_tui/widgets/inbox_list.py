@@ -350,7 +350,7 @@ class InboxList(ScrollView, can_focus=True):
         part = self.get_component_rich_style
         right = Text()
         if row.waiting_since is not None and row.status == "open":
-            wait = f"⏱{ago(row.waiting_since, now)}"
+            wait = f"⧗{ago(row.waiting_since, now)}"
             late = now - row.waiting_since > WAIT_ALERT
             right.append(
                 f"{wait:>5}",

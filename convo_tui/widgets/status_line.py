@@ -25,28 +25,51 @@ class StatusInfo:
     sync: SyncStatus = field(default_factory=SyncStatus)
 
 
-def status_text(info: StatusInfo, now: datetime) -> Text:
+def status_text(info: StatusInfo, now: datetime, width: int = 0) -> Text:
+    """The line, as long as it fits in `width` (0: no limit): on a narrow terminal the
+    agent's role, then the words, then the agent give way; the count, unread and sync
+    state stay, since those are what an agent glances at."""
+    for compact in range(4):
+        text = _status(info, now, compact)
+        if not width or text.cell_len <= width:
+            return text
+    return text
+
+
+def _status(info: StatusInfo, now: datetime, compact: int) -> Text:
     text = Text()
     text.append(" convo ", style="bold reverse")
     text.append(" ")
-    if info.agent:
+    if info.agent and compact < 3:
         text.append(one_line(info.agent), style="bold")
-        text.append(f" ({info.role})", style="dim")
+        if compact < 1:
+            text.append(f" ({info.role})", style="dim")
         text.append("  ")
-    text.append(f"Inbox: {info.filter_words}")
+    text.append(f"Inbox: {info.filter_words}" if compact < 2 else info.filter_words)
     if info.matching is not None:
         plural = "s" if info.matching != 1 else ""
-        text.append(f" — {info.matching:,} conversation{plural}")
+        words = f" conversation{plural}" if compact < 2 else ""
+        text.append(f" — {info.matching:,}{words}")
     if info.unread is not None:
         text.append("  ")
         text.append(f"● {info.unread:,} unread", style="bold")
     text.append("  ")
-    text.append(info.sync.describe(now), style="bold red" if info.sync.state == "error" else "dim")
+    sync = info.sync.describe(now)
+    if compact >= 2:
+        sync = sync.split(" · ")[0]  # "sync idle", "sync error"...
+    text.append(sync, style="bold red" if info.sync.state == "error" else "dim")
     return text
 
 
 class StatusLine(Static):
     """One line: who, what is shown, how many, and how sync is doing."""
 
+    _shown: tuple[StatusInfo, datetime] | None = None
+
     def show_info(self, info: StatusInfo, now: datetime) -> None:
-        self.update(status_text(info, now))
+        self._shown = (info, now)
+        self.update(status_text(info, now, self.size.width))
+
+    def on_resize(self) -> None:
+        if self._shown is not None:
+            self.update(status_text(*self._shown, self.size.width))

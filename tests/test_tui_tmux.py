@@ -1,0 +1,168 @@
+"""`convo demo` in a real terminal (tmux), driven by keys and read from the screen, as an
+agent on an SSH session would: open the first unread conversation, reply, snooze,
+filter, open the settings, quit. The in-process sandbox and the live sync run for real."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from convo_tui.store.engine import open_store, sqlite_url
+from convo_tui.store.models import Conversation, Message, OutboxItem, Profile
+
+pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+
+
+class Terminal:
+    """One tmux server of our own (its own socket), one window of a fixed size."""
+
+    def __init__(self, width: int, height: int, command: str) -> None:
+        self.socket = f"convo-test-{uuid.uuid4().hex[:8]}"
+        self.run("new-session", "-d", "-x", str(width), "-y", str(height), "-s", "t", command)
+
+    def run(self, *args: str) -> str:
+        # The pane's size comes from the terminal, not from a COLUMNS/LINES that the
+        # test process may carry (a fixed 80x24 there would override the window's).
+        env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, *args],
+            capture_output=True,
+            text=True,
+            check=False,
+            env=env,
+        )
+        return done.stdout
+
+    def keys(self, *keys: str) -> None:
+        for key in keys:
+            self.run("send-keys", "-t", "t", key)
+            time.sleep(0.15)
+
+    def type(self, text: str) -> None:
+        self.run("send-keys", "-t", "t", "-l", text)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "t")
+
+    def wait_for(self, found: Callable[[str], bool], what: str, timeout: float = 45) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = self.screen()
+            if found(text):
+                return text
+            time.sleep(0.2)
+        raise AssertionError(f"never saw {what}; the screen was:\n{self.screen()}")
+
+    def close(self) -> None:
+        self.run("kill-server")
+
+
+@pytest.fixture
+def terminal_factory(tmp_path: Path) -> Iterator[Callable[[int, int, Path], Terminal]]:
+    made: list[Terminal] = []
+
+    def make(width: int, height: int, db: Path) -> Terminal:
+        done = tmp_path / f"exit-{len(made)}"
+        command = (
+            f"{sys.executable} -m convo_tui demo --db {db} --agent ana; echo $? > {done}; sleep 30"
+        )
+        terminal = Terminal(width, height, command)
+        terminal.exit_file = done  # type: ignore[attr-defined]
+        made.append(terminal)
+        return terminal
+
+    os.environ["CONVO_DEMO_SIMULATE_EVERY"] = "0"  # no surprise customers mid-test
+    try:
+        yield make
+    finally:
+        os.environ.pop("CONVO_DEMO_SIMULATE_EVERY", None)
+        for terminal in made:
+            terminal.close()
+
+
+def first_row_name(screen: str) -> str:
+    """The name on the first inbox row: `▌● James Lee        3m ▕ …`."""
+    line = screen.splitlines()[1]
+    cell = line.split("▕")[0].strip("▌ ●")
+    return " ".join(word for word in cell.split()[:-1] if word != "…")
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_an_agent_triages_in_tmux(terminal_factory, tmp_path: Path, size) -> None:
+    db = tmp_path / "demo.sqlite3"
+    term = terminal_factory(*size, db)
+    term.wait_for(lambda s: "unread" in s.splitlines()[0] and "sync idle" in s, "the inbox", 90)
+
+    # Filter: unread only (the filter modal: status set, then read set).
+    term.keys("f")
+    term.wait_for(lambda s: "Filters" in s, "the filter modal")
+    term.keys("Tab", "Down", "Enter", "C-s")
+    screen = term.wait_for(
+        lambda s: "open, unread — 20" in s.splitlines()[0] and first_row_name(s) != "",
+        "the unread filter and its rows",
+    )
+
+    # Open the first unread conversation.
+    name = first_row_name(screen)
+    assert name, screen
+    term.keys("Enter")
+    term.wait_for(
+        lambda s: any(name in line and "unread" not in line for line in s.splitlines()[1:4]),
+        f"{name}'s thread, read",
+    )
+
+    # Reply; in the recipient's quiet hours, send anyway (the warning is the point).
+    body = f"Hi {name.split()[0]}, checking that for you now"
+    term.keys("r")
+    term.type(body)
+    term.keys("Enter")
+    screen = term.wait_for(lambda s: "Send now (a)" in s or body[:20] in s, "the reply")
+    if "Send now (a)" in screen:
+        term.keys("a")
+    term.wait_for(lambda s: body[:20] in s, "the reply in the thread")
+    term.keys("Escape")
+
+    # Snooze it until later today.
+    term.keys("s")
+    term.wait_for(lambda s: "Later today" in s, "the snooze choices")
+    term.keys("1")
+    term.wait_for(lambda s: "nooze" in s and "Later today" not in s, "the snooze taking effect")
+
+    # The settings modal opens and closes.
+    term.keys(",")
+    term.wait_for(lambda s: "Auto-reply" in s or "auto_reply" in s, "the settings modal")
+    term.keys("Escape")
+    term.wait_for(lambda s: "Auto-reply" not in s and "auto_reply" not in s, "settings closed")
+
+    # Quit: the process ends cleanly.
+    term.keys("q")
+    deadline = time.monotonic() + 20
+    exit_file: Path = term.exit_file  # type: ignore[attr-defined]
+    while not exit_file.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert exit_file.read_text().strip() == "0", term.screen()
+
+    # What the agent did is in the store: the reply went to the sandbox, the snooze held.
+    store = open_store(sqlite_url(db))
+    try:
+        with store.read() as session:
+            reply = session.exec(select(Message).where(Message.body == body)).one()
+            item = session.exec(select(OutboxItem).where(OutboxItem.message_id == reply.id)).one()
+            assert item.state in ("sent", "queued", "sending"), item.state
+            profile = session.get(Profile, reply.profile_id)
+            assert profile is not None and name.split()[0] in (profile.first_name or "")
+            conversation = session.exec(
+                select(Conversation).where(col(Conversation.profile_id) == profile.id)
+            ).one()
+            assert conversation.status == "snoozed" and not conversation.unread
+    finally:
+        store.close()
