@@ -29,8 +29,10 @@ def keys_table(bindings: dict[str, ActiveBinding], key_display: dict[str, str]) 
     table.add_column("where", no_wrap=True)
     table.add_column("keys", no_wrap=True)
     table.add_column("does", ratio=1)
+    table.add_column("id for [keys]", no_wrap=True)
     seen: dict[tuple[str, str], list[str]] = {}
     descriptions: dict[tuple[str, str], str] = {}
+    ids: dict[tuple[str, str], str] = {}
     for key, active in bindings.items():
         binding = active.binding
         if binding.system and binding.action != "command_palette":
@@ -39,11 +41,13 @@ def keys_table(bindings: dict[str, ActiveBinding], key_display: dict[str, str]) 
         group = (where, binding.action)
         seen.setdefault(group, []).append(key_display.get(key, key))
         descriptions[group] = binding.tooltip or binding.description or binding.action
+        ids[group] = binding.id or ""
     for (where, action), keys in seen.items():
         table.add_row(
             Text(where, style="dim"),
             Text(", ".join(keys), style="bold"),
             Text(descriptions[(where, action)]),
+            Text(ids[(where, action)], style="dim"),
         )
     return table
 
