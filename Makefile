@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install clean
+.PHONY: run test lint typecheck pytest install clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,14 +24,18 @@ run: $(STAMP)
 test: $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check convo_tui tests data
-	$(BIN)/ruff format --check convo_tui tests data
+	$(BIN)/ruff check convo_tui tests data benchmarks
+	$(BIN)/ruff format --check convo_tui tests data benchmarks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy convo_tui
 
 pytest: $(STAMP)
 	$(BIN)/pytest -q -n 2 --timeout 600
+
+## Every benchmark figure beside its floor (stores cached in benchmarks/.stores/).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -8,13 +8,22 @@ from collections.abc import Sequence
 import typer
 from typer.exceptions import Abort, TyperException
 
-from convo_tui.cli import admin, conversation, doctor, listing, outbox_cmds, sync_cmds
+from convo_tui.cli import (
+    admin,
+    bench_cmds,
+    conversation,
+    doctor,
+    listing,
+    outbox_cmds,
+    sync_cmds,
+)
 from convo_tui.cli.app import app
 from convo_tui.errors import ConvoError
 
 __all__ = [
     "admin",
     "app",
+    "bench_cmds",
     "conversation",
     "doctor",
     "listing",
