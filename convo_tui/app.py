@@ -130,6 +130,16 @@ class ConvoApp(App[None]):
         """Check the store at once instead of at the next tick."""
         self._poke.set()
 
+    def poke(self) -> None:
+        """`poll_now` from any thread (the background sync calls it after news)."""
+        if not self.is_running:
+            return
+        if threading.get_ident() == self._thread_id:
+            self.poll_now()
+        else:
+            with contextlib.suppress(RuntimeError):  # the app is shutting down
+                self.call_from_thread(self.poll_now)
+
     def set_sync_status(self, status: SyncStatus) -> None:
         """Push-style sync status (thread-safe); the poller also asks `sync.status()`."""
         if threading.get_ident() == self._thread_id:

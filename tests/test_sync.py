@@ -489,3 +489,39 @@ def test_a_message_the_provider_no_longer_has_is_not_an_error(store, sandbox) ->
         assert engine.run_once().errors == []
         assert gone in engine._gone  # asked once, then left alone
         assert engine.run_once().errors == []
+
+
+def test_background_sync_for_the_ui_reports_news_and_steps_aside(store, sandbox) -> None:
+    """What the terminal UI runs: rounds on a thread, a status for the status line,
+    a wake-up after a reply is queued, and no second sync on a store that has one."""
+    import threading
+
+    from convo_tui.sync.lock import SyncLock
+    from convo_tui.sync.runner import BackgroundSync
+
+    news = threading.Event()
+    config = _config_for(sandbox, 9)
+    background = BackgroundSync(
+        store, config, interval=3600, policy=fast_policy(), on_news=news.set
+    ).start()
+    try:
+        assert news.wait(60)  # the first round brought the history in
+        deadline = time.monotonic() + 30
+        while background.status().state != "idle" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert background.status().state == "idle" and background.status().last_sync
+        news.clear()
+        sandbox.inject_inbound(MARIA, "Woken up?")
+        background.wake()  # does not wait out the hour
+        assert news.wait(30)
+        with store.read() as session:
+            assert session.exec(select(Message).where(Message.body == "Woken up?")).first()
+    finally:
+        background.stop()
+    with SyncLock(store):  # a team's `convo sync --follow` holds the store
+        other = BackgroundSync(store, config, interval=3600).start()
+        deadline = time.monotonic() + 10
+        while other.status().state != "off" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        other.stop()
+        assert other.status().state == "off" and "another sync" in (other.status().last_error or "")

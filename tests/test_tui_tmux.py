@@ -129,7 +129,10 @@ def test_an_agent_triages_in_tmux(terminal_factory, tmp_path: Path, size) -> Non
     if "Send now (a)" in screen:
         term.keys("a")
     term.wait_for(lambda s: body[:20] in s, "the reply in the thread")
+    # Back to the list. A terminal sends esc as one byte: a key right behind it would be
+    # read as alt+key, so wait for the list's keys in the footer first.
     term.keys("Escape")
+    term.wait_for(lambda s: "Open" in s.splitlines()[-1], "the list's keys in the footer")
 
     # Snooze it until later today.
     term.keys("s")
@@ -142,6 +145,7 @@ def test_an_agent_triages_in_tmux(terminal_factory, tmp_path: Path, size) -> Non
     term.wait_for(lambda s: "Auto-reply" in s or "auto_reply" in s, "the settings modal")
     term.keys("Escape")
     term.wait_for(lambda s: "Auto-reply" not in s and "auto_reply" not in s, "settings closed")
+    time.sleep(0.5)  # esc, then q: not alt+q
 
     # Quit: the process ends cleanly.
     term.keys("q")

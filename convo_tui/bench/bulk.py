@@ -149,6 +149,8 @@ class BulkLoader:
                 if "IF NOT EXISTS" not in sql.upper():
                     sql = "CREATE TRIGGER IF NOT EXISTS " + sql[len("CREATE TRIGGER ") :]
                 conn.exec_driver_sql(sql)
+        # The inbox tally's triggers were off during the load: count it again (0006).
+        dialect.rebuild_inbox_tally(conn)
         conn.commit()
         self.timings["search"] = time.perf_counter() - started
 

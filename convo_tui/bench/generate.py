@@ -54,7 +54,7 @@ from convo_tui.store.models import (
     pk,
 )
 
-GENERATOR_VERSION = "2"
+GENERATOR_VERSION = "3"  # 3: search index with prefix indexes
 BENCH_AGENT = "bench"
 HOUR = 3600.0
 DAY = 86400.0

@@ -53,7 +53,7 @@ def open_inbox(rt: Runtime, *, demo: bool) -> int:
         sync = None
     else:
         interval = DEMO_INTERVAL if demo else LIVE_INTERVAL
-        sync = BackgroundSync(rt.store, config, interval=interval).start()
+        sync = BackgroundSync(rt.store, config, interval=interval, on_news=app.poke).start()
     app.sync = sync
     try:
         app.run()

@@ -46,9 +46,11 @@ def stamp(conn: Connection) -> tuple[Any, ...]:
         select(func.max(OutboxItem.id)),
         select(func.max(Setting.updated_at)),
         select(func.max(SyncCursor.updated_at)),
-        select(func.count())
-        .select_from(Conversation)
-        .where(col(Conversation.status) == Status.SNOOZED.value),
+        # A wake-up (sync or another agent's poller) removes the earliest snooze; a new
+        # snooze is an audited action. One probe of ix_conv_status_snooze, not a count.
+        select(func.min(Conversation.snooze_until)).where(
+            col(Conversation.status) == Status.SNOOZED.value
+        ),
     ):
         parts.append(conn.execute(statement).scalar())
     return tuple(parts)

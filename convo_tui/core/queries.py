@@ -21,6 +21,7 @@ from convo_tui.store.models import (
     ActivityEvent,
     Agent,
     Conversation,
+    InboxTally,
     Message,
     MessageMedia,
     MessageSource,
@@ -142,14 +143,20 @@ def inbox_page(
 
 
 def inbox_count(session: Session, flt: InboxFilter) -> int:
-    query = _filtered(select(func.count()).select_from(Conversation), flt)
+    """Conversations the filter matches, summed from the tally (a few rows at any size)."""
+    query = select(func.coalesce(func.sum(col(InboxTally.n)), 0))
+    if flt.status is not None:
+        query = query.where(col(InboxTally.status) == flt.status.value)
+    if flt.unread is not None:
+        query = query.where(col(InboxTally.unread) == flt.unread)
+    if flt.attributed_source_id is not None:
+        query = query.where(col(InboxTally.source_key) == flt.attributed_source_id)
     return int(_scalar(session, query))
 
 
 def unread_count(session: Session) -> int:
     """Profiles with unread conversations (one conversation per profile)."""
-    query = select(func.count()).select_from(Conversation).where(col(Conversation.unread).is_(True))
-    return int(_scalar(session, query))
+    return inbox_count(session, InboxFilter(status=None, unread=True))
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer
 from textual.worker import Worker
 
@@ -45,6 +46,8 @@ if TYPE_CHECKING:
 
 WIDE = 120
 """From this width the side panel shows beside the thread by default."""
+PREVIEW_DELAY = 0.08
+"""Seconds the list cursor must rest on a row before its thread is loaded."""
 
 ACTIONS_NEEDING_CONVERSATION = {
     "reply",
@@ -127,6 +130,9 @@ class InboxScreen(Screen[None]):
         self.panel_open: bool | None = None
         self.info = StatusInfo(agent=me.name, role=me.role)
         self.links = (True, "cnvo.link")
+        self._preview: Timer | None = None
+        self._allowed: frozenset[str] | None = None
+        """The conversation actions allowed when the footer was last drawn."""
 
     @property
     def convo_app(self) -> ConvoApp:
@@ -226,7 +232,7 @@ class InboxScreen(Screen[None]):
             self.thread.compose_empty("No conversation open.")
             self.side.clear()
             self._update_composer()
-            self.refresh_bindings()
+            self._refresh_keys()
             return
         if self.target is not None and (
             self.thread.has_focus_within or self.composer.has_focus_within
@@ -238,10 +244,19 @@ class InboxScreen(Screen[None]):
         if event.row.conversation_id != self.target:
             self.thread_limit = THREAD_PAGE
             self.target = event.row.conversation_id
-            self._load(event.row.conversation_id, mark_read=False, focus=False)
+            # Holding j or page down passes rows faster than a thread can be drawn:
+            # the preview loads once the cursor rests.
+            if self._preview is not None:
+                self._preview.stop()
+            target = event.row.conversation_id
+            self._preview = self.set_timer(
+                PREVIEW_DELAY, lambda: self._load(target, mark_read=False, focus=False)
+            )
 
     @on(InboxList.Selected)
     def _selected(self, event: InboxList.Selected) -> None:
+        if self._preview is not None:
+            self._preview.stop()
         self.target = event.row.conversation_id
         self._load(event.row.conversation_id, mark_read=True, focus=True)
 
@@ -279,7 +294,7 @@ class InboxScreen(Screen[None]):
         self.thread.show(view, now, self.zone)
         self.side.show(view, now, self.zone)
         self._update_composer()
-        self.refresh_bindings()
+        self._refresh_keys()
         if message.focus:
             self.thread.focus()
         if view.unread is False and self.inbox.current and self.inbox.current.unread:
@@ -322,6 +337,13 @@ class InboxScreen(Screen[None]):
         self.app.call_from_thread(self.side.show_events, events, self.now())
 
     # -- which actions make sense now ---------------------------------------------
+
+    def _refresh_keys(self) -> None:
+        """Redraw the footer only when the set of allowed actions changed (it is costly)."""
+        allowed = frozenset(a for a in ACTIONS_NEEDING_CONVERSATION if self.check_action(a, ()))
+        if allowed != self._allowed:
+            self._allowed = allowed
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide what makes no sense now."""

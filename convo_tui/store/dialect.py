@@ -130,7 +130,10 @@ _FTS_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
 
 _SQLITE_SEARCH_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS message_fts USING fts5("
-    "body, content='message', content_rowid='id', tokenize='unicode61 remove_diacritics 2')",
+    "body, content='message', content_rowid='id', tokenize='unicode61 remove_diacritics 2', "
+    # Prefix indexes: "deliv" is one doclist, as cheap as a whole word, instead of a merge
+    # of every term that starts with it (20 ms at 5M messages); about 4x the index size.
+    "prefix='2 3 4 5 6 7 8')",
     "CREATE TRIGGER IF NOT EXISTS message_fts_ai AFTER INSERT ON message BEGIN "
     "INSERT INTO message_fts(rowid, body) VALUES (new.id, new.body); END",
     "CREATE TRIGGER IF NOT EXISTS message_fts_ad AFTER DELETE ON message BEGIN "
@@ -182,21 +185,28 @@ def _search_terms(text: str) -> list[str]:
 
 
 def message_search_ids(conn: Connection, text: str, *, limit: int) -> list[int]:
-    """Ids of messages whose body holds every word of `text` (the last one as a prefix),
-    newest first. Ordering by id (arrival) keeps a common term as cheap as a rare one."""
+    """Ids of messages whose body holds every word of `text` (the last one as a prefix,
+    from two letters on), or the exact phrase when `text` is in double quotes; newest
+    first. Ordering by id (arrival) keeps a common term as cheap as a rare one."""
     terms = _search_terms(text)
     if not terms:
         return []
+    stripped = text.strip()
+    phrase = len(stripped) > 1 and stripped[0] == stripped[-1] == '"'
+    prefix = not phrase and len(terms[-1]) >= 2
     if conn.dialect.name == "sqlite":
-        query = " ".join(f'"{term}"' for term in terms[:-1])
-        query = (query + " " if query else "") + f'"{terms[-1]}"*'
+        if phrase:
+            query = '"' + " ".join(terms) + '"'
+        else:
+            query = " ".join(f'"{term}"' for term in terms) + ("*" if prefix else "")
         rows = conn.exec_driver_sql(
             "SELECT rowid FROM message_fts WHERE message_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
             (query, limit),
         ).all()
         return [int(row[0]) for row in rows]
     if conn.dialect.name == "postgresql":
-        tsquery = " & ".join([*terms[:-1], f"{terms[-1]}:*"])
+        joiner = " <-> " if phrase else " & "
+        tsquery = joiner.join([*terms[:-1], f"{terms[-1]}:*" if prefix else terms[-1]])
         rows = conn.exec_driver_sql(
             "SELECT id FROM message WHERE to_tsvector('simple', body) @@ "
             "to_tsquery('simple', %(q)s) ORDER BY id DESC LIMIT %(n)s",
@@ -214,3 +224,71 @@ def data_version(conn: Connection) -> int | None:
         value = conn.exec_driver_sql("PRAGMA data_version").scalar()
         return int(value) if value is not None else None
     return None
+
+
+# Inbox counts. A tally of conversations per (status, unread, attribution), kept by
+# triggers on `conversation`: counting with any filter sums a few rows at any store
+# size (migration 0006). An update that changes nothing takes one and adds one back.
+
+_SQLITE_TALLY_DDL = (
+    "CREATE TRIGGER IF NOT EXISTS inbox_tally_ai AFTER INSERT ON conversation BEGIN "
+    "INSERT INTO inbox_tally(status, unread, source_key, n) "
+    "VALUES (new.status, new.unread, coalesce(new.attributed_source_id, 0), 1) "
+    "ON CONFLICT(status, unread, source_key) DO UPDATE SET n = n + 1; END",
+    "CREATE TRIGGER IF NOT EXISTS inbox_tally_ad AFTER DELETE ON conversation BEGIN "
+    "UPDATE inbox_tally SET n = n - 1 WHERE status = old.status AND unread = old.unread "
+    "AND source_key = coalesce(old.attributed_source_id, 0); END",
+    "CREATE TRIGGER IF NOT EXISTS inbox_tally_au "
+    "AFTER UPDATE OF status, unread, attributed_source_id ON conversation BEGIN "
+    "UPDATE inbox_tally SET n = n - 1 WHERE status = old.status AND unread = old.unread "
+    "AND source_key = coalesce(old.attributed_source_id, 0); "
+    "INSERT INTO inbox_tally(status, unread, source_key, n) "
+    "VALUES (new.status, new.unread, coalesce(new.attributed_source_id, 0), 1) "
+    "ON CONFLICT(status, unread, source_key) DO UPDATE SET n = n + 1; END",
+)
+_SQLITE_TALLY_DROP = (
+    "DROP TRIGGER IF EXISTS inbox_tally_au",
+    "DROP TRIGGER IF EXISTS inbox_tally_ad",
+    "DROP TRIGGER IF EXISTS inbox_tally_ai",
+)
+_PG_TALLY_DDL = (
+    "CREATE OR REPLACE FUNCTION inbox_tally_change() RETURNS trigger AS $$ BEGIN "
+    "IF TG_OP IN ('UPDATE', 'DELETE') THEN "
+    "UPDATE inbox_tally SET n = n - 1 WHERE status = OLD.status AND unread = OLD.unread "
+    "AND source_key = coalesce(OLD.attributed_source_id, 0); "
+    "END IF; "
+    "IF TG_OP IN ('UPDATE', 'INSERT') THEN "
+    "INSERT INTO inbox_tally(status, unread, source_key, n) "
+    "VALUES (NEW.status, NEW.unread, coalesce(NEW.attributed_source_id, 0), 1) "
+    "ON CONFLICT (status, unread, source_key) DO UPDATE SET n = inbox_tally.n + 1; "
+    "END IF; RETURN NULL; END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER inbox_tally_change AFTER INSERT OR DELETE "
+    "OR UPDATE OF status, unread, attributed_source_id ON conversation "
+    "FOR EACH ROW EXECUTE FUNCTION inbox_tally_change()",
+)
+_PG_TALLY_DROP = (
+    "DROP TRIGGER IF EXISTS inbox_tally_change ON conversation",
+    "DROP FUNCTION IF EXISTS inbox_tally_change()",
+)
+
+
+def create_inbox_tally_triggers(conn: Connection) -> None:
+    ddl = {"sqlite": _SQLITE_TALLY_DDL, "postgresql": _PG_TALLY_DDL}.get(conn.dialect.name, ())
+    for statement in ddl:
+        conn.exec_driver_sql(statement)
+
+
+def drop_inbox_tally_triggers(conn: Connection) -> None:
+    ddl = {"sqlite": _SQLITE_TALLY_DROP, "postgresql": _PG_TALLY_DROP}.get(conn.dialect.name, ())
+    for statement in ddl:
+        conn.exec_driver_sql(statement)
+
+
+def rebuild_inbox_tally(conn: Connection) -> None:
+    """Count every conversation again (after a bulk load that bypassed the triggers)."""
+    conn.exec_driver_sql("DELETE FROM inbox_tally")
+    conn.exec_driver_sql(
+        "INSERT INTO inbox_tally(status, unread, source_key, n) "
+        "SELECT status, unread, coalesce(attributed_source_id, 0), count(*) "
+        "FROM conversation GROUP BY status, unread, coalesce(attributed_source_id, 0)"
+    )

@@ -10,7 +10,17 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from convo_tui.store.types import UTCDateTime
@@ -348,6 +358,22 @@ class ShortLink(SQLModel, table=True):
     """The message the link was last sent in."""
     clicks: int = 0
     created_at: datetime = _when()
+
+
+class InboxTally(SQLModel, table=True):
+    """How many conversations have each (status, unread, attribution): the inbox counts.
+
+    Kept in step by triggers on `conversation` (convo_tui/store/dialect.py), so a count
+    with any filter sums a handful of rows instead of walking an index of every
+    conversation. `source_key` is the attributed source's id, 0 for none.
+    """
+
+    __tablename__ = "inbox_tally"
+
+    status: str = Field(sa_column=Column(String(10), primary_key=True))
+    unread: bool = Field(sa_column=Column(Boolean, primary_key=True))
+    source_key: int = Field(sa_column=Column(Integer, primary_key=True))
+    n: int = Field(default=0, sa_column=Column(Integer, nullable=False))
 
 
 class SyncCursor(SQLModel, table=True):

@@ -30,7 +30,7 @@ from convo_tui.sync.push import push, reconcile
 log = logging.getLogger("convo.sync")
 
 OVERLAP = timedelta(hours=1)
-CHUNK = 200
+CHUNK = 500
 FINAL = {"delivered", "undelivered", "failed", "read", "canceled", "received"}
 PENDING_WINDOW = timedelta(days=2)
 
@@ -190,9 +190,15 @@ class SyncEngine:
             now = self.now()
             with self.store.write() as session:
                 settings = settings_mod.load(session)
+                known = ingest.known_sids(session, [m.sid for m in chunk])
                 for message in chunk:
                     outcome = ingest.ingest_message(
-                        session, message, media.get(message.sid, []), settings, now=now
+                        session,
+                        message,
+                        media.get(message.sid, []),
+                        settings,
+                        now=now,
+                        known=known,
                     )
                     report.messages += outcome == "new"
                     report.updates += outcome == "updated"

@@ -100,11 +100,15 @@ class BackgroundSync:
         *,
         interval: float = 5.0,
         policy: RetryPolicy | None = None,
+        on_news: Callable[[], None] | None = None,
     ) -> None:
+        """`on_news` is called (on the sync thread) after a round that stored something,
+        so a UI can look at the store at once instead of at its next poll."""
         self.store = store
         self.config = config
         self.interval = interval
         self.policy = policy
+        self.on_news = on_news
         self._status = SyncStatus(state="idle")
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -139,6 +143,10 @@ class BackgroundSync:
                     self._set(state="syncing")
                     report = engine.run_once()
                     waited += report.waited
+                    if self.on_news is not None and (
+                        report.messages or report.updates or report.sent or report.failed
+                    ):
+                        self.on_news()
                     if report.errors:
                         self._set(
                             state="error",
