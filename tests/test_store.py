@@ -175,3 +175,23 @@ def test_thread_query_uses_the_profile_time_index(store, owner) -> None:
         )
     assert any("ix_message_profile_time" in step for step in plan), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+def test_the_file_name_head_is_alembics_head() -> None:
+    from convo_tui.store.schema import known_head
+
+    assert known_head() == head_revision()
+
+
+def test_opening_a_current_store_does_not_load_alembic(db_path) -> None:
+    import subprocess
+    import sys
+
+    open_store(sqlite_url(db_path)).close()  # created and migrated here
+    code = (
+        "import sys; from convo_tui.store.engine import open_store, sqlite_url;"
+        f"open_store(sqlite_url({str(db_path)!r})).close();"
+        "print('alembic' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
