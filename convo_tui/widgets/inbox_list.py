@@ -32,6 +32,8 @@ from convo_tui.text import one_line
 
 ROW_HEIGHT = 2
 PAGE = 100
+KEEP_PAGES = 12
+"""Pages of rows kept in memory around the viewport and the cursor."""
 
 Cursor = tuple[datetime, int]
 
@@ -152,6 +154,17 @@ class InboxList(ScrollView, can_focus=True):
         """True once the first count and rows have arrived."""
         return self._loaded_once
 
+    def _evict(self) -> None:
+        """Forget pages far from the viewport and the cursor, so memory stays flat however
+        far the agent scrolls (they are loaded again if the agent comes back)."""
+        if len(self._pages) <= KEEP_PAGES:
+            return
+        near = {*self._visible_pages()}
+        far = sorted(self._pages, key=lambda p: min(abs(p - n) for n in near))[KEEP_PAGES:]
+        for page in far:
+            del self._pages[page]
+            self._fresh.discard(page)
+
     def _visible_pages(self) -> list[int]:
         first = int(self.scroll_offset.y) // ROW_HEIGHT
         last = first + max(self.size.height, 1) // ROW_HEIGHT + 1
@@ -215,6 +228,7 @@ class InboxList(ScrollView, can_focus=True):
             self._inflight.discard(page)
             self._pages[page] = rows
             self._fresh.add(page)
+        self._evict()
         if message.counts is not None:
             self.total = message.counts.total
             self._set_virtual_size()
