@@ -125,9 +125,12 @@ def test_an_agent_triages_in_tmux(terminal_factory, tmp_path: Path, size) -> Non
     term.keys("r")
     term.type(body)
     term.keys("Enter")
-    screen = term.wait_for(lambda s: "Send now (a)" in s or body[:20] in s, "the reply")
+    # Sent, the composer is empty again; in the recipient's night a warning comes first.
+    sent = "· 0 characters"
+    screen = term.wait_for(lambda s: "Send now (a)" in s or sent in s, "a warning, or the send")
     if "Send now (a)" in screen:
         term.keys("a")
+        term.wait_for(lambda s: sent in s, "the send after the warning")
     term.wait_for(lambda s: body[:20] in s, "the reply in the thread")
     # Back to the list. A terminal sends esc as one byte: a key right behind it would be
     # read as alt+key, so wait for the list's keys in the footer first.

@@ -48,6 +48,8 @@ WIDE = 120
 """From this width the side panel shows beside the thread by default."""
 PREVIEW_DELAY = 0.08
 """Seconds the list cursor must rest on a row before its thread is loaded."""
+PREVIEW_MESSAGES = 15
+"""Messages a preview loads (enter loads the full page of 50)."""
 
 ACTIONS_NEEDING_CONVERSATION = {
     "reply",
@@ -132,6 +134,7 @@ class InboxScreen(Screen[None]):
         self.links = (True, "cnvo.link")
         self._preview: Timer | None = None
         self._allowed: frozenset[str] | None = None
+        self._previewing = False
         """The conversation actions allowed when the footer was last drawn."""
 
     @property
@@ -219,7 +222,7 @@ class InboxScreen(Screen[None]):
         """Something changed in the store (another agent, sync, or us): show it."""
         self.inbox.reload()
         if self.target is not None:
-            self._load(self.target, mark_read=False, focus=False)
+            self._load(self.target, mark_read=False, focus=False, preview=self._previewing)
         self._load_link_settings()
 
     # -- loading a conversation ---------------------------------------------------
@@ -250,7 +253,8 @@ class InboxScreen(Screen[None]):
                 self._preview.stop()
             target = event.row.conversation_id
             self._preview = self.set_timer(
-                PREVIEW_DELAY, lambda: self._load(target, mark_read=False, focus=False)
+                PREVIEW_DELAY,
+                lambda: self._load(target, mark_read=False, focus=False, preview=True),
             )
 
     @on(InboxList.Selected)
@@ -267,8 +271,15 @@ class InboxScreen(Screen[None]):
         mark_read: bool,
         focus: bool,
         focus_message_id: int | None = None,
+        preview: bool = False,
     ) -> None:
-        self._load_worker(conversation_id, mark_read, focus, focus_message_id, self.thread_limit)
+        """Load a conversation; a preview (the cursor resting on a row) brings only the
+        last messages a pane can show, which keeps moving down the list light."""
+        self._previewing = preview
+        limit = self.thread_limit
+        if preview and focus_message_id is None:
+            limit = min(limit or PREVIEW_MESSAGES, PREVIEW_MESSAGES)
+        self._load_worker(conversation_id, mark_read, focus, focus_message_id, limit)
 
     @work(thread=True, exclusive=True, group="conversation", exit_on_error=False)
     def _load_worker(
@@ -291,10 +302,11 @@ class InboxScreen(Screen[None]):
             return
         self.view = view
         now = self.now()
-        self.thread.show(view, now, self.zone)
-        self.side.show(view, now, self.zone)
-        self._update_composer()
-        self._refresh_keys()
+        with self.app.batch_update():  # one repaint for thread, panel and composer
+            self.thread.show(view, now, self.zone)
+            self.side.show(view, now, self.zone)
+            self._update_composer()
+            self._refresh_keys()
         if message.focus:
             self.thread.focus()
         if view.unread is False and self.inbox.current and self.inbox.current.unread:
