@@ -10,27 +10,12 @@ from rich.text import Text
 
 from convo_tui import phones
 from convo_tui.core.queries import EventRow, InboxRow, OrderRow, ThreadMessage
+from convo_tui.display import ago as ago  # shared with the terminal UI
+from convo_tui.display import money as money
+from convo_tui.display import safe as safe
 from convo_tui.text import one_line, visible
 
 WAIT_ALERT = timedelta(hours=1)
-
-
-def ago(moment: datetime | None, now: datetime) -> str:
-    """A short relative time: "now", "5m", "3h", "2d", "6w"."""
-    if moment is None:
-        return ""
-    seconds = max(int((now - moment).total_seconds()), 0)
-    if seconds < 60:
-        return "now"
-    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return "now"
-
-
-def safe(text: str | None) -> Text:
-    """Untrusted text as a literal Text, control characters made visible."""
-    return Text(visible(text or ""))
 
 
 def inbox_table(rows: list[InboxRow], now: datetime, *, title: str, width: int) -> Table:
@@ -164,13 +149,3 @@ def order_json(order: OrderRow) -> dict[str, Any]:
             for line in order.lines
         ],
     }
-
-
-ZERO_DECIMAL = {"JPY", "KRW", "CLP", "VND", "ISK"}
-
-
-def money(cents: int, currency: str) -> str:
-    """Amounts are kept in hundredths of the unit for every currency (yen included)."""
-    if currency in ZERO_DECIMAL:
-        return f"{cents / 100:,.0f} {currency}"
-    return f"{cents / 100:,.2f} {currency}"
