@@ -18,6 +18,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
+from textual.color import Color
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
@@ -32,6 +33,8 @@ from convo_tui.text import one_line
 
 ROW_HEIGHT = 2
 PAGE = 100
+MUTED = 0.6
+"""How much of the text colour the dim parts of a row keep over the background."""
 KEEP_PAGES = 12
 """Pages of rows kept in memory around the viewport and the cursor."""
 
@@ -153,6 +156,28 @@ class InboxList(ScrollView, can_focus=True):
     def loaded(self) -> bool:
         """True once the first count and rows have arrived."""
         return self._loaded_once
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # drawn rows carry the old theme's colours
+        self._muted_style = None
+
+    _muted_style: Style | None = None
+
+    def _muted(self) -> Style:
+        """The dim colour of previews and times, blended against this widget's own
+        background (a component style has none to blend with, so it would come out
+        white on a light theme or undimmed on a dark one)."""
+        if self._muted_style is None:
+            base = self.rich_style
+            if base.color is None or base.bgcolor is None:
+                self._muted_style = self.get_component_rich_style("inbox-list--dim", partial=True)
+            else:
+                muted = Color.from_rich_color(base.bgcolor).blend(
+                    Color.from_rich_color(base.color), MUTED
+                )
+                self._muted_style = Style(color=muted.rich_color)
+        return self._muted_style
 
     def _evict(self) -> None:
         """Forget pages far from the viewport and the cursor, so memory stays flat however
@@ -301,7 +326,7 @@ class InboxList(ScrollView, can_focus=True):
         style = base + self.get_component_rich_style("inbox-list--cursor") if selected else base
         if row is None:
             self._want(index // PAGE)
-            dim = self.get_component_rich_style("inbox-list--dim", partial=True)
+            dim = self._muted()
             return self._strip(Text("   …" if part == 0 else "", style=dim), width, style)
         minute = int(self.clock().timestamp()) // 60
         key = (row, part, width, selected, minute, self.has_focus)
@@ -343,7 +368,7 @@ class InboxList(ScrollView, can_focus=True):
             status = "closed"
         if status:
             right.append(status + " ", part("inbox-list--status", partial=True))
-        right.append(f"{ago(row.last_message_at, now):>4}", part("inbox-list--dim", partial=True))
+        right.append(f"{ago(row.last_message_at, now):>4}", self._muted())
         text = Text("")
         if row.unread:
             text.append("● ", part("inbox-list--dot", partial=True))
@@ -368,13 +393,13 @@ class InboxList(ScrollView, can_focus=True):
             late = now - row.waiting_since > WAIT_ALERT
             right.append(
                 f"{wait:>5}",
-                part("inbox-list--late" if late else "inbox-list--dim", partial=True),
+                part("inbox-list--late", partial=True) if late else self._muted(),
             )
         text = Text("  ")
         arrow = "→ " if row.last_direction == "outbound" else ""
         preview_width = max(width - text.cell_len - right.cell_len - 1, 4)
         preview = Text(arrow + one_line(row.preview), no_wrap=True, overflow="ellipsis")
-        preview.stylize(part("inbox-list--dim", partial=True))
+        preview.stylize(self._muted())
         preview.truncate(preview_width, overflow="ellipsis", pad=True)
         text.append_text(preview)
         text.append(" ")
