@@ -6,16 +6,14 @@ inbox settings, and changed by the same roles, with an audit entry.
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
-from convo_tui.core import audit
 from convo_tui.core.agents import CHANGE_SETTINGS, require_role
-from convo_tui.core.settings import BadSetting
+from convo_tui.core.settings import BadSetting, store_checked
 from convo_tui.store.models import Agent, Setting
 
 KEY = "coupons.codes"
@@ -64,12 +62,5 @@ def save(session: Session, agent: Agent, codes: list[str], *, now: datetime) -> 
         codes = check(codes)
     except ValueError as exc:
         raise BadSetting(f"bad value for {KEY}: {exc}", "nothing was changed") from None
-    row = session.get(Setting, KEY)
-    if row is None:
-        session.add(Setting(key=KEY, value=codes, updated_at=now, updated_by_id=agent.id))
-    else:
-        row.value = codes
-        row.updated_at = now
-        row.updated_by_id = agent.id
-    audit.record(session, agent, "settings.set", now=now, detail=f"{KEY}={json.dumps(codes)}")
-    return codes
+    stored: list[str] = store_checked(session, agent, KEY, codes, now=now)
+    return stored

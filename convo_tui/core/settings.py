@@ -314,6 +314,11 @@ def set_value(session: Session, agent: Agent, key: str, value: Any, *, now: date
         value = spec.check(value)
     except ValueError as exc:
         raise BadSetting(f"bad value for {key}: {exc}", "nothing was changed") from None
+    return store_checked(session, agent, key, value, now=now)
+
+
+def store_checked(session: Session, agent: Agent, key: str, value: Any, *, now: datetime) -> Any:
+    """Write a setting already validated by its owner, and audit it."""
     row = session.get(Setting, key)
     if row is None:
         session.add(Setting(key=key, value=value, updated_at=now, updated_by_id=agent.id))

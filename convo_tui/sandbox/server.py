@@ -32,7 +32,7 @@ from convo_tui.demo import data_dir
 from convo_tui.errors import ConvoError
 from convo_tui.sandbox import twilio_api
 from convo_tui.sandbox.faults import CAPS_PAGES, PAGING, Fault, FaultPlan
-from convo_tui.sandbox.klaviyo_api import JSONAPI, KlaviyoApi, errors
+from convo_tui.sandbox.klaviyo_api import JSONAPI, REVISION, KlaviyoApi, errors
 from convo_tui.sandbox.wire import Answer, Request, json_answer
 from convo_tui.sandbox.world import World, hex_id, load_demo
 
@@ -343,8 +343,6 @@ class Sandbox:
                 "Missing or invalid private key.",
             )
         revision = request.headers.get("revision", "")
-        from convo_tui.sandbox.klaviyo_api import REVISION
-
         if not REVISION.match(revision):
             return errors(
                 400,
