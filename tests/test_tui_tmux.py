@@ -124,6 +124,8 @@ def test_an_agent_triages_in_tmux(terminal_factory, tmp_path: Path, size) -> Non
     body = f"Hi {name.split()[0]}, checking that for you now"
     term.keys("r")
     term.type(body)
+    # The composer has counted the text before enter: "· 0 characters" below means sent.
+    term.wait_for(lambda s: f"· {len(body)} characters" in s, "the text in the composer")
     term.keys("Enter")
     # Sent, the composer is empty again; in the recipient's night a warning comes first.
     sent = "· 0 characters"
