@@ -10,9 +10,10 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
-from sqlalchemy import Row, Select, func, select, tuple_
+from sqlalchemy import Integer, Row, Select, bindparam, func, select, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
@@ -30,6 +31,7 @@ from convo_tui.store.models import (
     ShopOrder,
     Status,
 )
+from convo_tui.store.types import UTCDateTime
 
 THREAD_PAGE = 50
 
@@ -46,8 +48,9 @@ class InboxFilter:
     attributed_source_id: int | None = None
 
 
-@dataclass(frozen=True)
-class InboxRow:
+class InboxRow(NamedTuple):
+    """One inbox line; a tuple because a page builds a hundred of them at a time."""
+
     conversation_id: int
     profile_id: int
     phone: str
@@ -87,6 +90,11 @@ def _scalar(session: Session, statement: AnySelect) -> Any:
     return session.connection().execute(statement).scalar_one()
 
 
+def _rows_with(session: Session, statement: AnySelect, params: dict[str, Any]) -> Sequence[AnyRow]:
+    session.flush()
+    return session.connection().execute(statement, params).all()
+
+
 def _filtered(query: AnySelect, flt: InboxFilter) -> AnySelect:
     if flt.status is not None:
         query = query.where(col(Conversation.status) == flt.status.value)
@@ -97,10 +105,8 @@ def _filtered(query: AnySelect, flt: InboxFilter) -> AnySelect:
     return query
 
 
-def inbox_query(
-    flt: InboxFilter, *, limit: int, after: tuple[datetime, int] | None = None
-) -> AnySelect:
-    query: AnySelect = (
+def _inbox_select() -> AnySelect:
+    return (
         select(
             col(Conversation.id),
             col(Conversation.profile_id),
@@ -120,7 +126,13 @@ def inbox_query(
         .join(Profile, col(Profile.id) == col(Conversation.profile_id))
         .outerjoin(MessageSource, col(MessageSource.id) == col(Conversation.attributed_source_id))
     )
-    query = _filtered(query, flt)
+
+
+def inbox_query(
+    flt: InboxFilter, *, limit: int, after: tuple[datetime, int] | None = None
+) -> AnySelect:
+    """The inbox page with its values inline (for EXPLAIN and the CLI)."""
+    query = _filtered(_inbox_select(), flt)
     if after is not None:
         query = query.where(
             tuple_(col(Conversation.last_message_at), col(Conversation.id)) < tuple_(*after)
@@ -128,6 +140,61 @@ def inbox_query(
     return query.order_by(
         col(Conversation.last_message_at).desc(), col(Conversation.id).desc()
     ).limit(limit)
+
+
+@lru_cache(maxsize=256)
+def _window_statement(status: bool, unread: bool, source: bool, edge: str, limit: int) -> AnySelect:
+    """An inbox page's statement for one filter shape, built once: values are bound.
+
+    Building a select costs more than running it (about 0.3 ms against 0.2),
+    and the list asks for pages on every scroll. `edge` is "top" (newest
+    first), "after" (below a cursor), "before" (above a cursor) or "last".
+    """
+    query = _inbox_select()
+    if status:
+        query = query.where(col(Conversation.status) == bindparam("status"))
+    if unread:
+        query = query.where(col(Conversation.unread) == bindparam("unread"))
+    if source:
+        query = query.where(col(Conversation.attributed_source_id) == bindparam("source"))
+    at = bindparam("at", type_=UTCDateTime())
+    cid = bindparam("cid", type_=Integer())
+    key = tuple_(col(Conversation.last_message_at), col(Conversation.id))
+    if edge == "after":
+        query = query.where(key < tuple_(at, cid))
+    elif edge == "before":
+        query = query.where(key > tuple_(at, cid))
+    if edge in ("before", "last"):
+        return query.order_by(col(Conversation.last_message_at), col(Conversation.id)).limit(limit)
+    return query.order_by(
+        col(Conversation.last_message_at).desc(), col(Conversation.id).desc()
+    ).limit(limit)
+
+
+def _window(
+    session: Session,
+    flt: InboxFilter,
+    edge: str,
+    limit: int,
+    cursor: tuple[datetime, int] | None = None,
+) -> Sequence[AnyRow]:
+    params: dict[str, Any] = {}
+    if flt.status is not None:
+        params["status"] = flt.status.value
+    if flt.unread is not None:
+        params["unread"] = flt.unread
+    if flt.attributed_source_id is not None:
+        params["source"] = flt.attributed_source_id
+    if cursor is not None:
+        params["at"], params["cid"] = cursor
+    statement = _window_statement(
+        flt.status is not None,
+        flt.unread is not None,
+        flt.attributed_source_id is not None,
+        edge,
+        limit,
+    )
+    return _rows_with(session, statement, params)
 
 
 def inbox_page(
@@ -138,7 +205,7 @@ def inbox_page(
     after: tuple[datetime, int] | None = None,
 ) -> list[InboxRow]:
     """Newest activity first; pass the last row's `cursor` as `after` for the next page."""
-    rows = _rows(session, inbox_query(flt, limit=limit, after=after))
+    rows = _window(session, flt, "after" if after is not None else "top", limit, after)
     return [InboxRow(*row) for row in rows]
 
 
@@ -349,19 +416,16 @@ def inbox_window(
     the list (the end key); `offset` is for a jump (scrollbar drag) where no
     neighbouring page is known yet.
     """
-    if before is not None or last is not None:
-        query = inbox_query(flt, limit=last if last is not None else limit)
-        if before is not None:
-            query = query.where(
-                tuple_(col(Conversation.last_message_at), col(Conversation.id)) > tuple_(*before)
-            )
-        query = query.order_by(None)
-        query = query.order_by(col(Conversation.last_message_at), col(Conversation.id))
-        return [InboxRow(*row) for row in reversed(_rows(session, query))]
-    query = inbox_query(flt, limit=limit, after=after)
-    if after is None and offset:
-        query = query.offset(offset)
-    return [InboxRow(*row) for row in _rows(session, query)]
+    if before is not None:
+        return [InboxRow(*row) for row in reversed(_window(session, flt, "before", limit, before))]
+    if last is not None:
+        return [InboxRow(*row) for row in reversed(_window(session, flt, "last", last))]
+    if after is not None:
+        return [InboxRow(*row) for row in _window(session, flt, "after", limit, after)]
+    if offset:
+        query = inbox_query(flt, limit=limit).offset(offset)
+        return [InboxRow(*row) for row in _rows(session, query)]
+    return [InboxRow(*row) for row in _window(session, flt, "top", limit)]
 
 
 def thread_depth(session: Session, profile_id: int, message_id: int) -> int:

@@ -28,6 +28,23 @@ class UTCDateTime(TypeDecorator[datetime]):
         value = value.astimezone(UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
+    def result_processor(self, dialect: Dialect, coltype: object) -> Any:
+        if dialect.name != "sqlite":
+            return super().result_processor(dialect, coltype)
+
+        # One step instead of the DateTime parser plus process_result_value:
+        # an inbox page reads three of these per row, and parsing "+00:00"
+        # costs a sixth of datetime.replace(tzinfo=...).
+        def parse(value: str | None) -> datetime | None:
+            if value is None:
+                return None
+            try:
+                return datetime.fromisoformat(value + "+00:00")
+            except ValueError:  # text written elsewhere with its own offset
+                return datetime.fromisoformat(value).astimezone(UTC)
+
+        return parse
+
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
