@@ -525,3 +525,46 @@ def test_background_sync_for_the_ui_reports_news_and_steps_aside(store, sandbox)
             time.sleep(0.05)
         other.stop()
         assert other.status().state == "off" and "another sync" in (other.status().last_error or "")
+
+
+def test_background_sync_tells_the_ui_when_texts_are_stored_not_when_the_round_ends(
+    store, sandbox
+) -> None:
+    """A new customer text reaches the screen before the round's later steps (deliveries,
+    the outbox) have run: the reply queued before the round is still unsent at the news."""
+    import threading
+
+    from convo_tui.sync.runner import BackgroundSync
+
+    first_round, armed = threading.Event(), threading.Event()
+    seen: list[str] = []
+
+    def on_news() -> None:
+        first_round.set()
+        if not armed.is_set():
+            return
+        with store.read() as session:
+            text = session.exec(select(Message).where(Message.body == "Still there?")).first()
+            item = session.exec(select(OutboxItem).order_by(col(OutboxItem.id).desc())).first()
+            assert text is not None and item is not None
+            seen.append(item.state)
+
+    background = BackgroundSync(
+        store, _config_for(sandbox, 9), interval=3600, policy=fast_policy(), on_news=on_news
+    ).start()
+    try:
+        assert first_round.wait(60)
+        deadline = time.monotonic() + 30
+        while background.status().state != "idle" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        _queue_reply(store, MARIA, "Yes, here")
+        sandbox.inject_inbound(MARIA, "Still there?")
+        armed.set()
+        background.wake()
+        deadline = time.monotonic() + 30
+        while (not seen or seen[-1] == "queued") and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        background.stop()
+    assert seen[0] == "queued", seen  # told after the messages step, before the outbox
+    assert seen[-1] != "queued", seen  # and told again once the outbox sent it

@@ -495,7 +495,7 @@ class Bench:
                     program.drain(quiet=SYNC_INTERVAL + 1, limit=60)  # first sync round done
                     phone = "+12122000000"
                     rng = random.Random(5)
-                    for trial in range(max(self.repeat, 5)):
+                    for trial in range(max(self.repeat * 3, 15)):
                         program.drain(quiet=0.2, limit=2)
                         time.sleep(rng.uniform(0, SYNC_INTERVAL))
                         token = f"ping{trial}x{rng.randint(100, 999)}"

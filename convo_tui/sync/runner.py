@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -113,6 +114,7 @@ class BackgroundSync:
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._told = (0, 0, 0, 0)
         self._thread = threading.Thread(target=self._run, name="convo-sync", daemon=True)
 
     def start(self) -> BackgroundSync:
@@ -135,18 +137,29 @@ class BackgroundSync:
         with self._lock:
             self._status = replace(self._status, **changes)  # type: ignore[arg-type]
 
+    def _news(self, report: SyncReport) -> None:
+        """After each step: tell the UI as soon as a step stored something new,
+        not at the end of the round (deliveries and the outbox can take a while)."""
+        seen = (report.messages, report.updates, report.sent, report.failed)
+        if seen != self._told and any(seen):
+            self._told = seen
+            if self.on_news is not None:
+                self.on_news()
+
     def _run(self) -> None:
         try:
-            with sync_engine(self.store, self.config, policy=self.policy) as engine:
+            with sync_engine(
+                self.store, self.config, policy=self.policy, on_progress=self._news
+            ) as engine:
                 waited = 0.0
                 while not self._stop.is_set():
+                    # Rounds start every `interval` seconds, whatever a round took,
+                    # so a text waits at most one interval for its round.
+                    started = time.monotonic()
                     self._set(state="syncing")
+                    self._told = (0, 0, 0, 0)
                     report = engine.run_once()
                     waited += report.waited
-                    if self.on_news is not None and (
-                        report.messages or report.updates or report.sent or report.failed
-                    ):
-                        self.on_news()
                     if report.errors:
                         self._set(
                             state="error",
@@ -161,7 +174,9 @@ class BackgroundSync:
                             last_error=None,
                             rate_limit_wait=waited,
                         )
-                    self._wake.wait(self.interval)
+                    rest = self.interval - (time.monotonic() - started)
+                    if rest > 0:
+                        self._wake.wait(rest)
                     self._wake.clear()
         except SyncBusy as exc:
             self._set(state="off", last_error=exc.what)
