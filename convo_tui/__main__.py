@@ -1,3 +1,3 @@
-from convo_tui.cli import main
+from convo_tui.launch import main
 
 main()

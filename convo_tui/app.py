@@ -11,7 +11,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import work
 from textual.app import App, SystemCommand
@@ -20,17 +20,21 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker
 
-from convo_tui.desk import Desk, Me
+from convo_tui.core.timezones import host_zone_name, is_zone
 from convo_tui.errors import ConvoError
 from convo_tui.keymap import build_keymap
 from convo_tui.live import SyncSource, SyncStatus
 from convo_tui.screens.help import HelpScreen
 from convo_tui.screens.inbox import InboxScreen
-from convo_tui.screens.settings import SettingsModal
+from convo_tui.views import Me
 from convo_tui.widgets.composer import Composer
 from convo_tui.widgets.inbox_list import InboxList
 from convo_tui.widgets.thread_view import ThreadView
 from convo_tui.widgets.worker_errors import report_failure
+
+if TYPE_CHECKING:
+    from convo_tui.desk import Desk
+    from convo_tui.store.quickread import FirstPage
 
 POLL_SECONDS = 1.0
 
@@ -82,9 +86,16 @@ class ConvoApp(App[None]):
         sync: SyncSource | None = None,
         keys: Mapping[str, str] | None = None,
         poll_seconds: float = POLL_SECONDS,
+        opening: FirstPage | None = None,
+        on_opened: Callable[[], None] | None = None,
     ) -> None:
+        """`opening` is a first page read before the store loaded (convo_tui.opening);
+        the inbox paints it at once while `desk` finishes loading; `on_opened` is
+        called once that first page is on the screen (it starts the loading)."""
         super().__init__()
         self.desk = desk
+        self.opening = opening
+        self._on_opened = on_opened
         self.sync = sync
         self.sync_status = SyncStatus()
         self.poll_seconds = poll_seconds
@@ -102,17 +113,34 @@ class ConvoApp(App[None]):
     def on_mount(self) -> None:
         if self.keymap_config:
             self.set_keymap(self.keymap_config)
+        first = self.opening
+        if first is not None:
+            zone = first.zone if first.zone and is_zone(first.zone) else host_zone_name()
+            me = Me(first.login, first.name, first.role, zone, first.may_change_settings)
+            self.me = me
+            self.inbox = InboxScreen(self.desk, me, self.now, opening=first)
+            self.push_screen(self.inbox)
         self._start()
+
+    def opened(self) -> None:
+        """The opening page is painted: now load the rest (not before: its imports
+        would hold the GIL while the first frame is drawn)."""
+        if self._on_opened is not None:
+            start, self._on_opened = self._on_opened, None
+            start()
 
     @work(thread=True, exit_on_error=False, group="start")
     def _start(self) -> None:
-        me = self.desk.identify()
+        me = self.desk.identify()  # with an opening: waits for the store to load
         self.call_from_thread(self._started, me)
 
     def _started(self, me: Me) -> None:
         self.me = me
-        self.inbox = InboxScreen(self.desk, me, self.now)
-        self.push_screen(self.inbox)
+        if self.inbox is None:
+            self.inbox = InboxScreen(self.desk, me, self.now)
+            self.push_screen(self.inbox)
+        elif self.inbox.me != me:
+            self.inbox.set_me(me)
         self._poll()
 
     def on_unmount(self) -> None:
@@ -198,6 +226,8 @@ class ConvoApp(App[None]):
     # -- app-wide actions ---------------------------------------------------------
 
     def action_settings(self) -> None:
+        from convo_tui.screens.settings import SettingsModal  # its rules load the store
+
         if not isinstance(self.screen, SettingsModal):
             self.push_screen(SettingsModal(self.desk), lambda _: self._settings_closed())
 

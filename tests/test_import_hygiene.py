@@ -43,3 +43,18 @@ def test_importing_creates_no_files_or_engines(tmp_path: Path) -> None:
     code = "".join(f"import {name}\n" for name in HEADLESS)
     subprocess.run([sys.executable, "-c", code], check=True, env=env)
     assert list(home.iterdir()) == []
+
+
+def test_the_opening_inbox_loads_no_database_library_or_cli() -> None:
+    """`convo` on a terminal paints its first page before SQLAlchemy, SQLModel and Typer
+    are imported (they load on a thread behind it: convo_tui.opening)."""
+    code = (
+        "import sys\n"
+        "import convo_tui.launch, convo_tui.opening, convo_tui.app, convo_tui.store.quickread\n"
+        "heavy = ('sqlalchemy', 'sqlmodel', 'pydantic', 'typer', 'httpx', 'alembic')\n"
+        "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == ""

@@ -16,7 +16,11 @@ from convo_tui.cli.runtime import Runtime
 from convo_tui.config import Config, ConfigError, KlaviyoConfig, TwilioConfig
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from convo_tui.sandbox import Credentials
+    from convo_tui.store.engine import Store
+    from convo_tui.sync.runner import BackgroundSync
 
 LIVE_INTERVAL = 5.0
 """Seconds between sync rounds against real providers."""
@@ -34,8 +38,6 @@ def interactive() -> bool:
 def open_inbox(rt: Runtime, *, demo: bool) -> int:
     """Run the terminal inbox with a background sync until the agent quits."""
     from convo_tui.cli.tui_cmd import build_tui
-    from convo_tui.providers.factory import check_twilio
-    from convo_tui.sync.runner import BackgroundSync
 
     app = build_tui(rt)  # identifies the agent first: a refused role never starts a sync
     sandbox = None
@@ -46,15 +48,8 @@ def open_inbox(rt: Runtime, *, demo: bool) -> int:
         every = _seconds("CONVO_DEMO_SIMULATE_EVERY", DEMO_HAPPENINGS)
         sandbox = Sandbox(history=False, simulate=every > 0, interval=every or 1).start()
         config = sandbox_config(config, sandbox.base_url, sandbox.credentials)
-    sync = None
-    try:
-        check_twilio(config.twilio)
-    except ConfigError:  # not configured: the inbox still opens, reading the store
-        sync = None
-    else:
-        interval = DEMO_INTERVAL if demo else LIVE_INTERVAL
-        sync = BackgroundSync(rt.store, config, interval=interval, on_news=app.poke).start()
-    app.sync = sync
+    interval = DEMO_INTERVAL if demo else LIVE_INTERVAL
+    sync = app.sync = background_sync(rt.store, config, interval, app.poke)
     try:
         app.run()
         return int(app.return_code or 0)
@@ -63,6 +58,21 @@ def open_inbox(rt: Runtime, *, demo: bool) -> int:
             sync.stop()
         if sandbox is not None:
             sandbox.stop()
+
+
+def background_sync(
+    store: Store, config: Config, interval: float, on_news: Callable[[], None]
+) -> BackgroundSync | None:
+    """The UI's sync thread, started; None when Twilio is not configured (the inbox
+    still opens, reading the store)."""
+    from convo_tui.providers.factory import check_twilio
+    from convo_tui.sync.runner import BackgroundSync
+
+    try:
+        check_twilio(config.twilio)
+    except ConfigError:
+        return None
+    return BackgroundSync(store, config, interval=interval, on_news=on_news).start()
 
 
 def _seconds(variable: str, default: float) -> float:

@@ -2,31 +2,21 @@
 
 from __future__ import annotations
 
-import getpass
 import re
 from datetime import datetime
 
 from sqlmodel import Session, col, func, select
 
 from convo_tui.core import audit
+from convo_tui.core.roles import CHANGE_SETTINGS as CHANGE_SETTINGS
+from convo_tui.core.roles import INBOX_ROLES as INBOX_ROLES
+from convo_tui.core.roles import KNOWN_ROLES as KNOWN_ROLES
+from convo_tui.core.roles import MANAGE_AGENTS as MANAGE_AGENTS
+from convo_tui.core.roles import os_login as os_login
 from convo_tui.errors import AccessDenied, ConvoError, NotFound
 from convo_tui.store.models import Agent
 
-INBOX_ROLES = ("owner", "admin", "manager", "support")
-"""Roles that may open the inbox and act on it."""
-KNOWN_ROLES = (*INBOX_ROLES, "analyst", "viewer")
-MANAGE_AGENTS = ("owner", "admin")
-CHANGE_SETTINGS = ("owner", "admin", "manager")
-
 _LOGIN = re.compile(r"[A-Za-z0-9._@-]{1,64}")
-
-
-def os_login() -> str:
-    """The OS login of this process, the default agent identity on a shared host."""
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def identify(session: Session, login: str, *, now: datetime) -> Agent:

@@ -8,16 +8,24 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Integer, Row, Select, bindparam, func, select, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 from sqlmodel import select as sm_select
 
+from convo_tui.core.rows import THREAD_PAGE as THREAD_PAGE
+from convo_tui.core.rows import Attachment as Attachment
+from convo_tui.core.rows import EventRow as EventRow
+from convo_tui.core.rows import InboxFilter as InboxFilter
+from convo_tui.core.rows import InboxRow as InboxRow
+from convo_tui.core.rows import OrderLineRow as OrderLineRow
+from convo_tui.core.rows import OrderRow as OrderRow
+from convo_tui.core.rows import ThreadMessage as ThreadMessage
 from convo_tui.store.models import (
     ActivityEvent,
     Agent,
@@ -29,50 +37,11 @@ from convo_tui.store.models import (
     OrderLine,
     Profile,
     ShopOrder,
-    Status,
 )
 from convo_tui.store.types import UTCDateTime
 
-THREAD_PAGE = 50
-
 AnySelect = Select[*tuple[Any, ...]]
 AnyRow = Row[*tuple[Any, ...]]
-
-
-@dataclass(frozen=True)
-class InboxFilter:
-    """Filters combine; None means "any"."""
-
-    status: Status | None = Status.OPEN
-    unread: bool | None = None
-    attributed_source_id: int | None = None
-
-
-class InboxRow(NamedTuple):
-    """One inbox line; a tuple because a page builds a hundred of them at a time."""
-
-    conversation_id: int
-    profile_id: int
-    phone: str
-    first_name: str | None
-    last_name: str | None
-    status: str
-    unread: bool
-    last_message_at: datetime
-    preview: str
-    last_direction: str
-    waiting_since: datetime | None
-    snooze_until: datetime | None
-    attributed_to: str | None
-    blocked: bool
-
-    @property
-    def name(self) -> str:
-        return " ".join(p for p in (self.first_name, self.last_name) if p) or self.phone
-
-    @property
-    def cursor(self) -> tuple[datetime, int]:
-        return (self.last_message_at, self.conversation_id)
 
 
 def _rows(session: Session, statement: AnySelect) -> Sequence[AnyRow]:
@@ -226,47 +195,6 @@ def unread_count(session: Session) -> int:
     return inbox_count(session, InboxFilter(status=None, unread=True))
 
 
-@dataclass(frozen=True)
-class Attachment:
-    url: str
-    content_type: str
-
-
-@dataclass(frozen=True)
-class ThreadMessage:
-    id: int
-    direction: str
-    body: str
-    sent_at: datetime
-    status: str
-    error_code: int | None
-    error_message: str | None
-    source_kind: str | None
-    source_name: str | None
-    agent_login: str | None
-    agent_name: str | None
-    keyword: str | None
-    attributed_to: str | None
-    provider_sid: str | None
-    media: tuple[Attachment, ...] = field(default=())
-
-    @property
-    def label(self) -> str:
-        """Who wrote it: customer, agent (name), campaign or flow name, auto- or keyword reply."""
-        kind = self.source_kind
-        if self.direction == "inbound":
-            return "customer (keyword)" if self.keyword else "customer"
-        if kind == "agent_reply":
-            return f"agent {self.agent_name or self.agent_login or '?'}"
-        if kind in ("campaign", "flow"):
-            return f"{kind} {self.source_name}"
-        if kind == "auto_reply":
-            return "auto-reply"
-        if kind == "keyword_reply":
-            return "keyword reply"
-        return kind or "business"
-
-
 def thread(
     session: Session, profile_id: int, *, limit: int | None = THREAD_PAGE
 ) -> list[ThreadMessage]:
@@ -323,13 +251,6 @@ def message_count(session: Session, profile_id: int) -> int:
     return int(_scalar(session, query))
 
 
-@dataclass(frozen=True)
-class EventRow:
-    metric: str
-    occurred_at: datetime
-    properties: dict[str, Any]
-
-
 def events(
     session: Session, profile_id: int, *, metric: str | None = None, limit: int = 50
 ) -> list[EventRow]:
@@ -340,24 +261,6 @@ def events(
         query = query.where(col(ActivityEvent.metric) == metric)
     query = query.order_by(col(ActivityEvent.occurred_at).desc()).limit(limit)
     return [EventRow(*row) for row in _rows(session, query)]
-
-
-@dataclass(frozen=True)
-class OrderLineRow:
-    product_name: str
-    sku: str | None
-    quantity: int
-    unit_price_cents: int
-
-
-@dataclass(frozen=True)
-class OrderRow:
-    external_id: str
-    placed_at: datetime
-    status: str
-    currency: str
-    total_cents: int
-    lines: tuple[OrderLineRow, ...]
 
 
 def orders(session: Session, profile_id: int, *, limit: int = 20) -> list[OrderRow]:

@@ -7,30 +7,16 @@ migration 0005 and queried through convo_tui.store.dialect.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from convo_tui.core.rows import SearchHit as SearchHit
 from convo_tui.store import dialect
 from convo_tui.store.models import Conversation, Message, Profile
 from convo_tui.text import one_line
 
 MAX_HITS = 50
-
-
-@dataclass(frozen=True)
-class SearchHit:
-    message_id: int
-    profile_id: int
-    conversation_id: int | None
-    name: str
-    phone: str
-    direction: str
-    sent_at: datetime
-    excerpt: str
-    """A one-line piece of the body around the first matching word (made safe)."""
 
 
 def excerpt(body: str, query: str, width: int = 90) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytz
 from pytz.tzinfo import BaseTzInfo
 
-from convo_tui.store.models import Agent
+if TYPE_CHECKING:
+    from convo_tui.store.models import Agent
 
 
 def zone(name: str) -> BaseTzInfo:

@@ -12,10 +12,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, RadioButton, RadioSet, Select, Static
 
-from convo_tui.core.queries import InboxFilter
-from convo_tui.desk import SourceChoice
-from convo_tui.store.models import Status
+from convo_tui.core.rows import InboxFilter
+from convo_tui.store.kinds import Status
 from convo_tui.text import one_line
+from convo_tui.views import SourceChoice
 
 STATUSES = ("open", "snoozed", "closed", "all")
 READ_STATES = ("any", "unread", "read")

@@ -7,6 +7,7 @@ back as messages, and the handlers update the widgets (attributes down).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -22,10 +23,7 @@ from textual.timer import Timer
 from textual.widgets import Footer
 from textual.worker import Worker
 
-from convo_tui.core import compose
-from convo_tui.core.queries import THREAD_PAGE, InboxFilter
-from convo_tui.core.search import SearchHit
-from convo_tui.desk import ConversationView, Desk, Me, Sent, SourceChoice
+from convo_tui.core.rows import THREAD_PAGE, InboxFilter, SearchHit
 from convo_tui.screens.confirm import BlockModal
 from convo_tui.screens.coupon import CouponModal
 from convo_tui.screens.filters import FilterModal, filter_words
@@ -34,8 +32,9 @@ from convo_tui.screens.quiet_hours import ANYWAY, AT_WINDOW, QuietHoursModal
 from convo_tui.screens.search import SearchScreen
 from convo_tui.screens.snooze import SnoozeModal
 from convo_tui.text import one_line
+from convo_tui.views import ConversationView, Me, Sent, SourceChoice
 from convo_tui.widgets.composer import Composer
-from convo_tui.widgets.inbox_list import InboxList
+from convo_tui.widgets.inbox_list import Counts, InboxList
 from convo_tui.widgets.side_panel import SidePanel
 from convo_tui.widgets.status_line import StatusInfo, StatusLine
 from convo_tui.widgets.thread_view import ThreadView
@@ -43,6 +42,9 @@ from convo_tui.widgets.worker_errors import report_failure
 
 if TYPE_CHECKING:
     from convo_tui.app import ConvoApp
+    from convo_tui.core import compose
+    from convo_tui.desk import Desk
+    from convo_tui.store.quickread import FirstPage
 
 WIDE = 120
 """From this width the side panel shows beside the thread by default."""
@@ -117,9 +119,17 @@ class InboxScreen(Screen[None]):
             self.shorten = shorten
             self.domain = domain
 
-    def __init__(self, desk: Desk, me: Me, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        me: Me,
+        now: Callable[[], datetime],
+        *,
+        opening: FirstPage | None = None,
+    ) -> None:
         super().__init__()
         self.desk = desk
+        self.opening = opening
         self.me = me
         self.now = now
         self.zone = pytz.timezone(me.zone)
@@ -171,8 +181,12 @@ class InboxScreen(Screen[None]):
         return self.query_one(SidePanel)
 
     def on_mount(self) -> None:
-        self.inbox.desk = self.desk
         self.inbox.clock = self.now
+        if self.opening is not None:
+            first, self.opening = self.opening, None
+            self.inbox.seed(first.rows, Counts(first.total, first.unread, first.show_unread))
+            self.call_after_refresh(self.convo_app.opened)
+        self.inbox.desk = self.desk
         self.inbox.reload()
         self.inbox.focus()
         self.thread.compose_empty("No conversation open.")
@@ -189,6 +203,13 @@ class InboxScreen(Screen[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)
+
+    def set_me(self, me: Me) -> None:
+        """Who the store says the agent is (the opening page guessed from a quick read)."""
+        self.me = me
+        self.zone = pytz.timezone(me.zone)
+        self.info = replace(self.info, agent=me.name, role=me.role)
+        self.show_status()
 
     # -- status line --------------------------------------------------------------
 

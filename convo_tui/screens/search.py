@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, tzinfo
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -18,11 +18,13 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from convo_tui.core.search import SearchHit
-from convo_tui.desk import Desk
+from convo_tui.core.rows import SearchHit
 from convo_tui.display import stamp
 from convo_tui.text import one_line
 from convo_tui.widgets.worker_errors import report_failure
+
+if TYPE_CHECKING:
+    from convo_tui.desk import Desk
 
 DEBOUNCE = 0.15
 

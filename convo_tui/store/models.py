@@ -7,7 +7,6 @@ Every timestamp is aware UTC (`UTCDateTime`). Money is kept in minor units
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -23,53 +22,13 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
+from convo_tui.store.kinds import Consent as Consent
+from convo_tui.store.kinds import Direction as Direction
+from convo_tui.store.kinds import KeywordKind as KeywordKind
+from convo_tui.store.kinds import OutboxState as OutboxState
+from convo_tui.store.kinds import SourceKind as SourceKind
+from convo_tui.store.kinds import Status as Status
 from convo_tui.store.types import UTCDateTime
-
-
-class Consent(StrEnum):
-    """SMS marketing consent, as Klaviyo names it."""
-
-    SUBSCRIBED = "SUBSCRIBED"
-    UNSUBSCRIBED = "UNSUBSCRIBED"
-    NEVER_SUBSCRIBED = "NEVER_SUBSCRIBED"
-
-
-class Status(StrEnum):
-    OPEN = "open"
-    SNOOZED = "snoozed"
-    CLOSED = "closed"
-
-
-class Direction(StrEnum):
-    INBOUND = "inbound"
-    OUTBOUND = "outbound"
-
-
-class SourceKind(StrEnum):
-    """Who wrote a message."""
-
-    CUSTOMER = "customer"
-    CAMPAIGN = "campaign"
-    FLOW = "flow"
-    AUTO_REPLY = "auto_reply"
-    AGENT_REPLY = "agent_reply"
-    KEYWORD_REPLY = "keyword_reply"
-    BUSINESS = "business"
-    """Sent from the business number by something else (another tool, the console)."""
-
-
-class KeywordKind(StrEnum):
-    OPT_OUT = "opt_out"
-    OPT_IN = "opt_in"
-    HELP = "help"
-
-
-class OutboxState(StrEnum):
-    QUEUED = "queued"
-    SENDING = "sending"
-    SENT = "sent"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
 
 
 def _fk(target: str, *, nullable: bool = True, index: bool = False) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import inspect, text
@@ -16,15 +15,8 @@ if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-MIGRATIONS = Path(__file__).with_name("migrations")
-
-
-def known_head() -> str:
-    """The newest revision, from the migration file names (0001_…, 0002_…: one line of
-    history, by convention). Checking a store against it needs no alembic import, which
-    is a tenth of a second off every start; a test holds it equal to alembic's head."""
-    names = sorted(p.name for p in (MIGRATIONS / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
-    return names[-1][:4]
+from convo_tui.store.heads import MIGRATIONS as MIGRATIONS
+from convo_tui.store.heads import known_head as known_head
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

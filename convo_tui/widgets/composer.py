@@ -17,10 +17,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, Static, TextArea
 
-from convo_tui.core import compose
-from convo_tui.core.replies import MAX_BODY
-from convo_tui.desk import ReplyRefusal
 from convo_tui.text import visible
+from convo_tui.views import ReplyRefusal
 
 
 class ReplyArea(TextArea):
@@ -127,6 +125,10 @@ class Composer(Vertical):
         if not body:
             info.update(Text("GSM-7 · 0 characters · 0 segments", style="dim"))
             return
+        # Imported here: the composer is drawn before the store (and its rules) is loaded.
+        from convo_tui.core import compose
+        from convo_tui.core.replies import MAX_BODY
+
         cost = compose.text_cost(body, shorten=self.links_shorten, domain=self.links_domain)
         text = Text(visible(compose.cost_line(cost)))
         if cost.encoding == "UCS-2":

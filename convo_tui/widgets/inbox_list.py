@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -26,10 +26,12 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from convo_tui import clock
-from convo_tui.core.queries import InboxFilter, InboxRow
-from convo_tui.desk import Desk
+from convo_tui.core.rows import InboxFilter, InboxRow
 from convo_tui.display import WAIT_ALERT, ago, until
 from convo_tui.text import one_line
+
+if TYPE_CHECKING:
+    from convo_tui.desk import Desk
 
 ROW_HEIGHT = 2
 PAGE = 100
@@ -132,6 +134,11 @@ class InboxList(ScrollView, can_focus=True):
         self._fresh.clear()
         self._inflight.clear()
         self._request(self._visible_pages(), with_counts=True)
+
+    def seed(self, rows: list[InboxRow], counts: Counts) -> None:
+        """Show a first page read before the desk was set (see convo_tui.opening);
+        the next `reload` replaces it with the store's own answer."""
+        self._store_pages(self._PagesLoaded(self._generation, {0: rows}, counts))
 
     def set_filter(self, flt: InboxFilter) -> None:
         self.filter = flt

@@ -11,9 +11,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Select, Static, TabbedContent, TabPane
 
-from convo_tui.core.queries import EventRow, OrderRow
-from convo_tui.desk import ConversationView, ProfileCard
+from convo_tui.core.rows import EventRow, OrderRow
 from convo_tui.display import ago, consent_words, money, safe_line, stamp
+from convo_tui.views import ConversationView, ProfileCard
 
 ALL_METRICS = "__all__"
 

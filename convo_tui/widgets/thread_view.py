@@ -15,9 +15,9 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 
-from convo_tui.core.queries import ThreadMessage
-from convo_tui.desk import ConversationView
+from convo_tui.core.rows import ThreadMessage
 from convo_tui.display import ago, safe, safe_line, stamp, until
+from convo_tui.views import ConversationView
 
 FAILED = {"failed", "undelivered"}
 

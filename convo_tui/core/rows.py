@@ -1,0 +1,130 @@
+"""What the inbox, thread, side panel and search show: small frozen records.
+
+No database import here, so the terminal UI can hold and draw them before
+SQLAlchemy is loaded; `convo_tui.core.queries` fills them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, NamedTuple
+
+from convo_tui.store.kinds import Status
+
+THREAD_PAGE = 50
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    """Filters combine; None means "any"."""
+
+    status: Status | None = Status.OPEN
+    unread: bool | None = None
+    attributed_source_id: int | None = None
+
+
+class InboxRow(NamedTuple):
+    """One inbox line; a tuple because a page builds a hundred of them at a time."""
+
+    conversation_id: int
+    profile_id: int
+    phone: str
+    first_name: str | None
+    last_name: str | None
+    status: str
+    unread: bool
+    last_message_at: datetime
+    preview: str
+    last_direction: str
+    waiting_since: datetime | None
+    snooze_until: datetime | None
+    attributed_to: str | None
+    blocked: bool
+
+    @property
+    def name(self) -> str:
+        return " ".join(p for p in (self.first_name, self.last_name) if p) or self.phone
+
+    @property
+    def cursor(self) -> tuple[datetime, int]:
+        return (self.last_message_at, self.conversation_id)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    url: str
+    content_type: str
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    id: int
+    direction: str
+    body: str
+    sent_at: datetime
+    status: str
+    error_code: int | None
+    error_message: str | None
+    source_kind: str | None
+    source_name: str | None
+    agent_login: str | None
+    agent_name: str | None
+    keyword: str | None
+    attributed_to: str | None
+    provider_sid: str | None
+    media: tuple[Attachment, ...] = field(default=())
+
+    @property
+    def label(self) -> str:
+        """Who wrote it: customer, agent (name), campaign or flow name, auto- or keyword reply."""
+        kind = self.source_kind
+        if self.direction == "inbound":
+            return "customer (keyword)" if self.keyword else "customer"
+        if kind == "agent_reply":
+            return f"agent {self.agent_name or self.agent_login or '?'}"
+        if kind in ("campaign", "flow"):
+            return f"{kind} {self.source_name}"
+        if kind == "auto_reply":
+            return "auto-reply"
+        if kind == "keyword_reply":
+            return "keyword reply"
+        return kind or "business"
+
+
+@dataclass(frozen=True)
+class EventRow:
+    metric: str
+    occurred_at: datetime
+    properties: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OrderLineRow:
+    product_name: str
+    sku: str | None
+    quantity: int
+    unit_price_cents: int
+
+
+@dataclass(frozen=True)
+class OrderRow:
+    external_id: str
+    placed_at: datetime
+    status: str
+    currency: str
+    total_cents: int
+    lines: tuple[OrderLineRow, ...]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    message_id: int
+    profile_id: int
+    conversation_id: int | None
+    name: str
+    phone: str
+    direction: str
+    sent_at: datetime
+    excerpt: str
+    """A one-line piece of the body around the first matching word (made safe)."""

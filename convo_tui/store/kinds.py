@@ -1,0 +1,55 @@
+"""The store's named values (statuses, directions, who wrote a message...).
+
+Plain enums with no database import, so the terminal UI can name them
+before SQLAlchemy is loaded.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Consent(StrEnum):
+    """SMS marketing consent, as Klaviyo names it."""
+
+    SUBSCRIBED = "SUBSCRIBED"
+    UNSUBSCRIBED = "UNSUBSCRIBED"
+    NEVER_SUBSCRIBED = "NEVER_SUBSCRIBED"
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    SNOOZED = "snoozed"
+    CLOSED = "closed"
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class SourceKind(StrEnum):
+    """Who wrote a message."""
+
+    CUSTOMER = "customer"
+    CAMPAIGN = "campaign"
+    FLOW = "flow"
+    AUTO_REPLY = "auto_reply"
+    AGENT_REPLY = "agent_reply"
+    KEYWORD_REPLY = "keyword_reply"
+    BUSINESS = "business"
+    """Sent from the business number by something else (another tool, the console)."""
+
+
+class KeywordKind(StrEnum):
+    OPT_OUT = "opt_out"
+    OPT_IN = "opt_in"
+    HELP = "help"
+
+
+class OutboxState(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"

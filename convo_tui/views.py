@@ -1,0 +1,104 @@
+"""What the desk hands the terminal UI: frozen records, no database import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from convo_tui import clock
+from convo_tui.core.rows import EventRow, OrderRow, ThreadMessage
+
+
+@dataclass(frozen=True)
+class Me:
+    """The agent using the UI."""
+
+    login: str
+    name: str
+    role: str
+    zone: str
+    """The agent's IANA zone (snooze presets are on this wall clock)."""
+    may_change_settings: bool
+
+
+@dataclass(frozen=True)
+class SourceChoice:
+    """A campaign or flow replies can be attributed to (for the filter)."""
+
+    id: int
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ProfileCard:
+    profile_id: int
+    name: str
+    phone: str
+    email: str | None
+    consent: str
+    blocked: bool
+    address: tuple[str, ...]
+    place: str
+    """City, region, country (what is known), or empty."""
+    zone: str
+    """The zone and where it came from, or "time zone unknown"."""
+    local_time: datetime | None
+    quiet: bool
+    """True when a text now would reach them outside the hours for texting."""
+    coordinates: str
+
+
+@dataclass(frozen=True)
+class ReplyRefusal:
+    reason: str
+    message: str
+    fix: str
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    """Everything the thread, composer and side panel show for one conversation."""
+
+    conversation_id: int
+    profile_id: int
+    status: str
+    unread: bool
+    snooze_until: datetime | None
+    waiting_since: datetime | None
+    attributed_to: str | None
+    card: ProfileCard
+    refusal: ReplyRefusal | None
+    messages: tuple[ThreadMessage, ...]
+    total_messages: int
+    metrics: tuple[str, ...]
+    events: tuple[EventRow, ...]
+    orders: tuple[OrderRow, ...]
+    focus_message_id: int | None = None
+    """A message to scroll to (a search hit)."""
+    loaded_at: datetime = field(default_factory=clock.utcnow)
+
+
+@dataclass(frozen=True)
+class Sent:
+    message_id: int
+    send_at: datetime | None
+    """None when queued for now; else when it is scheduled (UTC)."""
+    zone: str | None
+
+
+@dataclass(frozen=True)
+class SettingsView:
+    values: dict[str, Any]
+    """Every inbox setting by key, plus `coupons.codes`."""
+    may_change: bool
+
+
+def setting_text(value: Any) -> str:
+    """A setting value as a person types it (on/off, comma-separated lists)."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
