@@ -15,12 +15,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, TextArea
 
 from convo_tui.core import compose
 from convo_tui.core.replies import MAX_BODY
 from convo_tui.desk import ReplyRefusal
 from convo_tui.text import visible
+from convo_tui.widgets.steady import SteadyStatic
 
 
 class ReplyArea(TextArea):
@@ -41,6 +42,11 @@ class ReplyArea(TextArea):
             self.insert("\n")
             return
         await super()._on_key(event)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        # The cost line above may take a second line as the reply grows, which takes one
+        # from this area: keep the cursor in sight.
+        self.scroll_cursor_visible()
 
 
 class Composer(Vertical):
@@ -75,7 +81,7 @@ class Composer(Vertical):
         self.sending = False
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Open a conversation to reply.", style="dim"), id="composer-info")
+        yield SteadyStatic(Text("Open a conversation to reply.", style="dim"), id="composer-info")
         yield ReplyArea(
             id="composer-body",
             soft_wrap=True,
@@ -112,20 +118,20 @@ class Composer(Vertical):
         self._update_info()
 
     def _update_info(self) -> None:
-        info = self.query_one("#composer-info", Static)
+        info = self.query_one("#composer-info", SteadyStatic)
         if self.refusal is not None:
             text = Text("Reply refused: ", style="bold")
             text.append(visible(self.refusal.message))
             if self.refusal.fix:
                 text.append(f" — {visible(self.refusal.fix)}", style="italic")
-            info.update(text)
+            info.show(text)
             return
         if not self.active:
-            info.update(Text("Open a conversation to reply.", style="dim"))
+            info.show(Text("Open a conversation to reply.", style="dim"))
             return
         body = self.body.text
         if not body:
-            info.update(Text("GSM-7 · 0 characters · 0 segments", style="dim"))
+            info.show(Text("GSM-7 · 0 characters · 0 segments", style="dim"))
             return
         cost = compose.text_cost(body, shorten=self.links_shorten, domain=self.links_domain)
         text = Text(visible(compose.cost_line(cost)))
@@ -133,7 +139,7 @@ class Composer(Vertical):
             text.stylize("bold", 0, 5)
         if len(body) > MAX_BODY:
             text.append(f" · over the {MAX_BODY}-character limit", style="bold red")
-        info.update(text)
+        info.show(text)
 
     @on(TextArea.Changed)
     def _text_changed(self, _event: TextArea.Changed) -> None:
