@@ -28,10 +28,12 @@ class SteadyStatic(Static):
         old, self._text = self._text, text
         if text == old:
             return
-        width = self.content_size.width
-        steady = (
-            self.is_mounted and width > 0 and self._height(old, width) == self._height(text, width)
-        )
+        width, height = self.content_size
+        steady = False
+        if self.is_mounted and width > 0:
+            before, after = self._height(old, width), self._height(text, width)
+            # Equal heights, or both within a floor the styles hold it at (min-height).
+            steady = before == after or (before < height and after <= height)
         self.update(text, layout=not steady)
 
     def _height(self, text: Text, width: int) -> int:
