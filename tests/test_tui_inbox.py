@@ -184,8 +184,9 @@ async def test_search_jumps_to_the_message(demo_store) -> None:
         screen = app.inbox
         assert screen.view is not None
         assert screen.view.conversation_id == conversation_of(demo_store, MARIA).id
-        hit = screen.thread.query(".hit")
-        assert len(hit) == 1 and "size 38" in str(hit.first().render())
+        hit = screen.thread.hit
+        assert hit is not None and "size 38" in hit.body
+        assert "size 38" in plain(app)  # scrolled into sight
 
 
 async def test_replies_queue_several_in_a_row(demo_store) -> None:
@@ -292,10 +293,14 @@ async def test_older_messages_side_panel_and_full_profile(demo_store) -> None:
         assert "Local time" in str(side.query_one("#side-profile").render())
         metrics = app.inbox.view.metrics
         assert "Received SMS" in metrics
+        side.query_one("#side-tabs").active = "tab-activity"  # drawn when shown
+        await settle(pilot)
+        assert "Fulfilled Order" in str(side.query_one("#side-activity").render())
         side.query_one("#side-metric").value = "Received SMS"
         await settle(pilot)
         activity = str(side.query_one("#side-activity").render())
         assert "Received SMS" in activity and "Clicked SMS" not in activity
+        assert "Fulfilled Order" not in activity
         await pilot.press("v")
         await settle(pilot)
         assert type(app.screen).__name__ == "ProfileScreen"
@@ -441,3 +446,36 @@ async def test_an_opened_conversation_stays_open_when_it_leaves_the_filter(demo_
         await pilot.press("j")
         await settle(pilot)
         assert screen.target != maria.id  # back in the list, the cursor leads again
+
+
+async def test_side_panel_tabs_out_of_sight_catch_up_when_shown(demo_store) -> None:
+    """Only the tab in sight is drawn as the list moves; the others are drawn when shown."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(pilot)
+        side = app.inbox.side
+        tabs = side.query_one("#side-tabs")
+        await open_conversation(pilot, MARIA)
+        maria_orders = app.inbox.view.orders
+        assert maria_orders
+        tabs.active = "tab-activity"
+        await settle(pilot)
+        side.query_one("#side-metric").value = "Received SMS"
+        await settle(pilot)
+        tabs.active = "tab-profile"
+        await settle(pilot)
+        await open_conversation(pilot, KENJI)
+        assert "Kenji" in str(side.query_one("#side-profile").render())
+        tabs.active = "tab-orders"
+        await settle(pilot)
+        orders = str(side.query_one("#side-orders").render())
+        kenji_orders = app.inbox.view.orders
+        assert maria_orders[0].external_id not in orders
+        if kenji_orders:
+            assert kenji_orders[0].external_id in orders
+        else:
+            assert orders == "No orders."
+        tabs.active = "tab-activity"
+        await settle(pilot)
+        assert side.query_one("#side-metric").is_blank()  # Maria's metric does not follow
+        assert "Fulfilled Order" not in str(side.query_one("#side-activity").render())

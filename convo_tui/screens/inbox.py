@@ -6,6 +6,7 @@ back as messages, and the handlers update the widgets (attributes down).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -63,6 +64,36 @@ ACTIONS_NEEDING_CONVERSATION = {
     "profile",
     "older",
 }
+FOOTER_ACTIONS = ACTIONS_NEEDING_CONVERSATION - {"profile", "older"}
+"""The ones the footer shows (the others' bindings are hidden)."""
+
+
+_COLLECTOR: tuple[int, int, int] | None = None
+"""The collector's thresholds before the inbox changed them."""
+GC_THRESHOLDS = (5000, 10, 10)
+"""Python's default is (700, 10, 10)."""
+
+
+def quiet_collector() -> None:
+    """Keep the garbage collector's full passes out of key presses.
+
+    Everything allocated before the inbox is up (modules, classes, styles, widgets)
+    lives as long as the app: frozen, a full pass no longer walks it. The young
+    generation is collected less often, so full passes (a few dozen ms) come every
+    few dozen keys rather than every few keys."""
+    global _COLLECTOR
+    if _COLLECTOR is None:
+        _COLLECTOR = gc.get_threshold()
+        gc.freeze()
+        gc.set_threshold(*GC_THRESHOLDS)
+
+
+def restore_collector() -> None:
+    global _COLLECTOR
+    if _COLLECTOR is not None:
+        gc.set_threshold(*_COLLECTOR)
+        gc.unfreeze()
+        _COLLECTOR = None
 
 
 class InboxScreen(Screen[None]):
@@ -181,6 +212,7 @@ class InboxScreen(Screen[None]):
         return self.query_one(SidePanel)
 
     def on_mount(self) -> None:
+        quiet_collector()
         self.inbox.clock = self.now
         if self.opening is not None:
             first, self.opening = self.opening, None
@@ -192,6 +224,9 @@ class InboxScreen(Screen[None]):
         self.thread.compose_empty("No conversation open.")
         self._load_link_settings()
         self.show_status()
+
+    def on_unmount(self) -> None:
+        restore_collector()
 
     def on_resize(self, event: Resize) -> None:
         wide = event.size.width >= WIDE
@@ -372,8 +407,9 @@ class InboxScreen(Screen[None]):
     # -- which actions make sense now ---------------------------------------------
 
     def _refresh_keys(self) -> None:
-        """Redraw the footer only when the set of allowed actions changed (it is costly)."""
-        allowed = frozenset(a for a in ACTIONS_NEEDING_CONVERSATION if self.check_action(a, ()))
+        """Redraw the footer only when the set of allowed actions it shows changed (it is
+        rebuilt whole, which is costly); hidden keys are checked when pressed."""
+        allowed = frozenset(a for a in FOOTER_ACTIONS if self.check_action(a, ()))
         if allowed != self._allowed:
             self._allowed = allowed
             self.refresh_bindings()

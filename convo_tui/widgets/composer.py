@@ -15,10 +15,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, TextArea
 
 from convo_tui.text import visible
 from convo_tui.views import ReplyRefusal
+from convo_tui.widgets.steady import SteadyStatic
 
 
 class ReplyArea(TextArea):
@@ -39,6 +40,11 @@ class ReplyArea(TextArea):
             self.insert("\n")
             return
         await super()._on_key(event)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        # The cost line above may take a second line as the reply grows, which takes one
+        # from this area: keep the cursor in sight.
+        self.scroll_cursor_visible()
 
 
 class Composer(Vertical):
@@ -73,7 +79,7 @@ class Composer(Vertical):
         self.sending = False
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("Open a conversation to reply.", style="dim"), id="composer-info")
+        yield SteadyStatic(Text("Open a conversation to reply.", style="dim"), id="composer-info")
         yield ReplyArea(
             id="composer-body",
             soft_wrap=True,
@@ -110,20 +116,20 @@ class Composer(Vertical):
         self._update_info()
 
     def _update_info(self) -> None:
-        info = self.query_one("#composer-info", Static)
+        info = self.query_one("#composer-info", SteadyStatic)
         if self.refusal is not None:
             text = Text("Reply refused: ", style="bold")
             text.append(visible(self.refusal.message))
             if self.refusal.fix:
                 text.append(f" — {visible(self.refusal.fix)}", style="italic")
-            info.update(text)
+            info.show(text)
             return
         if not self.active:
-            info.update(Text("Open a conversation to reply.", style="dim"))
+            info.show(Text("Open a conversation to reply.", style="dim"))
             return
         body = self.body.text
         if not body:
-            info.update(Text("GSM-7 · 0 characters · 0 segments", style="dim"))
+            info.show(Text("GSM-7 · 0 characters · 0 segments", style="dim"))
             return
         # Imported here: the composer is drawn before the store (and its rules) is loaded.
         from convo_tui.core import compose
@@ -135,7 +141,7 @@ class Composer(Vertical):
             text.stylize("bold", 0, 5)
         if len(body) > MAX_BODY:
             text.append(f" · over the {MAX_BODY}-character limit", style="bold red")
-        info.update(text)
+        info.show(text)
 
     @on(TextArea.Changed)
     def _text_changed(self, _event: TextArea.Changed) -> None:

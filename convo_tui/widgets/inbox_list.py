@@ -74,7 +74,7 @@ class InboxList(ScrollView, can_focus=True):
         Binding("enter", "open", "Open", id="inbox.open", tooltip="Open the conversation"),
     ]
 
-    cursor: reactive[int] = reactive(0, always_update=False)
+    cursor: reactive[int] = reactive(0, always_update=False, repaint=False)
 
     class Highlighted(Message):
         """The row under the cursor is another conversation (or none)."""
@@ -427,8 +427,10 @@ class InboxList(ScrollView, can_focus=True):
     # -- moving -----------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
-        self._strips.clear()
-        self.refresh()
+        # Drawn rows are keyed by whether they are selected: repaint the two rows only
+        # (a scroll repaints the rest).
+        self.refresh_lines(old * ROW_HEIGHT, ROW_HEIGHT)
+        self.refresh_lines(new * ROW_HEIGHT, ROW_HEIGHT)
         self._scroll_to_cursor()
         self._request(self._visible_pages())
         self._announce()

@@ -9,11 +9,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Select, Static, TabbedContent, TabPane
+from textual.widgets import Select, TabbedContent, TabPane
 
 from convo_tui.core.rows import EventRow, OrderRow
 from convo_tui.display import ago, consent_words, money, safe_line, stamp
 from convo_tui.views import ConversationView, ProfileCard
+from convo_tui.widgets.steady import SteadyStatic
 
 ALL_METRICS = "__all__"
 
@@ -96,7 +97,11 @@ def orders_text(orders: tuple[OrderRow, ...], now: datetime, zone: tzinfo) -> Te
 
 
 class SidePanel(Vertical):
-    """Profile / Activity / Orders tabs for the open conversation."""
+    """Profile / Activity / Orders tabs for the open conversation.
+
+    Only the tab in sight is drawn: the others are drawn when they are shown, so
+    moving down the list costs one tab's text, and no layout when its height
+    stays the same."""
 
     class MetricChosen(Message):
         def __init__(self, profile_id: int, metric: str | None) -> None:
@@ -108,41 +113,98 @@ class SidePanel(Vertical):
         super().__init__(id=id)
         self.profile_id: int | None = None
         self._metrics: tuple[str, ...] = ()
+        self._shown: tuple[ConversationView, datetime, tzinfo] | None = None
+        self._stale: set[str] = set()
+        """Tabs whose text is not the open conversation's yet."""
+        self._events: tuple[list[EventRow], datetime] | None = None
+        """Events of the chosen metric, when one is chosen."""
 
     def compose(self) -> ComposeResult:
         with TabbedContent(id="side-tabs"):
             with TabPane("Profile", id="tab-profile"), VerticalScroll():
-                yield Static(Text("No conversation open.", style="dim"), id="side-profile")
+                yield SteadyStatic(Text("No conversation open.", style="dim"), id="side-profile")
             with TabPane("Activity", id="tab-activity"), Vertical():
                 yield Select[str](
                     [], prompt="All activity", id="side-metric", compact=True, allow_blank=True
                 )
                 with VerticalScroll():
-                    yield Static(Text(""), id="side-activity")
+                    yield SteadyStatic(Text(""), id="side-activity")
             with TabPane("Orders", id="tab-orders"), VerticalScroll():
-                yield Static(Text(""), id="side-orders")
+                yield SteadyStatic(Text(""), id="side-orders")
+
+    def _static(self, name: str) -> SteadyStatic:
+        return self.query_one(f"#side-{name}", SteadyStatic)
+
+    @property
+    def active_tab(self) -> str:
+        return self.query_one("#side-tabs", TabbedContent).active
 
     def show(self, view: ConversationView, now: datetime, zone: tzinfo) -> None:
-        self.query_one("#side-profile", Static).update(profile_text(view.card))
-        self.query_one("#side-orders", Static).update(orders_text(view.orders, now, zone))
-        if view.profile_id != self.profile_id or view.metrics != self._metrics:
-            self.profile_id = view.profile_id
-            self._metrics = view.metrics
-            select = self.query_one("#side-metric", Select)
-            with select.prevent(Select.Changed):
-                select.set_options((Text(m), m) for m in view.metrics)
-            self.query_one("#side-activity", Static).update(events_text(view.events, now))
-        elif self.query_one("#side-metric", Select).is_blank():
-            self.query_one("#side-activity", Static).update(events_text(view.events, now))
-
-    def show_events(self, events: list[EventRow], now: datetime) -> None:
-        self.query_one("#side-activity", Static).update(events_text(events, now))
+        if view.profile_id != self.profile_id:
+            self._events = None  # a metric chosen for someone else does not apply
+        self.profile_id = view.profile_id
+        self._shown = (view, now, zone)
+        self._stale = {"tab-profile", "tab-activity", "tab-orders"}
+        self._draw_active()
 
     def clear(self) -> None:
         self.profile_id = None
-        self.query_one("#side-profile", Static).update(Text("No conversation open.", style="dim"))
-        self.query_one("#side-activity", Static).update(Text(""))
-        self.query_one("#side-orders", Static).update(Text(""))
+        self._shown = None
+        self._events = None
+        self._stale = {"tab-profile", "tab-activity", "tab-orders"}
+        self._draw_active()
+
+    def _draw_active(self) -> None:
+        tab = self.active_tab
+        if tab not in self._stale:
+            return
+        self._stale.discard(tab)
+        if tab == "tab-profile":
+            self._draw_profile()
+        elif tab == "tab-activity":
+            self._draw_activity()
+        elif tab == "tab-orders":
+            self._draw_orders()
+
+    def _draw_profile(self) -> None:
+        if self._shown is None:
+            self._static("profile").show(Text("No conversation open.", style="dim"))
+            return
+        self._static("profile").show(profile_text(self._shown[0].card))
+
+    def _draw_orders(self) -> None:
+        if self._shown is None:
+            self._static("orders").show(Text(""))
+            return
+        view, now, zone = self._shown
+        self._static("orders").show(orders_text(view.orders, now, zone))
+
+    def _draw_activity(self) -> None:
+        metrics = self._shown[0].metrics if self._shown is not None else ()
+        select = self.query_one("#side-metric", Select)
+        if metrics != self._metrics:
+            self._metrics = metrics
+            with select.prevent(Select.Changed):
+                select.set_options((Text(m), m) for m in metrics)
+        elif self._events is None and not select.is_blank():
+            with select.prevent(Select.Changed):
+                select.clear()
+        if self._shown is None:
+            self._static("activity").show(Text(""))
+        elif self._events is not None:
+            self._static("activity").show(events_text(*self._events))
+        else:
+            self._static("activity").show(events_text(self._shown[0].events, self._shown[1]))
+
+    def show_events(self, events: list[EventRow], now: datetime) -> None:
+        """The events of the metric the agent chose."""
+        self._events = (events, now)
+        self._static("activity").show(events_text(events, now))
+
+    @on(TabbedContent.TabActivated, "#side-tabs")
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        event.stop()
+        self._draw_active()
 
     @on(Select.Changed, "#side-metric")
     def _metric_changed(self, event: Select.Changed) -> None:
@@ -150,4 +212,6 @@ class SidePanel(Vertical):
         if self.profile_id is None:
             return
         metric = None if event.value is Select.NULL else str(event.value)
+        if metric is None:
+            self._events = None
         self.post_message(self.MetricChosen(self.profile_id, metric))

@@ -2,24 +2,41 @@
 
 Every body, name and URL is drawn as literal `Text` after `visible`, so no
 markup or escape sequence in a message can style the screen or run an action.
+
+The thread is one line-API widget: a conversation is wrapped once into strips
+(one list per message, cached by message and width), and `render_line` hands
+out the visible ones. Moving from one conversation to the next changes no
+widget tree and no layout but the scroll height, so the screen redraws only
+the thread's own region.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import ClassVar
 
+from rich.console import Console
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.cache import LRUCache
+from textual.geometry import Size
 from textual.message import Message
-from textual.widgets import Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from convo_tui.core.rows import ThreadMessage
 from convo_tui.display import ago, safe, safe_line, stamp, until
 from convo_tui.views import ConversationView
 
 FAILED = {"failed", "undelivered"}
+AUTOMATED = {"campaign", "flow", "auto_reply", "keyword_reply"}
+INDENT = 4
+"""Columns an inbound message leaves on its right, an outbound one on its left."""
+BORDER = "▌"
 
 
 def message_text(message: ThreadMessage, now: datetime, zone: tzinfo) -> Text:
@@ -75,32 +92,39 @@ def header_text(view: ConversationView, now: datetime) -> Text:
     return text
 
 
-class MessageBox(Static):
-    """One message of the thread. Boxes are reused from one conversation to the next:
-    updating 50 of them costs far less than mounting 50 new ones."""
-
-    def __init__(self, message: ThreadMessage, text: Text) -> None:
-        super().__init__(text, markup=False)
-        self.message_id = message.id
-        self.set_classes(_classes(message))
-
-    def show(self, message: ThreadMessage, text: Text) -> None:
-        self.message_id = message.id
-        self.set_classes(_classes(message))
-        self.update(text)
-
-
-def _classes(message: ThreadMessage) -> str:
-    classes = [message.direction]
+def message_kind(message: ThreadMessage) -> str:
+    """Which border a message gets: failed, automated, outbound or inbound."""
     if message.status in FAILED:
-        classes.append("failed")
-    if message.source_kind in ("campaign", "flow", "auto_reply", "keyword_reply"):
-        classes.append("automated")
-    return " ".join(classes)
+        return "failed"
+    if message.source_kind in AUTOMATED:
+        return "automated"
+    return "outbound" if message.direction == "outbound" else "inbound"
 
 
-class ThreadView(VerticalScroll, can_focus=True):
-    """The messages of the open conversation, oldest at the top."""
+@dataclass(frozen=True)
+class _Shown:
+    """What the thread shows now: a conversation (header and messages) or a few words."""
+
+    key: tuple[object, ...]
+    header: Text | None
+    messages: tuple[ThreadMessage, ...]
+    texts: tuple[Text, ...]
+    hit: int | None
+
+
+class ThreadView(ScrollView, can_focus=True):
+    """The messages of the open conversation, oldest at the top, under a header that stays."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "thread-view--header",
+        "thread-view--rule",
+        "thread-view--empty",
+        "thread-view--inbound",
+        "thread-view--outbound",
+        "thread-view--automated",
+        "thread-view--failed",
+        "thread-view--hit",
+    }
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("h", "older", "Older", id="thread.older", tooltip="Show older messages"),
@@ -113,47 +137,190 @@ class ThreadView(VerticalScroll, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._shown: tuple[object, ...] | None = None
+        self._shown: _Shown = _Shown(("empty", ""), None, (), (), None)
+        self._header: list[Strip] = []
+        self._body: list[Strip] = []
+        self._starts: dict[int, int] = {}
+        """The first body line of each message, by message id."""
+        self._width = -1
+        """The width the strips were drawn for (-1: draw again)."""
+        self._boxes: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(256)
+
+    # -- what is shown -------------------------------------------------------------
+
+    @property
+    def hit(self) -> ThreadMessage | None:
+        """The message a search jumped to, if it is shown."""
+        hit = self._shown.hit
+        return next((m for m in self._shown.messages if m.id == hit), None)
+
+    @property
+    def plain(self) -> str:
+        """The text of the thread (header and messages), unwrapped."""
+        parts = [self._shown.header.plain] if self._shown.header is not None else []
+        parts.extend(text.plain for text in self._shown.texts)
+        return "\n".join(parts)
 
     def compose_empty(self, words: str) -> None:
-        self._shown = None
-        self.remove_children()
-        self.mount(Static(Text(words, style="dim"), classes="thread-empty"))
+        if self._shown.key == ("empty", words):
+            return
+        self._shown = _Shown(("empty", words), None, (), (Text(words),), None)
+        self._redraw(scroll_to=0)
 
     def show(self, view: ConversationView, now: datetime, zone: tzinfo) -> None:
         """Draw `view`'s thread; unchanged content is left as it is (no flicker on polls)."""
-        key = (view.conversation_id, view.messages, header_text(view, now).plain)
-        if key == self._shown and view.focus_message_id is None:
+        header = header_text(view, now)
+        key = (view.conversation_id, view.messages, header.plain)
+        if key == self._shown.key and view.focus_message_id is None:
             return
-        at_end = self.is_vertical_scroll_end or self._shown is None
-        same_conversation = self._shown is not None and self._shown[0] == view.conversation_id
-        self._shown = key
-        header = self.query(".thread-header")
-        boxes = list(self.query(MessageBox))
-        if not header:
-            self.remove_children()
-            self.mount(Static(header_text(view, now), classes="thread-header"))
-            boxes = []
+        same_conversation = self._shown.key[0] == view.conversation_id
+        at_end = self.scroll_offset.y >= self.max_scroll_y
+        texts = tuple(message_text(m, now, zone) for m in view.messages)
+        hit = view.focus_message_id
+        if hit is not None and all(m.id != hit for m in view.messages):
+            hit = None
+        self._shown = _Shown(key, header, view.messages, texts, hit)
+        if hit is not None:
+            self._redraw(hit=hit)
+        elif at_end or not same_conversation:
+            self._redraw(scroll_to=-1)
         else:
-            header.first(Static).update(header_text(view, now))
-        for box, message in zip(boxes, view.messages, strict=False):
-            box.show(message, message_text(message, now, zone))
-        extra = [MessageBox(m, message_text(m, now, zone)) for m in view.messages[len(boxes) :]]
-        if extra:
-            self.mount_all(extra)
-        for box in boxes[len(view.messages) :]:
-            box.remove()
-        shown = (boxes + extra)[: len(view.messages)]
-        for box in shown:
-            box.remove_class("hit")
-        if view.focus_message_id is not None:
-            target = next((b for b in shown if b.message_id == view.focus_message_id), None)
-            if target is not None:
-                target.add_class("hit")
-                self.call_after_refresh(self.scroll_to_widget, target, animate=False, top=True)
-                return
-        if at_end or not same_conversation:
-            self.call_after_refresh(self.scroll_end, animate=False)
+            self._redraw()
+
+    # -- drawing ---------------------------------------------------------------------
+
+    def _redraw(self, *, scroll_to: int | None = None, hit: int | None = None) -> None:
+        """Wrap what is shown again, set the scroll height, and scroll (-1: the end)."""
+        self._width = -1
+        if not self.is_mounted or not self.scrollable_content_region.width:
+            self.refresh()
+            return
+        self._draw()
+        height = len(self._header) + len(self._body)
+        width = self.scrollable_content_region.width
+        if self.virtual_size != Size(width, height):
+            self.virtual_size = Size(width, height)
+        if hit is not None:
+            scroll_to = self._starts.get(hit)
+        if scroll_to is not None:
+            top = self.max_scroll_y if scroll_to < 0 else min(scroll_to, self.max_scroll_y)
+            self.scroll_to(y=top, animate=False, force=True)
+        self.refresh()
+
+    def _wrap_width(self) -> int:
+        """Text is wrapped as if the scroll bar were there, so the bar appearing or going
+        never wraps the thread again."""
+        width = self.scrollable_content_region.width
+        if not self.show_vertical_scrollbar:
+            width -= self.styles.scrollbar_size_vertical
+        return max(width, 8)
+
+    def _draw(self) -> None:
+        width = self._wrap_width()
+        self._width = width
+        console = self.app.console
+        base = self.rich_style
+        shown = self._shown
+        self._header = []
+        self._body = []
+        self._starts = {}
+        if shown.header is None:  # a few words: no conversation
+            style = self.get_component_rich_style("thread-view--empty")
+            self._body = [Strip.blank(width, base)]
+            for text in shown.texts:
+                self._body.extend(_lines(text, width, console, style))
+            return
+        header_style = self.get_component_rich_style("thread-view--header")
+        self._header = _lines(shown.header, width, console, header_style)
+        rule = self.get_component_rich_style("thread-view--rule")
+        self._header.append(Strip([Segment("─" * width, rule)], width))
+        blank = Strip.blank(width, base)
+        for message, text in zip(shown.messages, shown.texts, strict=True):
+            self._body.append(blank)
+            self._starts[message.id] = len(self._body)
+            self._body.extend(self._box(message, text, width, message.id == shown.hit))
+
+    def _box(self, message: ThreadMessage, text: Text, width: int, hit: bool) -> list[Strip]:
+        """One message's lines, from the cache when it was drawn at this width already."""
+        key = (message, text.plain, width, hit)
+        cached = self._boxes.get(key)
+        if cached is not None:
+            return cached
+        base = self.rich_style
+        kind = message_kind(message)
+        outbound = message.direction == "outbound"
+        box = base
+        if outbound:
+            box = self.get_component_rich_style("thread-view--outbound")
+        if hit:
+            box = self.get_component_rich_style("thread-view--hit")
+        box = Style(color=base.color, bgcolor=box.bgcolor or base.bgcolor)
+        border_colour = self.get_component_rich_style(f"thread-view--{kind}").color
+        border = Segment(BORDER, Style(color=border_colour, bgcolor=box.bgcolor))
+        left, right = (INDENT, 0) if outbound else (0, INDENT)
+        inner = max(width - left - right - 3, 4)
+        lines = []
+        for line in _lines(text, inner, self.app.console, box):
+            segments = [
+                Segment(" " * left, base),
+                border,
+                Segment(" ", box),
+                *line,
+                Segment(" ", box),
+                Segment(" " * right, base),
+            ]
+            lines.append(Strip(segments, width))
+        self._boxes[key] = lines
+        return lines
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if self._width != self._wrap_width():
+            self._draw()
+        base = self.rich_style
+        if y < len(self._header):
+            strip = self._header[y]
+        else:
+            index = int(self.scroll_offset.y) + y - len(self._header)
+            if index >= len(self._body):
+                return Strip.blank(width, base)
+            strip = self._body[index]
+        return strip.crop_extend(0, width, base)
+
+    # -- events ----------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._boxes.clear()  # drawn lines carry the old theme's (or focus tint's) colours
+        self._width = -1
+
+    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
+        # The thread may have scrolled before its bar appeared: put the bar where it is.
+        if shown:
+            self.vertical_scrollbar.position = self.scroll_y
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._redraw()
+
+    def on_focus(self, _event: events.Focus) -> None:
+        self._boxes.clear()
+        self._width = -1
+        self.refresh()
+
+    def on_blur(self, _event: events.Blur) -> None:
+        self._boxes.clear()
+        self._width = -1
+        self.refresh()
 
     def action_older(self) -> None:
         self.post_message(self.OlderWanted())
+
+
+def _lines(text: Text, width: int, console: Console, style: Style) -> list[Strip]:
+    """`text` wrapped to `width` cells, each line padded with `style` underneath."""
+    strips = []
+    for line in text.wrap(console, width, overflow="fold"):
+        line.rstrip()
+        strip = Strip(list(line.render(console)))
+        strips.append(strip.extend_cell_length(width).apply_style(style))
+    return strips

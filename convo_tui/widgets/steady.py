@@ -1,0 +1,42 @@
+"""A Static that asks the screen for a layout only when its height changes.
+
+`Static.update` lays out the whole screen every time; for text that is replaced
+on every cursor move (the composer's cost line, the side panel) a repaint of the
+widget's own region is enough as long as the text keeps its number of lines.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.visual import visualize
+from textual.widgets import Static
+
+
+class SteadyStatic(Static):
+    """Literal text (no markup), repainted in place when its height stays the same."""
+
+    def __init__(self, text: Text, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(text, markup=False, id=id, classes=classes)
+        self._text = text
+
+    @property
+    def text(self) -> Text:
+        return self._text
+
+    def show(self, text: Text) -> None:
+        """Show `text`; nothing happens when it is what is shown already."""
+        old, self._text = self._text, text
+        if text == old:
+            return
+        width, height = self.content_size
+        steady = False
+        if self.is_mounted and width > 0:
+            before, after = self._height(old, width), self._height(text, width)
+            # Equal heights, or both within a floor the styles hold it at (min-height).
+            steady = before == after or (before < height and after <= height)
+        self.update(text, layout=not steady)
+
+    def _height(self, text: Text, width: int) -> int:
+        # As Textual's own layout measures a widget (it passes the styles as the rules map).
+        styles = self.styles
+        return visualize(self, text, markup=False).get_height(styles, width)  # type: ignore[arg-type]
