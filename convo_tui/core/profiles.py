@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from convo_tui import phones
@@ -30,7 +32,7 @@ def get_or_create_many(
     session: Session, phones: Iterable[str], *, now: datetime
 ) -> dict[str, Profile]:
     """`get_or_create` for many E.164 numbers at once: new profiles are made in the order
-    their numbers come, with one query per few hundred numbers and one flush."""
+    their numbers come, with one query per few hundred numbers and one insert."""
     wanted = list(dict.fromkeys(phones))
     found: dict[str, Profile] = {}
     for start in range(0, len(wanted), IN_LIST):
@@ -38,21 +40,28 @@ def get_or_create_many(
         found.update(
             (p.phone, p) for p in session.exec(select(Profile).where(col(Profile.phone).in_(part)))
         )
-    new = [_new(phone, now) for phone in wanted if phone not in found]
+    new = [phone for phone in wanted if phone not in found]
     if new:
-        session.add_all(new)
-        session.flush()
-        found.update((p.phone, p) for p in new)
+        # One INSERT .. RETURNING that hands back the new rows as session objects.
+        created = session.scalars(
+            insert(Profile).returning(Profile, sort_by_parameter_order=True),
+            [_new_values(phone, now) for phone in new],
+        )
+        found.update((p.phone, p) for p in created)
     return found
 
 
+def _new_values(phone: str, now: datetime) -> dict[str, Any]:
+    return {
+        "phone": phone,
+        "sms_consent": Consent.NEVER_SUBSCRIBED.value,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def _new(phone: str, now: datetime) -> Profile:
-    return Profile(
-        phone=phone,
-        sms_consent=Consent.NEVER_SUBSCRIBED.value,
-        created_at=now,
-        updated_at=now,
-    )
+    return Profile(**_new_values(phone, now))
 
 
 def find(session: Session, raw_phone: str, default_region: str) -> Profile:
