@@ -4,10 +4,17 @@ A text is attributed to the campaign or flow message the profile received
 last, when it arrives within the attribution window after it, and only when
 it is the profile's first text since that message: later texts in the same
 exchange are not attributed again.
+
+The rule (`choose`) works on a profile's sends and replies around the text;
+`sends_between` and `replies_between` read them for many profiles at once, and
+a batch of texts adds its own sends and replies as it goes (core.intake).
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -15,38 +22,81 @@ from sqlmodel import Session, col, select
 from convo_tui.store.models import Direction, Message, MessageSource, SourceKind
 
 ATTRIBUTABLE = (SourceKind.CAMPAIGN.value, SourceKind.FLOW.value)
+IN_LIST = 500
+"""Ids per IN (...) list: well under SQLite's limit on bound parameters."""
 
 
-def attribute(
-    session: Session, profile_id: int, received_at: datetime, window_hours: int
+@dataclass(frozen=True)
+class Send:
+    """A campaign or flow message a profile received."""
+
+    sent_at: datetime
+    rank: int
+    """Breaks ties between sends at the same moment: the later stored one wins (its id)."""
+    source_id: int
+
+
+def choose(
+    sends: Sequence[Send],
+    replies: Sequence[datetime],
+    received_at: datetime,
+    window_hours: int,
 ) -> int | None:
-    """The source id a customer text received at `received_at` is attributed to, or None."""
-    last_send = session.exec(
-        select(Message.sent_at, Message.source_id)
-        .join(MessageSource, col(MessageSource.id) == col(Message.source_id))
-        .where(
-            Message.profile_id == profile_id,
-            Message.direction == Direction.OUTBOUND.value,
-            col(MessageSource.kind).in_(ATTRIBUTABLE),
-            col(Message.sent_at) <= received_at,
-        )
-        .order_by(col(Message.sent_at).desc(), col(Message.id).desc())
-        .limit(1)
-    ).first()
-    if last_send is None:
+    """The source id a customer text received at `received_at` is attributed to, or None.
+
+    `sends` and `replies` (the times of the profile's non-keyword texts) must hold
+    at least those from `received_at` minus the window up to `received_at`."""
+    last: Send | None = None
+    for send in sends:
+        if send.sent_at <= received_at and (
+            last is None or (send.sent_at, send.rank) > (last.sent_at, last.rank)
+        ):
+            last = send
+    if last is None or received_at - last.sent_at > timedelta(hours=window_hours):
         return None
-    sent_at, source_id = last_send
-    if received_at - sent_at > timedelta(hours=window_hours):
-        return None
-    earlier_reply = session.exec(
-        select(Message.id)
-        .where(
-            Message.profile_id == profile_id,
-            Message.direction == Direction.INBOUND.value,
-            col(Message.keyword).is_(None),
-            col(Message.sent_at) >= sent_at,
-            col(Message.sent_at) < received_at,
+    if any(last.sent_at <= at < received_at for at in replies):
+        return None  # not the first text since that send
+    return last.source_id
+
+
+def sends_between(
+    session: Session, profile_ids: Sequence[int], start: datetime, end: datetime
+) -> dict[int, list[Send]]:
+    """Campaign and flow messages each profile received from `start` to `end` (inclusive)."""
+    found: dict[int, list[Send]] = defaultdict(list)
+    for first in range(0, len(profile_ids), IN_LIST):
+        rows = session.exec(
+            select(Message.profile_id, Message.sent_at, Message.id, Message.source_id)
+            .join(MessageSource, col(MessageSource.id) == col(Message.source_id))
+            .where(
+                col(Message.profile_id).in_(profile_ids[first : first + IN_LIST]),
+                Message.direction == Direction.OUTBOUND.value,
+                col(MessageSource.kind).in_(ATTRIBUTABLE),
+                col(Message.sent_at) >= start,
+                col(Message.sent_at) <= end,
+            )
         )
-        .limit(1)
-    ).first()
-    return None if earlier_reply is not None else source_id
+        for profile_id, sent_at, message_id, source_id in rows:
+            if message_id is not None and source_id is not None:
+                found[profile_id].append(Send(sent_at, message_id, source_id))
+    return found
+
+
+def replies_between(
+    session: Session, profile_ids: Sequence[int], start: datetime, end: datetime
+) -> dict[int, list[datetime]]:
+    """When each profile texted (keywords aside) from `start` up to, not including, `end`."""
+    found: dict[int, list[datetime]] = defaultdict(list)
+    for first in range(0, len(profile_ids), IN_LIST):
+        rows = session.exec(
+            select(Message.profile_id, Message.sent_at).where(
+                col(Message.profile_id).in_(profile_ids[first : first + IN_LIST]),
+                Message.direction == Direction.INBOUND.value,
+                col(Message.keyword).is_(None),
+                col(Message.sent_at) >= start,
+                col(Message.sent_at) < end,
+            )
+        )
+        for profile_id, sent_at in rows:
+            found[profile_id].append(sent_at)
+    return found

@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from convo_tui import phones
-from convo_tui.core import outbox, sources
 from convo_tui.core.settings import InboxSettings, render_template
-from convo_tui.store.models import Consent, Conversation, Message, Profile, SourceKind
+from convo_tui.store.models import Consent, Message, MessageSource, Profile, SourceKind
 
 STALE_AFTER = timedelta(minutes=15)
 """Texts older than this when first seen (a first sync of old history) get no auto-reply."""
+IN_LIST = 500
+"""Ids per IN (...) list: well under SQLite's limit on bound parameters."""
 
 
 def wanted(
-    session: Session,
     profile: Profile,
     settings: InboxSettings,
     *,
     received_at: datetime,
     now: datetime,
+    last_auto_reply: datetime | None,
 ) -> bool:
-    """Whether a customer text received at `received_at` earns an auto-reply now."""
+    """Whether a customer text received at `received_at` earns an auto-reply now.
+
+    `last_auto_reply` is when the profile's latest auto-reply was queued, if any
+    (see `last_auto_replies`)."""
     if not settings.auto_reply_enabled or profile.blocked:
         return False
     if profile.sms_consent == Consent.UNSUBSCRIBED.value:
@@ -36,21 +41,32 @@ def wanted(
         return False
     if now - received_at > STALE_AFTER:
         return False
-    if settings.auto_reply_cooldown_hours:
+    if settings.auto_reply_cooldown_hours and last_auto_reply is not None:
         since = now - timedelta(hours=settings.auto_reply_cooldown_hours)
-        auto = sources.fixed(session, SourceKind.AUTO_REPLY)
-        recent = session.exec(
-            select(Message.id)
-            .where(
-                Message.profile_id == profile.id,
-                Message.source_id == auto.id,
-                col(Message.sent_at) > since,
-            )
-            .limit(1)
-        ).first()
-        if recent is not None:
+        if last_auto_reply > since:
             return False
     return True
+
+
+def last_auto_replies(
+    session: Session, profile_ids: Sequence[int], *, since: datetime
+) -> dict[int, datetime]:
+    """The newest auto-reply after `since` of each of these profiles that has one."""
+    found: dict[int, datetime] = {}
+    for start in range(0, len(profile_ids), IN_LIST):
+        rows = session.exec(
+            select(Message.profile_id, func.max(Message.sent_at))
+            .join(MessageSource, col(MessageSource.id) == col(Message.source_id))
+            .where(
+                col(Message.profile_id).in_(profile_ids[start : start + IN_LIST]),
+                MessageSource.kind == SourceKind.AUTO_REPLY.value,
+                MessageSource.external_id == SourceKind.AUTO_REPLY.value,
+                col(Message.sent_at) > since,
+            )
+            .group_by(col(Message.profile_id))
+        )
+        found.update({profile_id: at for profile_id, at in rows if at is not None})
+    return found
 
 
 def text_for(profile: Profile, settings: InboxSettings) -> str:
@@ -61,27 +77,4 @@ def text_for(profile: Profile, settings: InboxSettings) -> str:
             "organization.email": settings.organization_email,
             "person.first_name": profile.first_name or "",
         },
-    )
-
-
-def queue(
-    session: Session,
-    profile: Profile,
-    conversation: Conversation,
-    settings: InboxSettings,
-    *,
-    now: datetime,
-) -> Message:
-    """Queue the auto-reply in the outbox; it shows in the thread labelled as such."""
-    return outbox.enqueue(
-        session,
-        profile=profile,
-        conversation=conversation,
-        body=text_for(profile, settings),
-        media=(),
-        source=sources.fixed(session, SourceKind.AUTO_REPLY),
-        agent=None,
-        send_at=now,
-        now=now,
-        from_number=settings.business_number,
     )

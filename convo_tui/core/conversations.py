@@ -19,16 +19,34 @@ PREVIEW_CHARS = 200
 
 def note_message(conversation: Conversation, message: Message) -> None:
     """Let the conversation row reflect a message (its newest one, if it is newer)."""
-    if message.sent_at >= conversation.last_message_at:
-        conversation.last_message_at = message.sent_at
-        conversation.last_message_preview = _preview(message)
-        conversation.last_message_direction = message.direction
-    conversation.updated_at = max(conversation.updated_at, message.updated_at)
+    note(
+        conversation,
+        sent_at=message.sent_at,
+        body=message.body,
+        direction=message.direction,
+        updated_at=message.updated_at,
+    )
 
 
-def _preview(message: Message) -> str:
-    text = one_line(message.body)
-    if not text and message.direction == Direction.INBOUND.value:
+def note(
+    conversation: Conversation,
+    *,
+    sent_at: datetime,
+    body: str,
+    direction: str,
+    updated_at: datetime,
+) -> None:
+    """`note_message` for a message known by its values (not stored as an object yet)."""
+    if sent_at >= conversation.last_message_at:
+        conversation.last_message_at = sent_at
+        conversation.last_message_preview = _preview(body, direction)
+        conversation.last_message_direction = direction
+    conversation.updated_at = max(conversation.updated_at, updated_at)
+
+
+def _preview(body: str, direction: str) -> str:
+    text = one_line(body)
+    if not text and direction == Direction.INBOUND.value:
         text = "(attachment)"
     return text[:PREVIEW_CHARS]
 

@@ -11,11 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from convo_tui.core import conversations, profiles, sources
 from convo_tui.core.inbound import Media
-from convo_tui.store.models import Agent, Direction, Message, MessageMedia, SourceKind, pk
+from convo_tui.store.models import Message, SourceKind
 
 DELIVERY_ERRORS = {
     30003: "unreachable destination handset",
@@ -47,56 +46,14 @@ class OutboundText:
 
 
 def record_outbound(session: Session, text: OutboundText, *, now: datetime) -> Message:
-    message = session.exec(select(Message).where(Message.provider_sid == text.provider_sid)).first()
-    if message is not None:
-        update_status(message, text.status, text.error_code, now=now)
-        return message
-    profile, _ = profiles.get_or_create(session, text.to_number, now=now)
-    if text.source_kind in (SourceKind.CAMPAIGN, SourceKind.FLOW):
-        source = sources.ensure(
-            session, text.source_kind, text.source_name, external_id=text.source_external_id
-        )
-    else:
-        source = sources.fixed(session, text.source_kind)
-    agent_id = None
-    if text.agent_login:
-        agent = session.exec(select(Agent).where(Agent.login == text.agent_login)).first()
-        agent_id = agent.id if agent else None
-    conversation = profiles.conversation_of(session, profile)
-    message = Message(
-        profile_id=pk(profile),
-        conversation_id=conversation.id if conversation else None,
-        direction=Direction.OUTBOUND.value,
-        body=text.body,
-        provider_sid=text.provider_sid,
-        status=text.status,
-        error_code=text.error_code,
-        error_message=DELIVERY_ERRORS.get(text.error_code) if text.error_code else None,
-        source_id=source.id,
-        agent_id=agent_id,
-        from_number=text.from_number,
-        to_number=text.to_number,
-        sent_at=text.sent_at,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(message)
-    session.flush()
-    for item in text.media:
-        session.add(
-            MessageMedia(
-                message_id=pk(message),
-                url=item.url,
-                content_type=item.content_type,
-                provider_sid=item.provider_sid,
-            )
-        )
-    # Only agents' replies move a conversation up the inbox; blasts and automatic
-    # texts would bury the customers' own words (see outbox.enqueue).
-    if conversation is not None and text.source_kind is SourceKind.AGENT_REPLY:
-        conversations.note_message(conversation, message)
-        if conversation.waiting_since is not None and conversation.waiting_since <= text.sent_at:
-            conversation.waiting_since = None
+    """Store a text the business sent, or move a stored one's delivery status on.
+
+    A batch of one of `convo_tui.core.intake.apply` (sync hands it whole pages)."""
+    from convo_tui.core.intake import apply  # intake builds on this module
+
+    (result,) = apply(session, [text], now=now)
+    message = session.get(Message, result.message_id)
+    assert message is not None
     return message
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -37,19 +38,18 @@ def enqueue(
     from_number: str = "",
 ) -> Message:
     """A queued outbound message and its outbox item, in the caller's transaction."""
+    agent_id = agent.id if agent else None
     message = Message(
-        profile_id=pk(profile),
-        conversation_id=conversation.id if conversation else None,
-        direction=Direction.OUTBOUND.value,
-        body=body,
-        status="scheduled" if send_at > now else "queued",
-        source_id=source.id,
-        agent_id=agent.id if agent else None,
-        from_number=from_number,
-        to_number=profile.phone,
-        sent_at=send_at if send_at > now else now,
-        created_at=now,
-        updated_at=now,
+        **queued_message_values(
+            profile,
+            conversation_id=conversation.id if conversation else None,
+            body=body,
+            source_id=source.id,
+            agent_id=agent_id,
+            send_at=send_at,
+            now=now,
+            from_number=from_number,
+        )
     )
     session.add(message)
     session.flush()
@@ -57,13 +57,13 @@ def enqueue(
         session.add(MessageMedia(message_id=pk(message), url=url, content_type=""))
     session.add(
         OutboxItem(
-            message_id=pk(message),
-            profile_id=pk(profile),
-            state=OutboxState.QUEUED.value,
-            send_at=send_at,
-            agent_id=agent.id if agent else None,
-            created_at=now,
-            updated_at=now,
+            **item_values(
+                message_id=pk(message),
+                profile_id=pk(profile),
+                send_at=send_at,
+                agent_id=agent_id,
+                now=now,
+            )
         )
     )
     # Only agents' replies move a conversation up the inbox and change its preview:
@@ -71,6 +71,54 @@ def enqueue(
     if conversation is not None and agent is not None:
         conversations.note_message(conversation, message)
     return message
+
+
+def queued_message_values(
+    profile: Profile,
+    *,
+    conversation_id: int | None,
+    body: str,
+    source_id: int | None,
+    agent_id: int | None,
+    send_at: datetime,
+    now: datetime,
+    from_number: str,
+) -> dict[str, Any]:
+    """The columns of a message waiting in the outbox (also written in bulk by intake)."""
+    return {
+        "profile_id": pk(profile),
+        "conversation_id": conversation_id,
+        "direction": Direction.OUTBOUND.value,
+        "body": body,
+        "status": "scheduled" if send_at > now else "queued",
+        "source_id": source_id,
+        "agent_id": agent_id,
+        "from_number": from_number,
+        "to_number": profile.phone,
+        "sent_at": send_at if send_at > now else now,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def item_values(
+    *,
+    message_id: int | None,
+    profile_id: int,
+    send_at: datetime,
+    agent_id: int | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """The columns of a new outbox item for a queued message."""
+    return {
+        "message_id": message_id,
+        "profile_id": profile_id,
+        "state": OutboxState.QUEUED.value,
+        "send_at": send_at,
+        "agent_id": agent_id,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def pending(session: Session) -> list[OutboxItem]:

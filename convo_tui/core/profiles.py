@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import insert
+from sqlmodel import Session, col, select
 
 from convo_tui import phones
 from convo_tui.errors import NotFound
 from convo_tui.store.models import Consent, Conversation, Profile
+
+IN_LIST = 500
+"""Numbers or ids per IN (...) list: well under SQLite's limit on bound parameters."""
 
 
 def get_or_create(session: Session, phone: str, *, now: datetime) -> tuple[Profile, bool]:
@@ -16,15 +22,46 @@ def get_or_create(session: Session, phone: str, *, now: datetime) -> tuple[Profi
     profile = session.exec(select(Profile).where(Profile.phone == phone)).first()
     if profile is not None:
         return profile, False
-    profile = Profile(
-        phone=phone,
-        sms_consent=Consent.NEVER_SUBSCRIBED.value,
-        created_at=now,
-        updated_at=now,
-    )
+    profile = _new(phone, now)
     session.add(profile)
     session.flush()
     return profile, True
+
+
+def get_or_create_many(
+    session: Session, phones: Iterable[str], *, now: datetime
+) -> dict[str, Profile]:
+    """`get_or_create` for many E.164 numbers at once: new profiles are made in the order
+    their numbers come, with one query per few hundred numbers and one insert."""
+    wanted = list(dict.fromkeys(phones))
+    found: dict[str, Profile] = {}
+    for start in range(0, len(wanted), IN_LIST):
+        part = wanted[start : start + IN_LIST]
+        found.update(
+            (p.phone, p) for p in session.exec(select(Profile).where(col(Profile.phone).in_(part)))
+        )
+    new = [phone for phone in wanted if phone not in found]
+    if new:
+        # One INSERT .. RETURNING that hands back the new rows as session objects.
+        created = session.scalars(
+            insert(Profile).returning(Profile, sort_by_parameter_order=True),
+            [_new_values(phone, now) for phone in new],
+        )
+        found.update((p.phone, p) for p in created)
+    return found
+
+
+def _new_values(phone: str, now: datetime) -> dict[str, Any]:
+    return {
+        "phone": phone,
+        "sms_consent": Consent.NEVER_SUBSCRIBED.value,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _new(phone: str, now: datetime) -> Profile:
+    return Profile(**_new_values(phone, now))
 
 
 def find(session: Session, raw_phone: str, default_region: str) -> Profile:
@@ -41,6 +78,16 @@ def find(session: Session, raw_phone: str, default_region: str) -> Profile:
 
 def conversation_of(session: Session, profile: Profile) -> Conversation | None:
     return session.exec(select(Conversation).where(Conversation.profile_id == profile.id)).first()
+
+
+def conversations_of(session: Session, profile_ids: Sequence[int]) -> dict[int, Conversation]:
+    """The conversations of these profiles (those that have one), by profile id."""
+    found: dict[int, Conversation] = {}
+    for start in range(0, len(profile_ids), IN_LIST):
+        part = profile_ids[start : start + IN_LIST]
+        rows = session.exec(select(Conversation).where(col(Conversation.profile_id).in_(part)))
+        found.update((c.profile_id, c) for c in rows)
+    return found
 
 
 def require_conversation(session: Session, profile: Profile) -> Conversation:

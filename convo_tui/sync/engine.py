@@ -190,18 +190,11 @@ class SyncEngine:
             now = self.now()
             with self.store.write() as session:
                 settings = settings_mod.load(session)
-                known = ingest.known_sids(session, [m.sid for m in chunk])
-                for message in chunk:
-                    outcome = ingest.ingest_message(
-                        session,
-                        message,
-                        media.get(message.sid, []),
-                        settings,
-                        now=now,
-                        known=known,
-                    )
-                    report.messages += outcome == "new"
-                    report.updates += outcome == "updated"
+                outcomes = ingest.ingest_messages(
+                    session, [(m, media.get(m.sid, [])) for m in chunk], settings, now=now
+                )
+                report.messages += outcomes.count("new")
+                report.updates += outcomes.count("updated")
                 dated = [m.when for m in chunk if m.when is not None]
                 if dated:
                     save_cursor(session, MESSAGES, max(dated), now=now)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -9,9 +10,9 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from convo_tui import phones
-from convo_tui.core import orders, profiles, sources
-from convo_tui.core.inbound import InboundText, Media, process_inbound, set_consent
-from convo_tui.core.outbound import OutboundText, record_outbound
+from convo_tui.core import intake, orders, profiles, sources
+from convo_tui.core.inbound import InboundResult, InboundText, Media, set_consent
+from convo_tui.core.outbound import OutboundText
 from convo_tui.core.settings import InboxSettings
 from convo_tui.providers.klaviyo import KlaviyoEvent, KlaviyoProfile
 from convo_tui.providers.twilio import TwilioMedia, TwilioMessage
@@ -152,75 +153,105 @@ def ingest_message(
     settings: InboxSettings,
     *,
     now: datetime,
-    known: set[str] | None = None,
 ) -> str:
-    """Apply one provider message; returns "new", "updated" or "known".
+    """Apply one provider message; returns "new", "updated" or "known"."""
+    (outcome,) = ingest_messages(session, [(message, media)], settings, now=now)
+    return outcome
 
-    `known`, when given, holds every sid of the batch already in the store (one query
-    per batch instead of one per message): a known customer text is done at once."""
-    when = message.when or now
-    if known is not None and message.inbound and message.sid in known:
-        return "known"
-    items = [Media(m.url, m.content_type, m.sid) for m in media]
-    if message.inbound:
-        sender = _e164(message.from_number)
-        if sender is None:
-            return "known"  # not a phone number we can hold a conversation with
-        result = process_inbound(
-            session,
-            InboundText(
-                provider_sid=message.sid,
-                from_number=sender,
-                to_number=message.to_number,
-                body=message.body,
-                sent_at=when,
-                media=items,
-                status=message.status,
-            ),
-            now=now,
-            settings=settings,
+
+def ingest_messages(
+    session: Session,
+    batch: Sequence[tuple[TwilioMessage, list[TwilioMedia]]],
+    settings: InboxSettings,
+    *,
+    now: datetime,
+) -> list[str]:
+    """Apply provider messages (with their media) in this order, each as `ingest_message`
+    would, with the lookups made once for the batch; one outcome per message."""
+    outcomes: list[str] = ["known"] * len(batch)
+    known = known_sids(session, [m.sid for m, _media in batch if m.inbound])
+    hints = _send_hints(session, [m.sid for m, _media in batch if not m.inbound])
+    texts: list[InboundText | OutboundText] = []
+    slots: list[int] = []
+    for slot, (message, media) in enumerate(batch):
+        when = message.when or now
+        items = [Media(m.url, m.content_type, m.sid) for m in media]
+        if message.inbound:
+            if message.sid in known:
+                continue  # a known customer text is done at once
+            sender = _e164(message.from_number)
+            if sender is None:
+                continue  # not a phone number we can hold a conversation with
+            texts.append(
+                InboundText(
+                    provider_sid=message.sid,
+                    from_number=sender,
+                    to_number=message.to_number,
+                    body=message.body,
+                    sent_at=when,
+                    media=items,
+                    status=message.status,
+                )
+            )
+        else:
+            recipient = _e164(message.to_number)
+            if recipient is None:
+                continue
+            hint = hints.get(message.sid)
+            if hint is not None:
+                kind, name, external = (
+                    SourceKind(hint.kind),
+                    hint.name,
+                    hint.external_id or hint.name,
+                )
+            elif message.direction == "outbound-reply":
+                kind, name, external = SourceKind.KEYWORD_REPLY, "", None
+            else:
+                kind, name, external = SourceKind.BUSINESS, "", None
+            texts.append(
+                OutboundText(
+                    provider_sid=message.sid,
+                    to_number=recipient,
+                    from_number=message.from_number,
+                    body=message.body,
+                    sent_at=when,
+                    source_kind=kind,
+                    source_name=name,
+                    source_external_id=external,
+                    status=message.status,
+                    error_code=message.error_code,
+                    media=items,
+                )
+            )
+        slots.append(slot)
+    results = intake.apply(session, texts, now=now, settings=settings)
+    for slot, result in zip(slots, results, strict=True):
+        if isinstance(result, InboundResult):
+            outcomes[slot] = "known" if result.duplicate else "new"
+        elif result.new:
+            outcomes[slot] = "new"
+        else:
+            outcomes[slot] = "updated" if result.changed else "known"
+    return outcomes
+
+
+def _send_hints(session: Session, sids: list[str]) -> dict[str, SendHint]:
+    """The campaign or flow hints learnt for these business texts, by sid."""
+    found: dict[str, SendHint] = {}
+    for start in range(0, len(sids), intake.IN_LIST):
+        part = sids[start : start + intake.IN_LIST]
+        found.update(
+            (hint.message_sid, hint)
+            for hint in session.exec(select(SendHint).where(col(SendHint.message_sid).in_(part)))
         )
-        return "known" if result.duplicate else "new"
-    recipient = _e164(message.to_number)
-    if recipient is None:
-        return "known"
-    existing = (
-        session.exec(select(Message).where(Message.provider_sid == message.sid)).first()
-        if known is None or message.sid in known
-        else None
-    )
-    before = (existing.status, existing.error_code) if existing else None
-    hint = session.get(SendHint, message.sid)
-    if hint is not None:
-        kind, name, external = SourceKind(hint.kind), hint.name, hint.external_id or hint.name
-    elif message.direction == "outbound-reply":
-        kind, name, external = SourceKind.KEYWORD_REPLY, "", None
-    else:
-        kind, name, external = SourceKind.BUSINESS, "", None
-    row = record_outbound(
-        session,
-        OutboundText(
-            provider_sid=message.sid,
-            to_number=recipient,
-            from_number=message.from_number,
-            body=message.body,
-            sent_at=when,
-            source_kind=kind,
-            source_name=name,
-            source_external_id=external,
-            status=message.status,
-            error_code=message.error_code,
-            media=items,
-        ),
-        now=now,
-    )
-    if before is None:
-        return "new"
-    return "updated" if (row.status, row.error_code) != before else "known"
+    return found
 
 
 def known_sids(session: Session, sids: list[str]) -> set[str]:
-    if not sids:
-        return set()
-    rows = session.exec(select(Message.provider_sid).where(col(Message.provider_sid).in_(sids)))
-    return {sid for sid in rows if sid}
+    """Which of these provider ids are stored already."""
+    found: set[str] = set()
+    for start in range(0, len(sids), intake.IN_LIST):
+        part = sids[start : start + intake.IN_LIST]
+        rows = session.exec(select(Message.provider_sid).where(col(Message.provider_sid).in_(part)))
+        found.update(sid for sid in rows if sid)
+    return found
