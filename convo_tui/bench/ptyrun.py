@@ -23,6 +23,9 @@ ANSI = re.compile(
     r"|\x1b[=>NOM78c]"
 )
 PAGE_DOWN = b"\x1b[6~"
+LOOK_BACK = 4096
+"""Bytes before a new chunk searched with it: a needle or escape split between reads is
+still found, and a big first frame costs the watcher no more than a small one."""
 
 
 def visible(raw: str) -> str:
@@ -101,7 +104,7 @@ class PtyProgram:
                     return None
                 continue
             self._tail = (self._tail + chunk)[-65536:]
-            if needle in visible(self._tail):
+            if needle in visible(self._tail[-(len(chunk) + LOOK_BACK) :]):
                 return time.perf_counter() - self.started
         return None
 
@@ -114,7 +117,7 @@ class PtyProgram:
             if not chunk:
                 continue
             self._tail = (self._tail + chunk)[-65536:]
-            if needle in visible(self._tail):
+            if needle in visible(self._tail[-(len(chunk) + LOOK_BACK) :]):
                 return time.perf_counter() - since
         return None
 
