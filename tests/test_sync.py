@@ -441,9 +441,15 @@ def test_sync_follow_shows_progress_and_stops_on_ctrl_c(db_path, sandbox) -> Non
             if session.exec(select(func.count()).select_from(Message)).one() > 800:
                 break
     sandbox.inject_inbound(MARIA, "Following along")
-    time.sleep(2.5)
+    deadline = time.monotonic() + 60  # a later round brings it in (slow under load)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        with open_store(sqlite_url(db_path)).read() as session:
+            if session.exec(select(Message).where(Message.body == "Following along")).first():
+                break
+    time.sleep(1.5)  # let the table show that round
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err
     assert "convo sync --follow" in out and "messages" in out
     assert "Stopped after" in out and "Traceback" not in err
