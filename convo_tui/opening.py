@@ -10,6 +10,7 @@ they simply wait, and the agent can already read and move through the list.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections.abc import Callable
@@ -131,6 +132,9 @@ def _load(
             stop.insert(0, sync.stop)
         app.sync = sync
         pending.resolve(Desk(rt.store, rt.login()))
+        # What just loaded (SQLAlchemy, the models) lives as long as the app: keep it out
+        # of the collector's full passes, as the inbox screen did for what it found.
+        gc.freeze()
     except Exception as exc:  # the app's start worker meets it and exits with the line
         if not isinstance(exc, ConvoError):
             log.exception("loading the store failed")
