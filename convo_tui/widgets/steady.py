@@ -8,12 +8,18 @@ widget's own region is enough as long as the text keeps its number of lines.
 from __future__ import annotations
 
 from rich.text import Text
+from textual.geometry import Size
+from textual.reactive import Reactive
 from textual.visual import visualize
 from textual.widgets import Static
 
 
 class SteadyStatic(Static):
     """Literal text (no markup), repainted in place when its height stays the same."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+    """Not a scrolling widget: its virtual size follows its size, which a layout has
+    just set (Textual's own reactive asks for a second layout of the screen)."""
 
     def __init__(self, text: Text, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(text, markup=False, id=id, classes=classes)
