@@ -32,6 +32,7 @@ from textual.strip import Strip
 from convo_tui.core.rows import ThreadMessage
 from convo_tui.display import ago, safe, safe_line, stamp, until
 from convo_tui.views import ConversationView
+from convo_tui.widgets.steady import SteadyScrollView
 
 FAILED = {"failed", "undelivered"}
 AUTOMATED = {"campaign", "flow", "auto_reply", "keyword_reply"}
@@ -142,7 +143,7 @@ class _Styles:
     """The colour of a message's left border by kind."""
 
 
-class ThreadView(ScrollView, can_focus=True):
+class ThreadView(SteadyScrollView, can_focus=True):
     """The messages of the open conversation, oldest at the top, under a header that stays."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -253,6 +254,7 @@ class ThreadView(ScrollView, can_focus=True):
             return
         self.set_reactive(ScrollView.virtual_size, size)
         self._scroll_update(size)
+        self._scroll_state = (self._size, self._container_size, size)
         self.refresh()
 
     def _wrap_width(self) -> int:
