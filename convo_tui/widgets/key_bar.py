@@ -189,11 +189,12 @@ class KeyBar(Widget, can_focus=False):
 
     # -- the mouse -------------------------------------------------------------------
 
-    def _key_at(self, x: int) -> ShownKey | None:
+    def key_at(self, x: int) -> ShownKey | None:
+        """The key drawn at column `x`, if any."""
         return next((shown for start, end, shown in self._spans if start <= x < end), None)
 
     def on_mouse_move(self, event: events.MouseMove) -> None:
-        shown = self._key_at(event.x)
+        shown = self.key_at(event.x)
         if shown != self._hover:
             self._hover = shown
             self.tooltip = shown.tooltip if shown is not None and shown.tooltip else None
@@ -206,7 +207,7 @@ class KeyBar(Widget, can_focus=False):
             self.refresh()
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
-        shown = self._key_at(event.x)
+        shown = self.key_at(event.x)
         if shown is None:
             return
         if shown.enabled:
