@@ -479,3 +479,33 @@ async def test_side_panel_tabs_out_of_sight_catch_up_when_shown(demo_store) -> N
         await settle(pilot)
         assert side.query_one("#side-metric").is_blank()  # Maria's metric does not follow
         assert "Fulfilled Order" not in str(side.query_one("#side-activity").render())
+
+
+async def test_footer_shows_the_focused_panes_keys_and_clicks_press_them(demo_store) -> None:
+    from convo_tui.widgets.key_bar import KeyBar
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(160, 36)) as pilot:
+        await started(pilot)
+        bar = app.inbox.query_one(KeyBar)
+
+        def shown() -> list[str]:
+            return [key.description for key in bar.keys]
+
+        assert "Open" in shown() and "Older" not in shown()
+        assert bar.palette is not None and bar.palette.description == "palette"
+        footer = plain(app).splitlines()[-1]
+        assert footer.startswith(" ⏎ Open  / Search") and footer.rstrip().endswith("^p palette")
+        await open_conversation(pilot, MARIA)  # the thread has the focus
+        assert app.inbox.thread.has_focus
+        assert "Older" in shown() and "Open" not in shown() and "Close" in shown()
+        assert " h Older " in plain(app).splitlines()[-1]
+        column = plain(app).splitlines()[-1].index(" / Search") + 1
+        key = bar.key_at(column)
+        assert key is not None and key.description == "Search"
+        await pilot.hover(bar, offset=(column, 0))
+        await settle(pilot)
+        assert bar.tooltip == "Search all messages"
+        await pilot.click(bar, offset=(column, 0))
+        await settle(pilot)
+        assert type(app.screen).__name__ == "SearchScreen"

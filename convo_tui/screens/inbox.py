@@ -19,9 +19,10 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer
+from textual.widget import Widget
 from textual.worker import Worker
 
 from convo_tui.core.rows import THREAD_PAGE, InboxFilter, SearchHit
@@ -36,6 +37,7 @@ from convo_tui.text import one_line
 from convo_tui.views import ConversationView, Me, Sent, SourceChoice
 from convo_tui.widgets.composer import Composer
 from convo_tui.widgets.inbox_list import Counts, InboxList
+from convo_tui.widgets.key_bar import KeyBar
 from convo_tui.widgets.side_panel import SidePanel
 from convo_tui.widgets.status_line import StatusInfo, StatusLine
 from convo_tui.widgets.thread_view import ThreadView
@@ -112,6 +114,11 @@ class InboxScreen(Screen[None]):
         Binding("v", "profile", "Profile", id="profile", show=False, tooltip="Full profile"),
         Binding("h", "older", "Older", id="older", show=False, tooltip="Older messages"),
     ]
+
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
+    """As the Screen's, without repainting the whole screen when focus moves: the
+    widgets that look different focused (`:focus`, `:focus-within`) are restyled, and
+    so repainted, by the focus change itself."""
 
     class Loaded(Message):
         def __init__(self, view: ConversationView, focus: bool) -> None:
@@ -196,7 +203,7 @@ class InboxScreen(Screen[None]):
                 yield ThreadView(id="thread")
                 yield Composer(id="composer")
             yield SidePanel(id="side")
-        yield Footer()
+        yield KeyBar()
 
     @property
     def inbox(self) -> InboxList:
@@ -413,8 +420,9 @@ class InboxScreen(Screen[None]):
     # -- which actions make sense now ---------------------------------------------
 
     def _refresh_keys(self) -> None:
-        """Redraw the footer only when the set of allowed actions it shows changed (it is
-        rebuilt whole, which is costly); hidden keys are checked when pressed."""
+        """Ask for the footer's keys again only when the set of allowed actions it shows
+        changed (working them out checks every binding); hidden keys are checked when
+        pressed."""
         allowed = frozenset(a for a in FOOTER_ACTIONS if self.check_action(a, ()))
         if allowed != self._allowed:
             self._allowed = allowed

@@ -112,7 +112,10 @@ class Composer(Vertical):
         self.active = open_conversation and refusal is None
         self.body.disabled = not self.active
         self.media_input.disabled = not self.active
-        self.set_class(open_conversation and refusal is not None, "-refused")
+        # On the line that says why, not on the composer: a class on the composer would
+        # restyle every widget in it (the text area's many parts).
+        info = self.query_one("#composer-info", SteadyStatic)
+        info.set_class(open_conversation and refusal is not None, "-refused")
         self._update_info()
 
     def _update_info(self) -> None:

@@ -22,13 +22,13 @@ from textual.color import Color
 from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from convo_tui import clock
 from convo_tui.core.rows import InboxFilter, InboxRow
 from convo_tui.display import WAIT_ALERT, ago, until
 from convo_tui.text import one_line
+from convo_tui.widgets.steady import SteadyScrollView
 
 if TYPE_CHECKING:
     from convo_tui.desk import Desk
@@ -50,7 +50,7 @@ class Counts:
     show_unread: bool
 
 
-class InboxList(ScrollView, can_focus=True):
+class InboxList(SteadyScrollView, can_focus=True):
     """Conversations, newest activity first; two lines a row."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -124,6 +124,8 @@ class InboxList(ScrollView, can_focus=True):
         """After a reload: keep the cursor on the conversation it was on."""
         self._announced_id: int | None = None
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._painted_minute = -1
+        """The minute of the last full repaint."""
 
     # -- data -------------------------------------------------------------------
 
@@ -166,8 +168,27 @@ class InboxList(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._strips.clear()  # drawn rows carry the old theme's colours
         self._muted_style = None
+        self._palette_checked = False
+
+    _palette: tuple[Style, ...] = ()
+    """The styles drawn rows were drawn in."""
+    _palette_checked = False
+
+    def _check_palette(self) -> None:
+        """Forget drawn rows if the styles they carry changed (a theme change). Focus
+        moving in or out restyles the list, but only the cursor row changes colour, and
+        its style is part of its key."""
+        self._palette_checked = True
+        names = sorted(self.COMPONENT_CLASSES - {"inbox-list--cursor"})  # in the rows' keys
+        palette = (
+            self.rich_style,
+            *(self.get_component_rich_style(name) for name in names),
+            *(self.get_component_rich_style(name, partial=True) for name in names),
+        )
+        if palette != self._palette:
+            self._palette = palette
+            self._strips.clear()
 
     _muted_style: Style | None = None
 
@@ -196,6 +217,15 @@ class InboxList(ScrollView, can_focus=True):
         for page in far:
             del self._pages[page]
             self._fresh.discard(page)
+
+    def _visible_rows(self) -> tuple[int, int]:
+        """The rows in sight: (first, end)."""
+        first = int(self.scroll_offset.y) // ROW_HEIGHT
+        return first, min(first + max(self.size.height, 1) // ROW_HEIGHT + 2, self.total)
+
+    def _minute(self) -> int:
+        """The minute rows are drawn for (their ages change with it)."""
+        return int(self.clock().timestamp()) // 60
 
     def _visible_pages(self) -> list[int]:
         first = int(self.scroll_offset.y) // ROW_HEIGHT
@@ -256,11 +286,14 @@ class InboxList(ScrollView, can_focus=True):
         message.stop()
         if message.generation != self._generation:
             return
+        first, last = self._visible_rows()
+        before = [self.row_at(index) for index in range(first, last)]
         for page, rows in message.pages.items():
             self._inflight.discard(page)
             self._pages[page] = rows
             self._fresh.add(page)
         self._evict()
+        total = self.total
         if message.counts is not None:
             self.total = message.counts.total
             self._set_virtual_size()
@@ -269,9 +302,17 @@ class InboxList(ScrollView, can_focus=True):
                 self.cursor = 0
             elif self.cursor >= self.total:
                 self.cursor = self.total - 1
+        minute = self._minute()
+        if not self._loaded_once or self.total != total or minute != self._painted_minute:
+            self._painted_minute = minute
+            self.refresh()  # and rows show their ages as of now
+        else:
+            # Drawn rows are cached by their content: repaint only the rows that changed
+            # (reading a conversation changes one row, a new page fills placeholders).
+            for index, old in enumerate(before, first):
+                if self.row_at(index) != old:
+                    self.refresh_lines(index * ROW_HEIGHT, ROW_HEIGHT)
         self._loaded_once = True
-        self._strips.clear()
-        self.refresh()
         if message.counts is not None and self._follow:
             self._follow = False
             self._follow_announced()
@@ -318,6 +359,8 @@ class InboxList(ScrollView, can_focus=True):
             self._request(self._visible_pages())
 
     def render_line(self, y: int) -> Strip:
+        if not self._palette_checked:
+            self._check_palette()
         width = self.scrollable_content_region.width
         base = self.rich_style
         line = int(self.scroll_offset.y) + y
@@ -335,8 +378,8 @@ class InboxList(ScrollView, can_focus=True):
             self._want(index // PAGE)
             dim = self._muted()
             return self._strip(Text("   …" if part == 0 else "", style=dim), width, style)
-        minute = int(self.clock().timestamp()) // 60
-        key = (row, part, width, selected, minute, self.has_focus)
+        # `style` tells the cursor row (drawn apart with and without the focus) from others.
+        key = (row, part, width, selected, self._minute(), style)
         cached = self._strips.get(key)
         if cached is None:
             text = Text(
@@ -484,9 +527,7 @@ class InboxList(ScrollView, can_focus=True):
             self.cursor = index
 
     def on_focus(self, _event: events.Focus) -> None:
-        self._strips.clear()
-        self.refresh()
+        self.refresh_lines(self.cursor * ROW_HEIGHT, ROW_HEIGHT)  # drawn by focus
 
     def on_blur(self, _event: events.Blur) -> None:
-        self._strips.clear()
-        self.refresh()
+        self.refresh_lines(self.cursor * ROW_HEIGHT, ROW_HEIGHT)

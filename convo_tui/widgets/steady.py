@@ -1,19 +1,31 @@
-"""A Static that asks the screen for a layout only when its height changes.
+"""Widgets that keep layouts of the screen to a minimum.
+
+SteadyStatic: a Static that asks the screen for a layout only when its height changes.
 
 `Static.update` lays out the whole screen every time; for text that is replaced
 on every cursor move (the composer's cost line, the side panel) a repaint of the
 widget's own region is enough as long as the text keeps its number of lines.
+
+SteadyScrollView: a line-API ScrollView that leaves its scroll bar alone when a layout
+changed nothing of its own.
 """
 
 from __future__ import annotations
 
 from rich.text import Text
+from textual.geometry import Size
+from textual.reactive import Reactive
+from textual.scroll_view import ScrollView
 from textual.visual import visualize
 from textual.widgets import Static
 
 
 class SteadyStatic(Static):
     """Literal text (no markup), repainted in place when its height stays the same."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+    """Not a scrolling widget: its virtual size follows its size, which a layout has
+    just set (Textual's own reactive asks for a second layout of the screen)."""
 
     def __init__(self, text: Text, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(text, markup=False, id=id, classes=classes)
@@ -40,3 +52,26 @@ class SteadyStatic(Static):
         # As Textual's own layout measures a widget (it passes the styles as the rules map).
         styles = self.styles
         return visualize(self, text, markup=False).get_height(styles, width)  # type: ignore[arg-type]
+
+
+class SteadyScrollView(ScrollView):
+    """A line-API ScrollView whose scroll bar is left alone by layouts that change
+    nothing of its own.
+
+    Textual passes a line-API widget its viewport as its "virtual size" in every layout
+    of the screen, which never equals the real one, so each layout (a text of another
+    height anywhere, a tab shown) updated and repainted its scroll bar. Here the bar is
+    updated when the widget's size, its container or its virtual size changed since
+    the last time."""
+
+    _scroll_state: tuple[Size, Size, Size] | None = None
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        state = (size, size - self.styles.gutter.totals, self.virtual_size)
+        if state == self._scroll_state and size == self._size:
+            return self._container_size != container_size
+        changed = super()._size_updated(size, virtual_size, container_size, layout)
+        self._scroll_state = (self._size, self._container_size, self.virtual_size)
+        return changed

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import ClassVar
 
+from rich.color import Color
 from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
@@ -31,6 +32,7 @@ from textual.strip import Strip
 from convo_tui.core.rows import ThreadMessage
 from convo_tui.display import ago, safe, safe_line, stamp, until
 from convo_tui.views import ConversationView
+from convo_tui.widgets.steady import SteadyScrollView
 
 FAILED = {"failed", "undelivered"}
 AUTOMATED = {"campaign", "flow", "auto_reply", "keyword_reply"}
@@ -112,7 +114,36 @@ class _Shown:
     hit: int | None
 
 
-class ThreadView(ScrollView, can_focus=True):
+@dataclass(frozen=True)
+class _BoxLine:
+    """A line of a message: its text (wrapped, uncoloured) and what colours its box."""
+
+    strip: Strip
+    kind: str
+    outbound: bool
+    hit: bool
+
+
+@dataclass(frozen=True)
+class _Words:
+    """A line of the few words shown when no conversation is."""
+
+    strip: Strip
+
+
+@dataclass(frozen=True)
+class _Styles:
+    base: Style
+    header: Style
+    rule: Style
+    empty: Style
+    boxes: dict[tuple[bool, bool], Style]
+    """The background of a message by (outbound, hit)."""
+    borders: dict[str, Color | None]
+    """The colour of a message's left border by kind."""
+
+
+class ThreadView(SteadyScrollView, can_focus=True):
     """The messages of the open conversation, oldest at the top, under a header that stays."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -139,12 +170,17 @@ class ThreadView(ScrollView, can_focus=True):
         super().__init__(id=id)
         self._shown: _Shown = _Shown(("empty", ""), None, (), (), None)
         self._header: list[Strip] = []
-        self._body: list[Strip] = []
+        """The header's lines (the rule under them is drawn apart)."""
+        self._body: list[_BoxLine | _Words | None] = []
+        """The lines under the header (None: a blank line between messages)."""
+        self._rendered: dict[int, Strip] = {}
+        """Body lines drawn in the current colours, by index."""
+        self._palette: _Styles | None = None
         self._starts: dict[int, int] = {}
         """The first body line of each message, by message id."""
         self._width = -1
         """The width the strips were drawn for (-1: draw again)."""
-        self._boxes: LRUCache[tuple[object, ...], list[Strip]] = LRUCache(256)
+        self._boxes: LRUCache[tuple[object, ...], list[_BoxLine]] = LRUCache(256)
 
     # -- what is shown -------------------------------------------------------------
 
@@ -196,15 +232,29 @@ class ThreadView(ScrollView, can_focus=True):
             self.refresh()
             return
         self._draw()
-        height = len(self._header) + len(self._body)
+        height = (len(self._header) + 1 if self._header else 0) + len(self._body)
         width = self.scrollable_content_region.width
-        if self.virtual_size != Size(width, height):
-            self.virtual_size = Size(width, height)
+        self._set_virtual_size(Size(width, height))
         if hit is not None:
             scroll_to = self._starts.get(hit)
         if scroll_to is not None:
             top = self.max_scroll_y if scroll_to < 0 else min(scroll_to, self.max_scroll_y)
             self.scroll_to(y=top, animate=False, force=True)
+        self.refresh()
+
+    def _set_virtual_size(self, size: Size) -> None:
+        """A new scroll height without a layout of the screen.
+
+        Setting `virtual_size` lays the screen out (its reactive asks for a layout),
+        which then repaints the thread's neighbours too; the thread's height is its
+        parent's to decide (1fr), so only its scroll bar depends on it. The bar is
+        updated here as the layout would (`_scroll_update`); showing or hiding it
+        still lays the screen out (`show_vertical_scrollbar` asks for a layout)."""
+        if self.virtual_size == size:
+            return
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
+        self._scroll_state = (self._size, self._container_size, size)
         self.refresh()
 
     def _wrap_width(self) -> int:
@@ -216,83 +266,135 @@ class ThreadView(ScrollView, can_focus=True):
         return max(width, 8)
 
     def _draw(self) -> None:
+        """Lay the thread out in lines at the current width (messages come from the
+        cache when they were wrapped at this width already); colours are applied when
+        a line is drawn, so a focus or theme change wraps nothing again."""
         width = self._wrap_width()
         self._width = width
+        self._rendered.clear()
         console = self.app.console
-        base = self.rich_style
         shown = self._shown
         self._header = []
         self._body = []
         self._starts = {}
         if shown.header is None:  # a few words: no conversation
-            style = self.get_component_rich_style("thread-view--empty")
-            self._body = [Strip.blank(width, base)]
+            self._body = [None]
             for text in shown.texts:
-                self._body.extend(_lines(text, width, console, style))
+                self._body.extend(_Words(line) for line in _wrap(text, width, console))
             return
-        header_style = self.get_component_rich_style("thread-view--header")
-        self._header = _lines(shown.header, width, console, header_style)
-        rule = self.get_component_rich_style("thread-view--rule")
-        self._header.append(Strip([Segment("─" * width, rule)], width))
-        blank = Strip.blank(width, base)
+        self._header = _wrap(shown.header, width, console)
         for message, text in zip(shown.messages, shown.texts, strict=True):
-            self._body.append(blank)
+            self._body.append(None)
             self._starts[message.id] = len(self._body)
             self._body.extend(self._box(message, text, width, message.id == shown.hit))
 
-    def _box(self, message: ThreadMessage, text: Text, width: int, hit: bool) -> list[Strip]:
-        """One message's lines, from the cache when it was drawn at this width already."""
+    def _box(self, message: ThreadMessage, text: Text, width: int, hit: bool) -> list[_BoxLine]:
+        """One message's lines, from the cache when it was wrapped at this width already."""
         key = (message, text.plain, width, hit)
         cached = self._boxes.get(key)
         if cached is not None:
             return cached
-        base = self.rich_style
-        kind = message_kind(message)
         outbound = message.direction == "outbound"
-        box = base
-        if outbound:
-            box = self.get_component_rich_style("thread-view--outbound")
-        if hit:
-            box = self.get_component_rich_style("thread-view--hit")
-        box = Style(color=base.color, bgcolor=box.bgcolor or base.bgcolor)
-        border_colour = self.get_component_rich_style(f"thread-view--{kind}").color
-        border = Segment(BORDER, Style(color=border_colour, bgcolor=box.bgcolor))
         left, right = (INDENT, 0) if outbound else (0, INDENT)
         inner = max(width - left - right - 3, 4)
-        lines = []
-        for line in _lines(text, inner, self.app.console, box):
+        kind = message_kind(message)
+        lines = [
+            _BoxLine(line, kind, outbound, hit) for line in _wrap(text, inner, self.app.console)
+        ]
+        self._boxes[key] = lines
+        return lines
+
+    def _styles(self) -> _Styles:
+        """The colours lines are drawn in (worked out again after a focus or theme change)."""
+        if self._palette is None:
+            base = self.rich_style
+            boxes: dict[tuple[bool, bool], Style] = {}
+            for outbound in (False, True):
+                for hit in (False, True):
+                    box = base
+                    if outbound:
+                        box = self.get_component_rich_style("thread-view--outbound")
+                    if hit:
+                        box = self.get_component_rich_style("thread-view--hit")
+                    boxes[outbound, hit] = Style(
+                        color=base.color, bgcolor=box.bgcolor or base.bgcolor
+                    )
+            borders = {
+                kind: self.get_component_rich_style(f"thread-view--{kind}").color
+                for kind in ("inbound", "outbound", "automated", "failed")
+            }
+            self._palette = _Styles(
+                base=base,
+                header=self.get_component_rich_style("thread-view--header"),
+                rule=self.get_component_rich_style("thread-view--rule"),
+                empty=self.get_component_rich_style("thread-view--empty"),
+                boxes=boxes,
+                borders=borders,
+            )
+        return self._palette
+
+    def _line(self, index: int, width: int) -> Strip:
+        """Body line `index` in today's colours (kept until the thread or the colours
+        change)."""
+        strip = self._rendered.get(index)
+        if strip is not None:
+            return strip
+        styles = self._styles()
+        line = self._body[index]
+        if line is None:
+            strip = Strip.blank(width, styles.base)
+        elif isinstance(line, _Words):
+            strip = line.strip.apply_style(styles.empty)
+        else:
+            base = styles.base
+            box = styles.boxes[line.outbound, line.hit]
+            border = Segment(BORDER, Style(color=styles.borders[line.kind], bgcolor=box.bgcolor))
+            left, right = (INDENT, 0) if line.outbound else (0, INDENT)
             segments = [
                 Segment(" " * left, base),
                 border,
                 Segment(" ", box),
-                *line,
+                *line.strip.apply_style(box),
                 Segment(" ", box),
                 Segment(" " * right, base),
             ]
-            lines.append(Strip(segments, width))
-        self._boxes[key] = lines
-        return lines
+            strip = Strip(segments, width)
+        self._rendered[index] = strip
+        return strip
+
+    def _header_line(self, y: int, width: int) -> Strip:
+        styles = self._styles()
+        if y == len(self._header):
+            return Strip([Segment("─" * width, styles.rule)], width)
+        return self._header[y].apply_style(styles.header)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         if self._width != self._wrap_width():
             self._draw()
-        base = self.rich_style
-        if y < len(self._header):
-            strip = self._header[y]
+        base = self._styles().base
+        header = len(self._header) + 1 if self._header else 0
+        if y < header:
+            strip = self._header_line(y, self._width)
         else:
-            index = int(self.scroll_offset.y) + y - len(self._header)
+            index = int(self.scroll_offset.y) + y - header
             if index >= len(self._body):
                 return Strip.blank(width, base)
-            strip = self._body[index]
+            strip = self._line(index, self._width)
         return strip.crop_extend(0, width, base)
 
     # -- events ----------------------------------------------------------------------
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        self._boxes.clear()  # drawn lines carry the old theme's (or focus tint's) colours
-        self._width = -1
+        self._restyle()
+
+    def _restyle(self) -> None:
+        """New colours (theme, focus tint): the lines are wrapped as they were."""
+        self._palette = None
+        self._rendered.clear()
+        self._width = -1  # the scroll bar's size may have changed
+        self.refresh()
 
     def watch_show_vertical_scrollbar(self, shown: bool) -> None:
         # The thread may have scrolled before its bar appeared: put the bar where it is.
@@ -303,24 +405,20 @@ class ThreadView(ScrollView, can_focus=True):
         self._redraw()
 
     def on_focus(self, _event: events.Focus) -> None:
-        self._boxes.clear()
-        self._width = -1
-        self.refresh()
+        self._restyle()
 
     def on_blur(self, _event: events.Blur) -> None:
-        self._boxes.clear()
-        self._width = -1
-        self.refresh()
+        self._restyle()
 
     def action_older(self) -> None:
         self.post_message(self.OlderWanted())
 
 
-def _lines(text: Text, width: int, console: Console, style: Style) -> list[Strip]:
-    """`text` wrapped to `width` cells, each line padded with `style` underneath."""
+def _wrap(text: Text, width: int, console: Console) -> list[Strip]:
+    """`text` wrapped to `width` cells, each line padded to the width, in the text's own
+    styles (the colours underneath are applied when a line is drawn)."""
     strips = []
     for line in text.wrap(console, width, overflow="fold"):
         line.rstrip()
-        strip = Strip(list(line.render(console)))
-        strips.append(strip.extend_cell_length(width).apply_style(style))
+        strips.append(Strip(list(line.render(console))).extend_cell_length(width))
     return strips
