@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.events import Resize
+from textual.lazy import Lazy
 from textual.message import Message
 from textual.reactive import Reactive
 from textual.screen import Screen
@@ -201,8 +202,8 @@ class InboxScreen(Screen[None]):
             yield InboxList(id="inbox")
             with Vertical(id="conversation"):
                 yield ThreadView(id="thread")
-                yield Composer(id="composer")
-            yield SidePanel(id="side")
+                yield Lazy(Composer(id="composer"))
+            yield Lazy(SidePanel(id="side"))
         yield KeyBar()
 
     @property
@@ -302,7 +303,8 @@ class InboxScreen(Screen[None]):
             self.target = None
             self.view = None
             self.thread.compose_empty("No conversation open.")
-            self.side.clear()
+            for side in self.query(SidePanel):
+                side.clear()
             self._update_composer()
             self._refresh_keys()
             return
@@ -383,6 +385,8 @@ class InboxScreen(Screen[None]):
 
     def _update_composer(self) -> None:
         shorten, domain = self.links
+        if not self.query(Composer):
+            return
         self.composer.set_state(
             open_conversation=self.view is not None,
             refusal=self.view.refusal if self.view else None,
