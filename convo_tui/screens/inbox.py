@@ -27,13 +27,7 @@ from textual.widget import Widget
 from textual.worker import Worker
 
 from convo_tui.core.rows import THREAD_PAGE, InboxFilter, SearchHit
-from convo_tui.screens.confirm import BlockModal
-from convo_tui.screens.coupon import CouponModal
 from convo_tui.screens.filters import FilterModal, filter_words
-from convo_tui.screens.profile import ProfileScreen
-from convo_tui.screens.quiet_hours import ANYWAY, AT_WINDOW, QuietHoursModal
-from convo_tui.screens.search import SearchScreen
-from convo_tui.screens.snooze import SnoozeModal
 from convo_tui.text import one_line
 from convo_tui.views import ConversationView, Me, Sent, SourceChoice
 from convo_tui.widgets.composer import Composer
@@ -492,6 +486,8 @@ class InboxScreen(Screen[None]):
             self._act(f"{self._who()}: {words}", lambda: self.desk.set_unread(cid, unread))
 
     def action_snooze(self) -> None:
+        from convo_tui.screens.snooze import SnoozeModal  # modals load when first used
+
         if self.view is None:
             return
         cid, name = self.view.conversation_id, self._who()
@@ -507,6 +503,8 @@ class InboxScreen(Screen[None]):
         self.app.push_screen(SnoozeModal(self.now(), self.zone), chosen)
 
     def action_block(self) -> None:
+        from convo_tui.screens.confirm import BlockModal
+
         if self.view is None:
             return
         pid, name, blocked = self.view.profile_id, self._who(), self.view.card.blocked
@@ -552,10 +550,14 @@ class InboxScreen(Screen[None]):
         self.set_class(self.panel_open, "-panel")
 
     def action_profile(self) -> None:
+        from convo_tui.screens.profile import ProfileScreen
+
         if self.view is not None:
             self.app.push_screen(ProfileScreen(self.view, self.now(), self.zone))
 
     def action_search(self) -> None:
+        from convo_tui.screens.search import SearchScreen
+
         def chosen(hit: SearchHit | None) -> None:
             if hit is None:
                 return
@@ -601,6 +603,8 @@ class InboxScreen(Screen[None]):
 
     @on(Quiet)
     def _quiet(self, message: Quiet) -> None:
+        from convo_tui.screens.quiet_hours import ANYWAY, AT_WINDOW, QuietHoursModal
+
         draft = message.draft
         warning = draft.quiet.warning() or "outside the hours for texting"
         window = None
@@ -655,6 +659,8 @@ class InboxScreen(Screen[None]):
 
     @on(Coupons)
     def _coupons(self, message: Coupons) -> None:
+        from convo_tui.screens.coupon import CouponModal
+
         if not message.codes:
             self.notify(
                 "No coupon codes yet: add them in Settings (,) under coupons.codes.",
