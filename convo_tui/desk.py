@@ -36,7 +36,7 @@ from convo_tui.core import (
 )
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.agents import CHANGE_SETTINGS
-from convo_tui.core.queries import EventRow, InboxFilter, InboxRow
+from convo_tui.core.queries import EventRow, InboxFilter, InboxRow, OrderRow
 from convo_tui.errors import NotFound
 from convo_tui.store.engine import Store
 from convo_tui.store.models import (
@@ -141,11 +141,14 @@ class Desk:
         limit: int | None = queries.THREAD_PAGE,
         focus_message_id: int | None = None,
         mark_read: bool = False,
+        side: bool = True,
     ) -> ConversationView:
         """The conversation with its thread, profile, activity and orders.
 
         `mark_read` (opening it) marks it read first; `focus_message_id` loads
-        history back to that message.
+        history back to that message. Without `side` (a preview whose panel shows
+        the profile) the activity and orders are left out: `side_details` brings
+        them when they are shown.
         """
         if mark_read:
             with self._acting() as (session, agent, now):
@@ -171,6 +174,7 @@ class Desk:
             if conv.attributed_source_id is not None:
                 source = session.get(MessageSource, conv.attributed_source_id)
                 attributed = source.name if source else None
+            metrics, events, orders = self._side(session, pid) if side else ((), (), ())
             return ConversationView(
                 conversation_id=conversation_id,
                 profile_id=pid,
@@ -185,12 +189,29 @@ class Desk:
                 else ReplyRefusal(block.reason.value, block.message, block.fix),
                 messages=tuple(messages),
                 total_messages=total,
-                metrics=self._metrics(session, pid),
-                events=tuple(queries.events(session, pid, limit=50)),
-                orders=tuple(queries.orders(session, pid, limit=20)),
+                metrics=metrics,
+                events=events,
+                orders=orders,
                 focus_message_id=focus_message_id,
                 loaded_at=now,
+                side_loaded=side,
             )
+
+    def side_details(
+        self, profile_id: int
+    ) -> tuple[tuple[str, ...], tuple[EventRow, ...], tuple[OrderRow, ...]]:
+        """The metrics, events and orders a preview without `side` left out."""
+        with self.store.read() as session:
+            return self._side(session, profile_id)
+
+    def _side(
+        self, session: Session, profile_id: int
+    ) -> tuple[tuple[str, ...], tuple[EventRow, ...], tuple[OrderRow, ...]]:
+        return (
+            self._metrics(session, profile_id),
+            tuple(queries.events(session, profile_id, limit=50)),
+            tuple(queries.orders(session, profile_id, limit=20)),
+        )
 
     def _card(
         self, profile: Profile, settings: settings_mod.InboxSettings, now: datetime

@@ -78,6 +78,9 @@ class ConversationView:
     focus_message_id: int | None = None
     """A message to scroll to (a search hit)."""
     loaded_at: datetime = field(default_factory=clock.utcnow)
+    side_loaded: bool = True
+    """False for a preview that left out `metrics`, `events` and `orders` (empty here):
+    the side panel showed the profile, which needs none of them."""
 
 
 @dataclass(frozen=True)

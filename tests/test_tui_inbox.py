@@ -509,3 +509,41 @@ async def test_footer_shows_the_focused_panes_keys_and_clicks_press_them(demo_st
         await pilot.click(bar, offset=(column, 0))
         await settle(pilot)
         assert type(app.screen).__name__ == "SearchScreen"
+
+
+async def test_a_preview_brings_activity_and_orders_only_when_their_tab_is_shown(
+    demo_store,
+) -> None:
+    """Moving down the list with the profile in sight reads no activity or orders; the
+    orders tab brings them, the same as opening the conversation does."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(pilot)
+        screen = app.inbox
+        await open_conversation(pilot, MARIA)
+        opened = screen.view
+        assert opened is not None and opened.side_loaded and opened.orders
+        await pilot.press("escape")
+        screen.inbox.focus()
+        await settle(pilot)
+        await pilot.press("j")
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        preview = screen.view
+        assert preview is not None and preview.conversation_id == opened.conversation_id
+        assert not preview.side_loaded and preview.orders == () and preview.events == ()
+        screen.side.query_one("#side-tabs").active = "tab-orders"
+        await settle(pilot)
+        shown = screen.view
+        assert shown is not None and shown.side_loaded
+        assert (shown.metrics, shown.events, shown.orders) == (
+            opened.metrics,
+            opened.events,
+            opened.orders,
+        )
+        assert opened.orders[0].external_id in str(screen.side.query_one("#side-orders").render())
+        # With the orders tab in sight, a preview brings them at once.
+        await pilot.press("j")
+        await settle(pilot)
+        assert screen.view is not None and screen.view.side_loaded

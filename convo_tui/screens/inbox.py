@@ -26,7 +26,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import Worker
 
-from convo_tui.core.rows import THREAD_PAGE, InboxFilter, SearchHit
+from convo_tui.core.rows import THREAD_PAGE, EventRow, InboxFilter, OrderRow, SearchHit
 from convo_tui.screens.filters import FilterModal, filter_words
 from convo_tui.text import one_line
 from convo_tui.views import ConversationView, Me, Sent, SourceChoice
@@ -120,6 +120,16 @@ class InboxScreen(Screen[None]):
             super().__init__()
             self.view = view
             self.focus = focus
+
+    class SideDetails(Message):
+        def __init__(
+            self,
+            conversation_id: int,
+            details: tuple[tuple[str, ...], tuple[EventRow, ...], tuple[OrderRow, ...]],
+        ) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+            self.details = details
 
     class Done(Message):
         """An action finished: say so, and reload what it changed."""
@@ -344,7 +354,10 @@ class InboxScreen(Screen[None]):
         limit = self.thread_limit
         if preview and focus_message_id is None:
             limit = min(limit or PREVIEW_MESSAGES, PREVIEW_MESSAGES)
-        self._load_worker(conversation_id, mark_read, focus, focus_message_id, limit)
+        # A preview brings what is drawn: the activity and orders only when their tab is
+        # in sight (SidePanel.DetailsWanted brings them when it comes into sight).
+        side = not preview or (bool(self.query(SidePanel)) and self.side.needs_details)
+        self._load_worker(conversation_id, mark_read, focus, focus_message_id, limit, side)
 
     @work(thread=True, exclusive=True, group="conversation", exit_on_error=False)
     def _load_worker(
@@ -354,11 +367,35 @@ class InboxScreen(Screen[None]):
         focus: bool,
         focus_message_id: int | None,
         limit: int | None,
+        side: bool = True,
     ) -> None:
         view = self.desk.conversation(
-            conversation_id, limit=limit, focus_message_id=focus_message_id, mark_read=mark_read
+            conversation_id,
+            limit=limit,
+            focus_message_id=focus_message_id,
+            mark_read=mark_read,
+            side=side,
         )
         self.post_message(self.Loaded(view, focus))
+
+    @on(SidePanel.DetailsWanted)
+    def _details_wanted(self, message: SidePanel.DetailsWanted) -> None:
+        message.stop()
+        if self.view is not None and self.view.conversation_id == message.conversation_id:
+            self._details_worker(self.view.conversation_id, self.view.profile_id)
+
+    @work(thread=True, exclusive=True, group="side-details", exit_on_error=False)
+    def _details_worker(self, conversation_id: int, profile_id: int) -> None:
+        self.post_message(self.SideDetails(conversation_id, self.desk.side_details(profile_id)))
+
+    @on(SideDetails)
+    def _side_details(self, message: SideDetails) -> None:
+        view = self.view
+        if view is None or view.conversation_id != message.conversation_id or view.side_loaded:
+            return
+        metrics, events, orders = message.details
+        self.view = replace(view, metrics=metrics, events=events, orders=orders, side_loaded=True)
+        self.side.show(self.view, self.now(), self.zone)
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
@@ -552,8 +589,13 @@ class InboxScreen(Screen[None]):
     def action_profile(self) -> None:
         from convo_tui.screens.profile import ProfileScreen
 
-        if self.view is not None:
-            self.app.push_screen(ProfileScreen(self.view, self.now(), self.zone))
+        if self.view is None:
+            return
+        view = self.view
+        if not view.side_loaded:
+            metrics, events, orders = self.desk.side_details(view.profile_id)
+            view = replace(view, metrics=metrics, events=events, orders=orders, side_loaded=True)
+        self.app.push_screen(ProfileScreen(view, self.now(), self.zone))
 
     def action_search(self) -> None:
         from convo_tui.screens.search import SearchScreen

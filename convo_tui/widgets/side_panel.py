@@ -110,6 +110,13 @@ class SidePanel(Vertical):
             self.profile_id = profile_id
             self.metric = metric
 
+    class DetailsWanted(Message):
+        """A tab needs the activity and orders a preview left out."""
+
+        def __init__(self, conversation_id: int) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.profile_id: int | None = None
@@ -156,6 +163,11 @@ class SidePanel(Vertical):
     def active_tab(self) -> str:
         return self.query_one("#side-tabs", TabbedContent).active
 
+    @property
+    def needs_details(self) -> bool:
+        """True when the tab in sight shows activity or orders (a preview must bring them)."""
+        return self.active_tab != "tab-profile"
+
     def show(self, view: ConversationView, now: datetime, zone: tzinfo) -> None:
         if view.profile_id != self.profile_id:
             self._events = None  # a metric chosen for someone else does not apply
@@ -174,6 +186,12 @@ class SidePanel(Vertical):
     def _draw_active(self) -> None:
         tab = self.active_tab
         if tab not in self._stale:
+            return
+        if tab != "tab-profile" and self._shown is not None and not self._shown[0].side_loaded:
+            # Drawn when they come (`show` again).
+            name = "activity" if tab == "tab-activity" else "orders"
+            self._static(name).show(Text("Loading…", style="dim"))
+            self.post_message(self.DetailsWanted(self._shown[0].conversation_id))
             return
         self._stale.discard(tab)
         if tab == "tab-profile":
