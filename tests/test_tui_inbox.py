@@ -230,9 +230,10 @@ async def test_composer_is_locked_with_the_reason(demo_store) -> None:
         await open_conversation(pilot, KENJI)
         composer = app.inbox.composer
         assert composer.body.disabled
-        assert "has not agreed to receive texts" in str(
-            composer.query_one("#composer-info").render()
-        )
+        assert "Reply refused" in str(composer.query_one("#composer-info").render())
+        # The whole reason and its fix are in the locked reply box.
+        assert "has not agreed to receive texts" in str(composer.body.placeholder)
+        assert "reply by email" in str(composer.body.placeholder)
         await pilot.press("r")
         await settle(pilot)
         assert not composer.body.has_focus

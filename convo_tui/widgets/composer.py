@@ -14,12 +14,15 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, TextArea
 
 from convo_tui.text import visible
 from convo_tui.views import ReplyRefusal
 from convo_tui.widgets.steady import SteadyStatic
+
+PLACEHOLDER = "Reply… (enter sends, ctrl+j new line)"
 
 
 class ReplyArea(TextArea):
@@ -84,7 +87,7 @@ class Composer(Vertical):
             id="composer-body",
             soft_wrap=True,
             show_line_numbers=False,
-            placeholder="Reply… (enter sends, ctrl+j new line)",
+            placeholder=PLACEHOLDER,
             disabled=True,
         )
         yield Input(
@@ -121,12 +124,19 @@ class Composer(Vertical):
     def _update_info(self) -> None:
         info = self.query_one("#composer-info", SteadyStatic)
         if self.refusal is not None:
+            # One line above the (locked) reply box, the whole reason and its fix in it:
+            # the composer keeps its geometry from an allowed conversation to a refused
+            # one, so moving down the list lays nothing out again.
             text = Text("Reply refused: ", style="bold")
             text.append(visible(self.refusal.message))
-            if self.refusal.fix:
-                text.append(f" — {visible(self.refusal.fix)}", style="italic")
+            text.truncate(max(info.content_size.width, 20), overflow="ellipsis")
             info.show(text)
+            why = Text(visible(self.refusal.message))
+            if self.refusal.fix:
+                why.append(f" — {visible(self.refusal.fix)}", style="italic")
+            self.body.placeholder = Content.from_rich_text(why)
             return
+        self.body.placeholder = PLACEHOLDER
         if not self.active:
             info.show(Text("Open a conversation to reply.", style="dim"))
             return
@@ -145,6 +155,10 @@ class Composer(Vertical):
         if len(body) > MAX_BODY:
             text.append(f" · over the {MAX_BODY}-character limit", style="bold red")
         info.show(text)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        if self.refusal is not None:
+            self._update_info()  # the reason's line is cut to the width
 
     @on(TextArea.Changed)
     def _text_changed(self, _event: TextArea.Changed) -> None:
