@@ -19,7 +19,7 @@ from textual import events, on, work
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.color import Color
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.strip import Strip
@@ -228,10 +228,18 @@ class InboxList(SteadyScrollView, can_focus=True):
         return int(self.clock().timestamp()) // 60
 
     def _visible_pages(self) -> list[int]:
+        """The pages in sight and under the cursor, and the page a screen beyond them
+        either way: it loads while the agent is still a screen from its edge, so the key
+        that gets there finds it drawn instead of placeholders to fill."""
+        screen = max(self.size.height, 1) // ROW_HEIGHT + 1
         first = int(self.scroll_offset.y) // ROW_HEIGHT
-        last = first + max(self.size.height, 1) // ROW_HEIGHT + 1
+        last = first + screen
         last = max(last, self.cursor)
-        return sorted({first // PAGE, last // PAGE, self.cursor // PAGE})
+        pages = {first // PAGE, last // PAGE, self.cursor // PAGE}
+        if self.total:
+            pages.add(min(last + screen, self.total - 1) // PAGE)
+            pages.add(max(min(first, self.cursor) - screen, 0) // PAGE)
+        return sorted(pages)
 
     def _request(self, pages: list[int], *, with_counts: bool = False) -> None:
         wanted = [p for p in pages if p not in self._fresh and p not in self._inflight]
@@ -358,11 +366,25 @@ class InboxList(SteadyScrollView, can_focus=True):
         if self.is_mounted:
             self._request(self._visible_pages())
 
+    _frame: tuple[int, Style] | None = None
+    """The width and base style of the lines being drawn (see `render_lines`)."""
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # Worked out once a frame rather than for each of its lines (the base style walks
+        # every ancestor's background): a page down draws some forty lines.
+        self._frame = (self.scrollable_content_region.width, self.rich_style)
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame = None
+
     def render_line(self, y: int) -> Strip:
         if not self._palette_checked:
             self._check_palette()
-        width = self.scrollable_content_region.width
-        base = self.rich_style
+        if self._frame is not None:
+            width, base = self._frame
+        else:
+            width, base = self.scrollable_content_region.width, self.rich_style
         line = int(self.scroll_offset.y) + y
         index, part = divmod(line, ROW_HEIGHT)
         if self.total == 0:
