@@ -212,7 +212,9 @@ class InboxList(SteadyScrollView, can_focus=True):
         far the agent scrolls (they are loaded again if the agent comes back)."""
         if len(self._pages) <= KEEP_PAGES:
             return
-        near = {*self._visible_pages()}
+        # The first and the last page stay: home and end go back to them (and the page a
+        # screen beyond the viewport, asked for ahead, must not push them out).
+        near = {0, (max(self.total, 1) - 1) // PAGE, *self._visible_pages()}
         far = sorted(self._pages, key=lambda p: min(abs(p - n) for n in near))[KEEP_PAGES:]
         for page in far:
             del self._pages[page]
