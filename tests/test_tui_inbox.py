@@ -548,3 +548,26 @@ async def test_a_preview_brings_activity_and_orders_only_when_their_tab_is_shown
         await pilot.press("j")
         await settle(pilot)
         assert screen.view is not None and screen.view.side_loaded
+
+
+async def test_full_profile_from_a_preview_reads_activity_and_orders_first(demo_store) -> None:
+    """A preview leaves activity and orders out; `v` reads them on a worker, then shows them."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        screen = app.inbox
+        conv = conversation_of(demo_store, MARIA)
+        screen.inbox.focus()
+        assert screen.inbox.move_to_conversation(conv.id)
+        for _ in range(50):
+            await settle(pilot)
+            if screen.view is not None and screen.view.conversation_id == conv.id:
+                break
+            await pilot.pause(0.02)
+        assert screen.view is not None and screen.view.conversation_id == conv.id
+        assert not screen.view.side_loaded  # a preview: only what is drawn
+        await pilot.press("v")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "ProfileScreen"
+        text = plain(app)
+        assert "San Francisco" in text and "Fulfilled Order" in text

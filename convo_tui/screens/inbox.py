@@ -587,14 +587,23 @@ class InboxScreen(Screen[None]):
         self.set_class(self.panel_open, "-panel")
 
     def action_profile(self) -> None:
-        from convo_tui.screens.profile import ProfileScreen
-
         if self.view is None:
             return
-        view = self.view
-        if not view.side_loaded:
-            metrics, events, orders = self.desk.side_details(view.profile_id)
-            view = replace(view, metrics=metrics, events=events, orders=orders, side_loaded=True)
+        if self.view.side_loaded:
+            self._show_profile(self.view)
+        else:
+            self._profile_details(self.view)
+
+    @work(thread=True, exit_on_error=False, group="profile")
+    def _profile_details(self, view: ConversationView) -> None:
+        """A preview left activity and orders out: read them (off the UI thread) first."""
+        metrics, events, orders = self.desk.side_details(view.profile_id)
+        full = replace(view, metrics=metrics, events=events, orders=orders, side_loaded=True)
+        self.app.call_from_thread(self._show_profile, full)
+
+    def _show_profile(self, view: ConversationView) -> None:
+        from convo_tui.screens.profile import ProfileScreen
+
         self.app.push_screen(ProfileScreen(view, self.now(), self.zone))
 
     def action_search(self) -> None:
