@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker
 
-from convo_tui.core.timezones import host_zone_name, is_zone
+from convo_tui.core.timezones import agent_zone_name
 from convo_tui.errors import ConvoError
 from convo_tui.keymap import build_keymap
 from convo_tui.live import SyncSource, SyncStatus
@@ -115,7 +115,7 @@ class ConvoApp(App[None]):
             self.set_keymap(self.keymap_config)
         first = self.opening
         if first is not None:
-            zone = first.zone if first.zone and is_zone(first.zone) else host_zone_name()
+            zone = agent_zone_name(first.zone)
             me = Me(first.login, first.name, first.role, zone, first.may_change_settings)
             self.me = me
             self.inbox = InboxScreen(self.desk, me, self.now, opening=first)

@@ -44,24 +44,21 @@ AnySelect = Select[*tuple[Any, ...]]
 AnyRow = Row[*tuple[Any, ...]]
 
 
-def _rows(session: Session, statement: AnySelect) -> Sequence[AnyRow]:
+def _rows(
+    session: Session, statement: AnySelect, params: dict[str, Any] | None = None
+) -> Sequence[AnyRow]:
     """Run a Core select in the session's transaction (many-column selects type-check).
 
     Pending ORM changes are flushed first, as `Session.exec` would, so a query
     sees what the same transaction just did.
     """
     session.flush()
-    return session.connection().execute(statement).all()
+    return session.connection().execute(statement, params or {}).all()
 
 
 def _scalar(session: Session, statement: AnySelect) -> Any:
     session.flush()
     return session.connection().execute(statement).scalar_one()
-
-
-def _rows_with(session: Session, statement: AnySelect, params: dict[str, Any]) -> Sequence[AnyRow]:
-    session.flush()
-    return session.connection().execute(statement, params).all()
 
 
 def _filtered(query: AnySelect, flt: InboxFilter) -> AnySelect:
@@ -163,7 +160,7 @@ def _window(
         edge,
         limit,
     )
-    return _rows_with(session, statement, params)
+    return _rows(session, statement, params)
 
 
 def inbox_page(

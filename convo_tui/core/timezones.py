@@ -46,7 +46,10 @@ def host_zone_name() -> str:
     return name if name and is_zone(name) else "UTC"
 
 
+def agent_zone_name(timezone: str | None) -> str:
+    """The zone an agent works in: their own if set and known, else the host's."""
+    return timezone if timezone and is_zone(timezone) else host_zone_name()
+
+
 def agent_zone(agent: Agent | None) -> BaseTzInfo:
-    if agent is not None and agent.timezone and is_zone(agent.timezone):
-        return zone(agent.timezone)
-    return zone(host_zone_name())
+    return zone(agent_zone_name(agent.timezone if agent is not None else None))

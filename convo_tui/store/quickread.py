@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
+from convo_tui.clock import parse_stored
 from convo_tui.core.roles import CHANGE_SETTINGS, INBOX_ROLES
 from convo_tui.core.rows import InboxRow
 from convo_tui.store.heads import known_head
@@ -55,12 +56,7 @@ LIMIT ?
 
 
 def _when(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return datetime.fromisoformat(value + "+00:00")
-    except ValueError:
-        return datetime.fromisoformat(value).astimezone(UTC)
+    return None if value is None else parse_stored(value)
 
 
 def _row(raw: tuple[object, ...]) -> InboxRow:

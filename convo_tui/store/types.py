@@ -9,6 +9,8 @@ from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from convo_tui.clock import parse_stored
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Aware UTC datetimes in, aware UTC datetimes out, whatever the backend keeps.
@@ -33,15 +35,9 @@ class UTCDateTime(TypeDecorator[datetime]):
             return super().result_processor(dialect, coltype)
 
         # One step instead of the DateTime parser plus process_result_value:
-        # an inbox page reads three of these per row, and parsing "+00:00"
-        # costs a sixth of datetime.replace(tzinfo=...).
+        # an inbox page reads three of these per row.
         def parse(value: str | None) -> datetime | None:
-            if value is None:
-                return None
-            try:
-                return datetime.fromisoformat(value + "+00:00")
-            except ValueError:  # text written elsewhere with its own offset
-                return datetime.fromisoformat(value).astimezone(UTC)
+            return None if value is None else parse_stored(value)
 
         return parse
 
