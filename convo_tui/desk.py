@@ -31,7 +31,6 @@ from convo_tui.core import (
     recipient_time,
     replies,
     search,
-    snooze,
     timezones,
 )
 from convo_tui.core import settings as settings_mod
@@ -157,9 +156,7 @@ class Desk:
                     conversations.set_unread(session, found, agent, False, now=now)
         now = self.now()
         with self.store.read() as session:
-            conv = session.get(Conversation, conversation_id)
-            if conv is None:
-                raise NotFound(f"conversation {conversation_id} no longer exists", "")
+            conv = self._conversation_for(session, conversation_id)
             profile = session.get(Profile, conv.profile_id)
             assert profile is not None
             settings = settings_mod.load(session)
@@ -268,6 +265,12 @@ class Desk:
             raise NotFound(f"conversation {conversation_id} no longer exists", "")
         return found
 
+    def _profile_for(self, session: Session, profile_id: int) -> Profile:
+        found = session.get(Profile, profile_id)
+        if found is None:
+            raise NotFound(f"profile {profile_id} no longer exists", "")
+        return found
+
     def close(self, conversation_id: int) -> None:
         with self._acting() as (session, agent, now):
             conversations.close(
@@ -285,16 +288,6 @@ class Desk:
             conv = self._conversation_for(session, conversation_id)
             conversations.set_unread(session, conv, agent, unread, now=now)
 
-    def snooze_choices(self, me: Me) -> list[tuple[str, datetime]]:
-        """The presets and the UTC time each stands for now."""
-        zone = timezones.zone(me.zone)
-        now = self.now()
-        return [(preset, snooze.preset_time(preset, now, zone)) for preset in snooze.PRESETS]
-
-    def parse_snooze(self, text: str, me: Me) -> datetime:
-        """A snooze time as typed (presets, 2h, 14:30, 2026-12-01 09:00); BadSnoozeTime if not."""
-        return snooze.parse(text, self.now(), timezones.zone(me.zone))
-
     def snooze(self, conversation_id: int, until: datetime) -> None:
         with self._acting() as (session, agent, now):
             conv = self._conversation_for(session, conversation_id)
@@ -302,18 +295,14 @@ class Desk:
 
     def block(self, profile_id: int) -> None:
         with self._acting() as (session, agent, now):
-            profile = session.get(Profile, profile_id)
-            if profile is None:
-                raise NotFound(f"profile {profile_id} no longer exists", "")
+            profile = self._profile_for(session, profile_id)
             conversations.block(
                 session, profile, profiles.conversation_of(session, profile), agent, now=now
             )
 
     def unblock(self, profile_id: int) -> None:
         with self._acting() as (session, agent, now):
-            profile = session.get(Profile, profile_id)
-            if profile is None:
-                raise NotFound(f"profile {profile_id} no longer exists", "")
+            profile = self._profile_for(session, profile_id)
             conversations.unblock(session, profile, agent, now=now)
 
     def wake_due(self) -> int:
@@ -339,9 +328,7 @@ class Desk:
         """What a reply would cost and whether it lands in quiet hours; Refused if not allowed."""
         now = self.now()
         with self.store.read() as session:
-            profile = session.get(Profile, profile_id)
-            if profile is None:
-                raise NotFound(f"profile {profile_id} no longer exists", "")
+            profile = self._profile_for(session, profile_id)
             settings = settings_mod.load(session)
             replies.check_allowed(session, profile, settings)
             replies.check_content(body, media)
@@ -357,9 +344,7 @@ class Desk:
     ) -> Sent:
         """Queue the reply in the outbox (now, or at `send_at`); Refused with the reason if not."""
         with self._acting() as (session, agent, now):
-            profile = session.get(Profile, profile_id)
-            if profile is None:
-                raise NotFound(f"profile {profile_id} no longer exists", "")
+            profile = self._profile_for(session, profile_id)
             settings = settings_mod.load(session)
             message = replies.queue_reply(
                 session,

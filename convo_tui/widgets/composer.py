@@ -79,7 +79,6 @@ class Composer(Vertical):
         """True when a conversation is open and replying to it is allowed."""
         self.links_shorten = True
         self.links_domain = "cnvo.link"
-        self.sending = False
 
     def compose(self) -> ComposeResult:
         yield SteadyStatic(Text("Open a conversation to reply.", style="dim"), id="composer-info")
@@ -168,7 +167,7 @@ class Composer(Vertical):
     @on(Input.Submitted, "#composer-media")
     def _submit(self, event: Message) -> None:
         event.stop()
-        if not self.active or self.sending:
+        if not self.active:
             return
         media = self.media_input.value.split()
         body = self.body.text

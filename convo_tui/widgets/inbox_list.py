@@ -336,11 +336,7 @@ class InboxList(SteadyScrollView, can_focus=True):
         current = self.current
         if current is not None and current.conversation_id == self._announced_id:
             return
-        for page in sorted(self._fresh):
-            for offset, row in enumerate(self._pages.get(page, ())):
-                if row.conversation_id == self._announced_id:
-                    self.cursor = page * PAGE + offset
-                    return
+        self.move_to_conversation(self._announced_id)
 
     def _announce(self) -> None:
         """Tell the screen when the conversation under the cursor changed."""

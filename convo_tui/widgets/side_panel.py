@@ -220,7 +220,7 @@ class SidePanel(Vertical):
         if metrics != self._metrics:
             self._metrics = metrics
             with select.prevent(Select.Changed):
-                select.set_options((Text(m), m) for m in metrics)
+                select.set_options((safe_line(m), m) for m in metrics)  # provider text
         elif self._events is None and not select.is_blank():
             with select.prevent(Select.Changed):
                 select.clear()
