@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
+from convo_tui.store.dialect import in_lists
 from convo_tui.store.models import Direction, Message, MessageSource, SourceKind
 
 ATTRIBUTABLE = (SourceKind.CAMPAIGN.value, SourceKind.FLOW.value)
-IN_LIST = 500
 """Ids per IN (...) list: well under SQLite's limit on bound parameters."""
 
 
@@ -64,12 +64,12 @@ def sends_between(
 ) -> dict[int, list[Send]]:
     """Campaign and flow messages each profile received from `start` to `end` (inclusive)."""
     found: dict[int, list[Send]] = defaultdict(list)
-    for first in range(0, len(profile_ids), IN_LIST):
+    for part in in_lists(profile_ids):
         rows = session.exec(
             select(Message.profile_id, Message.sent_at, Message.id, Message.source_id)
             .join(MessageSource, col(MessageSource.id) == col(Message.source_id))
             .where(
-                col(Message.profile_id).in_(profile_ids[first : first + IN_LIST]),
+                col(Message.profile_id).in_(part),
                 Message.direction == Direction.OUTBOUND.value,
                 col(MessageSource.kind).in_(ATTRIBUTABLE),
                 col(Message.sent_at) >= start,
@@ -87,10 +87,10 @@ def replies_between(
 ) -> dict[int, list[datetime]]:
     """When each profile texted (keywords aside) from `start` up to, not including, `end`."""
     found: dict[int, list[datetime]] = defaultdict(list)
-    for first in range(0, len(profile_ids), IN_LIST):
+    for part in in_lists(profile_ids):
         rows = session.exec(
             select(Message.profile_id, Message.sent_at).where(
-                col(Message.profile_id).in_(profile_ids[first : first + IN_LIST]),
+                col(Message.profile_id).in_(part),
                 Message.direction == Direction.INBOUND.value,
                 col(Message.keyword).is_(None),
                 col(Message.sent_at) >= start,

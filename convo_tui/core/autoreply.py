@@ -9,11 +9,11 @@ from sqlmodel import Session, col, func, select
 
 from convo_tui import phones
 from convo_tui.core.settings import InboxSettings, render_template
+from convo_tui.store.dialect import in_lists
 from convo_tui.store.models import Consent, Message, MessageSource, Profile, SourceKind
 
 STALE_AFTER = timedelta(minutes=15)
 """Texts older than this when first seen (a first sync of old history) get no auto-reply."""
-IN_LIST = 500
 """Ids per IN (...) list: well under SQLite's limit on bound parameters."""
 
 
@@ -53,12 +53,12 @@ def last_auto_replies(
 ) -> dict[int, datetime]:
     """The newest auto-reply after `since` of each of these profiles that has one."""
     found: dict[int, datetime] = {}
-    for start in range(0, len(profile_ids), IN_LIST):
+    for part in in_lists(profile_ids):
         rows = session.exec(
             select(Message.profile_id, func.max(Message.sent_at))
             .join(MessageSource, col(MessageSource.id) == col(Message.source_id))
             .where(
-                col(Message.profile_id).in_(profile_ids[start : start + IN_LIST]),
+                col(Message.profile_id).in_(part),
                 MessageSource.kind == SourceKind.AUTO_REPLY.value,
                 MessageSource.external_id == SourceKind.AUTO_REPLY.value,
                 col(Message.sent_at) > since,

@@ -67,6 +67,7 @@ from convo_tui import phones
 from convo_tui.config import SmtpConfig
 from convo_tui.core import profiles
 from convo_tui.core import settings as settings_mod
+from convo_tui.store.dialect import in_lists
 from convo_tui.store.engine import Store
 from convo_tui.store.models import Message, MessageMedia, Notification, Profile, Setting
 from convo_tui.text import one_line, visible
@@ -80,7 +81,6 @@ TIMEOUT_SECONDS = 5.0
 MAX_TEXTS_SHOWN = 50
 """Texts shown in one email. A long backlog shows only the newest ones."""
 SECURITY_MODES = ("starttls", "tls", "none")
-_CHUNK = 500  # ids per IN (...) list, well under every backend's parameter limit
 
 
 @dataclass(frozen=True)
@@ -318,11 +318,11 @@ class EmailNotifier:
         """Make claimed notifications pending again (only those still carrying our claim)."""
         ids = [i for group in groups for i in group.notification_ids]
         with self.store.write() as session:
-            for start in range(0, len(ids), _CHUNK):
+            for part in in_lists(ids):
                 session.exec(
                     update(Notification)
                     .where(
-                        col(Notification.id).in_(ids[start : start + _CHUNK]),
+                        col(Notification.id).in_(part),
                         col(Notification.emailed_at) == now,
                     )
                     .values(emailed_at=None)
@@ -471,11 +471,11 @@ def _body(group: Burst, who: str) -> str:
 def _set_emailed(session: Session, ids: list[int], now: datetime) -> list[int]:
     """Set `emailed_at` where it is still NULL; the ids this call changed."""
     changed: list[int] = []
-    for start in range(0, len(ids), _CHUNK):
+    for part in in_lists(ids):
         result = session.exec(
             update(Notification)
             .where(
-                col(Notification.id).in_(ids[start : start + _CHUNK]),
+                col(Notification.id).in_(part),
                 col(Notification.emailed_at).is_(None),
             )
             .values(emailed_at=now)
@@ -487,10 +487,10 @@ def _set_emailed(session: Session, ids: list[int], now: datetime) -> list[int]:
 
 def _media_urls(session: Session, message_ids: list[int]) -> dict[int, list[str]]:
     urls: dict[int, list[str]] = {}
-    for start in range(0, len(message_ids), _CHUNK):
+    for part in in_lists(message_ids):
         rows = session.exec(
             select(MessageMedia)
-            .where(col(MessageMedia.message_id).in_(message_ids[start : start + _CHUNK]))
+            .where(col(MessageMedia.message_id).in_(part))
             .order_by(col(MessageMedia.id))
         )
         for media in rows:

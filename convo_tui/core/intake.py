@@ -40,6 +40,7 @@ from convo_tui.core.inbound import (
     set_consent,
 )
 from convo_tui.core.outbound import DELIVERY_ERRORS, OutboundText, update_status
+from convo_tui.store.dialect import in_lists
 from convo_tui.store.models import (
     ActivityEvent,
     Agent,
@@ -58,7 +59,6 @@ from convo_tui.store.models import (
     pk,
 )
 
-IN_LIST = 500
 """Provider ids per IN (...) list: well under SQLite's limit on bound parameters."""
 
 _PENDING_RANK = 2**62
@@ -160,11 +160,11 @@ class _Batch:
     def _prepare(self, texts: Sequence[Text]) -> None:
         session = self.session
         sids = list(dict.fromkeys(text.provider_sid for text in texts))
-        for start in range(0, len(sids), IN_LIST):
+        for part in in_lists(sids):
             rows = session.exec(
                 select(
                     Message.provider_sid, Message.id, Message.profile_id, Message.conversation_id
-                ).where(col(Message.provider_sid).in_(sids[start : start + IN_LIST]))
+                ).where(col(Message.provider_sid).in_(part))
             )
             for sid, message_id, profile_id, conversation_id in rows:
                 if sid is not None and message_id is not None:
@@ -174,10 +174,8 @@ class _Batch:
             for text in texts
             if isinstance(text, OutboundText) and text.provider_sid in self._stored
         ]
-        for start in range(0, len(updated), IN_LIST):
-            messages = session.exec(
-                select(Message).where(col(Message.id).in_(updated[start : start + IN_LIST]))
-            )
+        for ids in in_lists(updated):
+            messages = session.exec(select(Message).where(col(Message.id).in_(ids)))
             self._existing.update((m.provider_sid, m) for m in messages if m.provider_sid)
 
         seen = set(self._stored)

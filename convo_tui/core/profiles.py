@@ -11,9 +11,9 @@ from sqlmodel import Session, col, select
 
 from convo_tui import phones
 from convo_tui.errors import NotFound
+from convo_tui.store.dialect import in_lists
 from convo_tui.store.models import Consent, Conversation, Profile
 
-IN_LIST = 500
 """Numbers or ids per IN (...) list: well under SQLite's limit on bound parameters."""
 
 
@@ -35,8 +35,7 @@ def get_or_create_many(
     their numbers come, with one query per few hundred numbers and one insert."""
     wanted = list(dict.fromkeys(phones))
     found: dict[str, Profile] = {}
-    for start in range(0, len(wanted), IN_LIST):
-        part = wanted[start : start + IN_LIST]
+    for part in in_lists(wanted):
         found.update(
             (p.phone, p) for p in session.exec(select(Profile).where(col(Profile.phone).in_(part)))
         )
@@ -83,8 +82,7 @@ def conversation_of(session: Session, profile: Profile) -> Conversation | None:
 def conversations_of(session: Session, profile_ids: Sequence[int]) -> dict[int, Conversation]:
     """The conversations of these profiles (those that have one), by profile id."""
     found: dict[int, Conversation] = {}
-    for start in range(0, len(profile_ids), IN_LIST):
-        part = profile_ids[start : start + IN_LIST]
+    for part in in_lists(profile_ids):
         rows = session.exec(select(Conversation).where(col(Conversation.profile_id).in_(part)))
         found.update((c.profile_id, c) for c in rows)
     return found

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from typing import Any
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import Table, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,6 +17,16 @@ from sqlalchemy.sql.dml import Insert
 from sqlalchemy.sql.elements import ClauseElement
 
 BUSY_TIMEOUT_MS = 5000
+IN_LIST = 500
+"""Values per IN (...) list: well under every backend's bound-parameter limit."""
+
+T = TypeVar("T")
+
+
+def in_lists(items: Sequence[T], size: int = IN_LIST) -> Iterator[Sequence[T]]:
+    """`items` in consecutive slices of at most `size` (IN lists, write batches)."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def configure(engine: Engine) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -22,6 +22,7 @@ from convo_tui.core import settings as settings_mod
 from convo_tui.providers.http import ProviderError
 from convo_tui.providers.klaviyo import KlaviyoClient
 from convo_tui.providers.twilio import TwilioClient, TwilioMedia, TwilioMessage
+from convo_tui.store.dialect import in_lists
 from convo_tui.store.engine import Store
 from convo_tui.store.models import Direction, Message, SyncCursor
 from convo_tui.sync import ingest
@@ -69,11 +70,6 @@ def save_cursor(session: Session, stream: str, position: datetime, *, now: datet
     elif value > row.position:
         row.position = value
         row.updated_at = now
-
-
-def _chunks(items: list[TwilioMessage], size: int) -> Iterator[list[TwilioMessage]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 class SyncEngine:
@@ -185,7 +181,7 @@ class SyncEngine:
         ordered = sorted(
             collected.values(), key=lambda m: (m.when or self.now(), m.sid)
         )  # oldest first, so attribution sees sends before replies
-        for chunk in _chunks(ordered, CHUNK):
+        for chunk in in_lists(ordered, CHUNK):
             media = self._media_for(chunk)
             now = self.now()
             with self.store.write() as session:
@@ -200,7 +196,7 @@ class SyncEngine:
                     save_cursor(session, MESSAGES, max(dated), now=now)
             self.on_progress(report)
 
-    def _media_for(self, chunk: list[TwilioMessage]) -> dict[str, list[TwilioMedia]]:
+    def _media_for(self, chunk: Sequence[TwilioMessage]) -> dict[str, list[TwilioMedia]]:
         wanted = [m.sid for m in chunk if m.num_media > 0]
         if not wanted:
             return {}

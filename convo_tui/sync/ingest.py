@@ -16,6 +16,7 @@ from convo_tui.core.outbound import OutboundText
 from convo_tui.core.settings import InboxSettings
 from convo_tui.providers.klaviyo import KlaviyoEvent, KlaviyoProfile
 from convo_tui.providers.twilio import TwilioMedia, TwilioMessage
+from convo_tui.store.dialect import in_lists
 from convo_tui.store.models import (
     ActivityEvent,
     Consent,
@@ -238,8 +239,7 @@ def ingest_messages(
 def _send_hints(session: Session, sids: list[str]) -> dict[str, SendHint]:
     """The campaign or flow hints learnt for these business texts, by sid."""
     found: dict[str, SendHint] = {}
-    for start in range(0, len(sids), intake.IN_LIST):
-        part = sids[start : start + intake.IN_LIST]
+    for part in in_lists(sids):
         found.update(
             (hint.message_sid, hint)
             for hint in session.exec(select(SendHint).where(col(SendHint.message_sid).in_(part)))
@@ -250,8 +250,7 @@ def _send_hints(session: Session, sids: list[str]) -> dict[str, SendHint]:
 def known_sids(session: Session, sids: list[str]) -> set[str]:
     """Which of these provider ids are stored already."""
     found: set[str] = set()
-    for start in range(0, len(sids), intake.IN_LIST):
-        part = sids[start : start + intake.IN_LIST]
+    for part in in_lists(sids):
         rows = session.exec(select(Message.provider_sid).where(col(Message.provider_sid).in_(part)))
         found.update(sid for sid in rows if sid)
     return found
