@@ -170,7 +170,6 @@ def ingest_messages(
     """Apply provider messages (with their media) in this order, each as `ingest_message`
     would, with the lookups made once for the batch; one outcome per message."""
     outcomes: list[str] = ["known"] * len(batch)
-    known = known_sids(session, [m.sid for m, _media in batch if m.inbound])
     hints = _send_hints(session, [m.sid for m, _media in batch if not m.inbound])
     texts: list[InboundText | OutboundText] = []
     slots: list[int] = []
@@ -178,8 +177,6 @@ def ingest_messages(
         when = message.when or now
         items = [Media(m.url, m.content_type, m.sid) for m in media]
         if message.inbound:
-            if message.sid in known:
-                continue  # a known customer text is done at once
             sender = _e164(message.from_number)
             if sender is None:
                 continue  # not a phone number we can hold a conversation with
