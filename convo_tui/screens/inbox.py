@@ -261,18 +261,16 @@ class InboxScreen(Screen[None]):
         """Who the store says the agent is (the opening page guessed from a quick read)."""
         self.me = me
         self.zone = pytz.timezone(me.zone)
-        self.info = replace(self.info, agent=me.name, role=me.role)
         self.show_status()
 
     # -- status line --------------------------------------------------------------
 
     def show_status(self) -> None:
-        self.info = StatusInfo(
+        self.info = replace(
+            self.info,
             agent=self.me.name,
             role=self.me.role,
             filter_words=filter_words(self.filter, self.source_names),
-            matching=self.info.matching,
-            unread=self.info.unread,
             sync=self.convo_app.sync_status,
         )
         self.query_one(StatusLine).show_info(self.info, self.now())
@@ -280,14 +278,8 @@ class InboxScreen(Screen[None]):
     @on(InboxList.Counted)
     def _counted(self, event: InboxList.Counted) -> None:
         counts = event.counts
-        self.info = StatusInfo(
-            agent=self.info.agent,
-            role=self.info.role,
-            filter_words=self.info.filter_words,
-            matching=counts.total,
-            unread=counts.unread if counts.show_unread else None,
-            sync=self.info.sync,
-        )
+        unread = counts.unread if counts.show_unread else None
+        self.info = replace(self.info, matching=counts.total, unread=unread)
         self.show_status()
 
     # -- live updates -------------------------------------------------------------
