@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events, on, work
@@ -169,6 +171,7 @@ class InboxList(SteadyScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._muted_style = None
+        self._styles = None
         self._palette_checked = False
 
     _palette: tuple[Style, ...] = ()
@@ -402,16 +405,88 @@ class InboxList(SteadyScrollView, can_focus=True):
         key = (row, part, width, selected, self._minute(), style)
         cached = self._strips.get(key)
         if cached is None:
-            text = Text(
-                "▌" if selected else " ",
-                style=self.get_component_rich_style("inbox-list--bar", partial=True),
-            )
+            cached = self._row_strip(row, part, width, selected, style)
+            self._strips[key] = cached
+        return cached
+
+    def _row_strip(
+        self, row: InboxRow, part: int, width: int, selected: bool, style: Style
+    ) -> Strip:
+        """A row's line: the cursor's bar, then the line's text; every part carries the
+        bar's colour under its own, as one `Text` started with the bar would."""
+        styles = self._row_styles()
+        segments = self._line_segments(row, part, width - 1, styles)
+        if segments is None:  # too narrow to lay out exactly: Rich cuts it
+            text = Text("▌" if selected else " ", style=styles["bar"])
             text.append_text(
                 self._first_line(row, width - 1) if part == 0 else self._second_line(row, width - 1)
             )
-            cached = self._strip(text, width, style)
-            self._strips[key] = cached
-        return cached
+            return self._strip(text, width, style)
+        bar = Segment("▌" if selected else " ", styles["bar"])
+        return Strip([bar, *segments], width).apply_style(style)
+
+    def _row_styles(self) -> dict[str, Style]:
+        """The styles of a row's parts, each over the bar's (worked out once a palette)."""
+        if self._styles is None:
+            part = self.get_component_rich_style
+            bar = part("inbox-list--bar", partial=True)
+            self._styles = {
+                "bar": bar,
+                **{
+                    name: bar + part(f"inbox-list--{name}", partial=True)
+                    for name in ("dot", "unread", "late", "tag", "status")
+                },
+                "muted": bar + self._muted(),
+            }
+        return self._styles
+
+    _styles: dict[str, Style] | None = None
+
+    def _line_segments(
+        self, row: InboxRow, part: int, width: int, styles: dict[str, Style]
+    ) -> list[Segment] | None:
+        """The segments `_first_line` / `_second_line` render to, built directly (a page
+        down draws some forty lines, and `Text` costs most of a line); None when the
+        line does not come out exactly `width` cells."""
+        now = self.clock()
+        bar = styles["bar"]
+        right: list[Segment] = []
+        if part == 0:
+            if row.attributed_to and width >= 44:
+                right.append(Segment(f" {one_line(row.attributed_to, 20)} ", styles["tag"]))
+                right.append(Segment(" ", bar))
+            status = ""
+            if row.blocked:
+                status = "blocked"
+            elif row.status == "snoozed":
+                status = f"z {until(row.snooze_until, now)}"
+            elif row.status == "closed":
+                status = "closed"
+            if status:
+                right.append(Segment(status + " ", styles["status"]))
+            right.append(Segment(f"{ago(row.last_message_at, now):>4}", styles["muted"]))
+            left = Segment("● ", styles["dot"]) if row.unread else Segment("  ", bar)
+            main, main_style = one_line(row.name), styles["unread"] if row.unread else bar
+        else:
+            if row.waiting_since is not None and row.status == "open":
+                wait = f"⧗{ago(row.waiting_since, now)}"
+                late = now - row.waiting_since > WAIT_ALERT
+                right.append(Segment(f"{wait:>5}", styles["late"] if late else styles["muted"]))
+            left = Segment("  ", bar)
+            arrow = "→ " if row.last_direction == "outbound" else ""
+            main, main_style = arrow + one_line(row.preview), styles["muted"]
+        right_width = sum(cell_len(segment.text) for segment in right)
+        main_width = max(width - 2 - right_width - 1, 4)
+        if 2 + main_width + 1 + right_width != width:
+            return None
+        length = cell_len(main)
+        pad = ""
+        if length > main_width:
+            main = set_cell_size(main, main_width - 1) + "…"
+        else:
+            pad = " " * (main_width - length)
+        segments = [left, Segment(main, main_style), Segment(pad + " ", bar), *right]
+        return [segment for segment in segments if segment.text]
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:
         text.no_wrap = True
