@@ -13,13 +13,14 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker
 
+from convo_tui.collector import COLLECTOR
 from convo_tui.core.timezones import agent_zone_name
 from convo_tui.errors import ConvoError
 from convo_tui.keymap import build_keymap
@@ -145,6 +146,11 @@ class ConvoApp(App[None]):
 
     def on_unmount(self) -> None:
         self.desk.close_watch()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            COLLECTOR.touched()  # the collector waits for a pause
+        await super().on_event(event)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "start" and isinstance(event.worker.error, ConvoError):

@@ -6,7 +6,6 @@ back as messages, and the handlers update the widgets (attributes down).
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -26,6 +25,8 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import Worker
 
+from convo_tui import collector
+from convo_tui.collector import COLLECTOR
 from convo_tui.core.rows import THREAD_PAGE, EventRow, InboxFilter, OrderRow, SearchHit
 from convo_tui.screens.filters import FilterModal, filter_words
 from convo_tui.text import one_line
@@ -63,34 +64,6 @@ ACTIONS_NEEDING_CONVERSATION = {
 }
 FOOTER_ACTIONS = ACTIONS_NEEDING_CONVERSATION - {"profile", "older"}
 """The ones the footer shows (the others' bindings are hidden)."""
-
-
-_COLLECTOR: tuple[int, int, int] | None = None
-"""The collector's thresholds before the inbox changed them."""
-GC_THRESHOLDS = (5000, 10, 10)
-"""Python's default is (700, 10, 10)."""
-
-
-def quiet_collector() -> None:
-    """Keep the garbage collector's full passes out of key presses.
-
-    Everything allocated before the inbox is up (modules, classes, styles, widgets)
-    lives as long as the app: frozen, a full pass no longer walks it. The young
-    generation is collected less often, so full passes (a few dozen ms) come every
-    few dozen keys rather than every few keys."""
-    global _COLLECTOR
-    if _COLLECTOR is None:
-        _COLLECTOR = gc.get_threshold()
-        gc.freeze()
-        gc.set_threshold(*GC_THRESHOLDS)
-
-
-def restore_collector() -> None:
-    global _COLLECTOR
-    if _COLLECTOR is not None:
-        gc.set_threshold(*_COLLECTOR)
-        gc.unfreeze()
-        _COLLECTOR = None
 
 
 class InboxScreen(Screen[None]):
@@ -227,7 +200,8 @@ class InboxScreen(Screen[None]):
         return self.query_one(SidePanel)
 
     def on_mount(self) -> None:
-        quiet_collector()
+        COLLECTOR.start()
+        self.set_interval(collector.REST, COLLECTOR.rest)
         self.inbox.clock = self.now
         if self.opening is not None:
             first, self.opening = self.opening, None
@@ -241,7 +215,7 @@ class InboxScreen(Screen[None]):
         self.show_status()
 
     def on_unmount(self) -> None:
-        restore_collector()
+        COLLECTOR.stop()
 
     def on_resize(self, event: Resize) -> None:
         self._size_classes(event.size.width)
