@@ -571,3 +571,42 @@ async def test_full_profile_from_a_preview_reads_activity_and_orders_first(demo_
         assert type(app.screen).__name__ == "ProfileScreen"
         text = plain(app)
         assert "San Francisco" in text and "Fulfilled Order" in text
+
+
+async def test_a_preview_keeps_the_reply_box_locked_until_r_or_a_click(demo_store) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        screen = app.inbox
+        composer = screen.composer
+        info = composer.query_one("#composer-info")
+        assert screen.view is not None and screen.view.refusal is None  # the first row
+        assert composer.body.disabled
+        assert "Open the conversation to reply" in str(info.render())
+        allowed = []
+        for _ in range(6):  # over rows that may and may not be answered
+            await pilot.press("j")
+            await settle(pilot)
+            assert composer.body.disabled
+            allowed.append(screen.view.refusal is None)
+            if not allowed[-1]:
+                assert "Reply refused" in str(info.render())
+        assert True in allowed and False in allowed
+        while screen.view.refusal is not None:
+            await pilot.press("k")
+            await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert composer.body.has_focus and not composer.body.disabled
+        assert "GSM-7" in str(info.render())
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        while screen.view.refusal is not None:
+            await pilot.press("k")
+            await settle(pilot)
+        assert composer.body.disabled
+        await pilot.click(composer.body)
+        await settle(pilot)
+        assert composer.body.has_focus and not composer.body.disabled

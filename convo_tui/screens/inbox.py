@@ -389,6 +389,7 @@ class InboxScreen(Screen[None]):
             refusal=self.view.refusal if self.view else None,
             shorten=shorten,
             domain=domain,
+            preview=self._previewing,
         )
 
     @work(thread=True, exit_on_error=False, group="link-settings")
@@ -464,12 +465,16 @@ class InboxScreen(Screen[None]):
     def _who(self) -> str:
         return one_line(self.view.card.name, 40) if self.view else ""
 
+    @on(Composer.ReplyWanted)
     def action_reply(self) -> None:
         if self.view is None:
             return
         if self.view.refusal is not None:
             self.notify(one_line(self.view.refusal.message), severity="warning", markup=False)
             return
+        if self._previewing:  # replying opens what was previewed
+            self._previewing = False
+            self._update_composer()
         self.composer.body.focus()
 
     def action_close(self) -> None:

@@ -23,6 +23,7 @@ from convo_tui.views import ReplyRefusal
 from convo_tui.widgets.steady import SteadyStatic
 
 PLACEHOLDER = "Reply… (enter sends, ctrl+j new line)"
+NO_CONVERSATION = "Open a conversation to reply."
 
 
 class ReplyArea(TextArea):
@@ -43,6 +44,13 @@ class ReplyArea(TextArea):
             self.insert("\n")
             return
         await super()._on_key(event)
+
+    def check_message_enabled(self, message: Message) -> bool:
+        # Textual drops clicks on a disabled widget; this one goes up to the composer,
+        # which opens the locked box of a previewed conversation.
+        if isinstance(message, events.Click) and self.disabled:
+            return True
+        return super().check_message_enabled(message)
 
     def on_resize(self, _event: events.Resize) -> None:
         # The cost line above may take a second line as the reply grows, which takes one
@@ -69,6 +77,9 @@ class Composer(Vertical):
     class CouponWanted(Message):
         pass
 
+    class ReplyWanted(Message):
+        """The agent clicked the locked box of a previewed conversation."""
+
     class Leave(Message):
         pass
 
@@ -77,11 +88,13 @@ class Composer(Vertical):
         self.refusal: ReplyRefusal | None = None
         self.active = False
         """True when a conversation is open and replying to it is allowed."""
+        self.preview = False
+        """True when the conversation is only previewed (the box stays locked)."""
         self.links_shorten = True
         self.links_domain = "cnvo.link"
 
     def compose(self) -> ComposeResult:
-        yield SteadyStatic(Text("Open a conversation to reply.", style="dim"), id="composer-info")
+        yield SteadyStatic(Text(NO_CONVERSATION, style="dim"), id="composer-info")
         yield ReplyArea(
             id="composer-body",
             soft_wrap=True,
@@ -105,13 +118,25 @@ class Composer(Vertical):
         return self.query_one("#composer-media", Input)
 
     def set_state(
-        self, *, open_conversation: bool, refusal: ReplyRefusal | None, shorten: bool, domain: str
+        self,
+        *,
+        open_conversation: bool,
+        refusal: ReplyRefusal | None,
+        shorten: bool,
+        domain: str,
+        preview: bool = False,
     ) -> None:
-        """Attributes down: which conversation state the composer reflects."""
+        """Attributes down: which conversation state the composer reflects.
+
+        A preview (the list's cursor resting on a row) shows why a reply would be
+        refused, but the box stays locked until the conversation is opened: locking and
+        unlocking restyle the text area's many parts, a few ms on every row that
+        differs from the one above."""
         self.refusal = refusal
         self.links_shorten = shorten
         self.links_domain = domain
-        self.active = open_conversation and refusal is None
+        self.preview = preview
+        self.active = open_conversation and not preview and refusal is None
         self.body.disabled = not self.active
         self.media_input.disabled = not self.active
         # On the line that says why, not on the composer: a class on the composer would
@@ -137,7 +162,8 @@ class Composer(Vertical):
             return
         self.body.placeholder = PLACEHOLDER
         if not self.active:
-            info.show(Text("Open a conversation to reply.", style="dim"))
+            words = "Open the conversation to reply." if self.preview else NO_CONVERSATION
+            info.show(Text(words, style="dim"))
             return
         body = self.body.text
         if not body:
@@ -154,6 +180,11 @@ class Composer(Vertical):
         if len(body) > MAX_BODY:
             text.append(f" · over the {MAX_BODY}-character limit", style="bold red")
         info.show(text)
+
+    def on_click(self, event: events.Click) -> None:
+        if self.preview and not self.active:
+            event.stop()
+            self.post_message(self.ReplyWanted())
 
     def on_resize(self, _event: events.Resize) -> None:
         if self.refusal is not None:
