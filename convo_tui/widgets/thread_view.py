@@ -416,9 +416,14 @@ class ThreadView(SteadyScrollView, can_focus=True):
 
 def _wrap(text: Text, width: int, console: Console) -> list[Strip]:
     """`text` wrapped to `width` cells, each line padded to the width, in the text's own
-    styles (the colours underneath are applied when a line is drawn)."""
+    styles (the colours underneath are applied when a line is drawn).
+
+    Most lines of a text message fit as they are: only the others go through Rich's
+    word wrap (a preview draws a dozen messages, and wrapping was most of it)."""
     strips = []
-    for line in text.wrap(console, width, overflow="fold"):
-        line.rstrip()
-        strips.append(Strip(list(line.render(console))).extend_cell_length(width))
+    for part in text.split("\n", allow_blank=True):
+        lines = [part] if part.cell_len <= width else part.wrap(console, width, overflow="fold")
+        for line in lines:
+            line.rstrip()
+            strips.append(Strip(list(line.render(console))).extend_cell_length(width))
     return strips
