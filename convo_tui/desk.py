@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
@@ -24,6 +23,7 @@ from convo_tui.core import (
     agents,
     changes,
     compose,
+    conversation_read,
     conversations,
     coupons,
     profiles,
@@ -36,10 +36,10 @@ from convo_tui.core import (
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.agents import CHANGE_SETTINGS
 from convo_tui.core.queries import EventRow, InboxFilter, InboxRow, OrderRow
+from convo_tui.core.rows import ConversationHead
 from convo_tui.errors import NotFound
 from convo_tui.store.engine import Store
 from convo_tui.store.models import (
-    ActivityEvent,
     Agent,
     Conversation,
     MessageSource,
@@ -156,43 +156,39 @@ class Desk:
                     conversations.set_unread(session, found, agent, False, now=now)
         now = self.now()
         with self.store.read() as session:
-            conv = self._conversation_for(session, conversation_id)
-            profile = session.get(Profile, conv.profile_id)
-            assert profile is not None
+            head = conversation_read.head(session, conversation_id)
+            if head is None:
+                raise NotFound(f"conversation {conversation_id} no longer exists", "")
             settings = settings_mod.load(session)
-            pid = int(conv.profile_id)
+            pid = head.profile_id
             if focus_message_id is not None:
-                depth = queries.thread_depth(session, pid, focus_message_id)
+                depth = conversation_read.thread_depth(session, pid, focus_message_id)
                 limit = None if limit is None else max(limit, depth)
-            messages = queries.thread(session, pid, limit=limit)
-            total = queries.message_count(session, pid)
-            block = replies.why_not(profile, conv, settings)
-            attributed = None
-            if conv.attributed_source_id is not None:
-                source = session.get(MessageSource, conv.attributed_source_id)
-                attributed = source.name if source else None
+            messages = conversation_read.thread(session, pid, limit=limit)
             metrics, events, orders = self._side(session, pid) if side else ((), (), ())
-            return ConversationView(
-                conversation_id=conversation_id,
-                profile_id=pid,
-                status=conv.status,
-                unread=conv.unread,
-                snooze_until=conv.snooze_until,
-                waiting_since=conv.waiting_since,
-                attributed_to=attributed,
-                card=self._card(profile, settings, now),
-                refusal=None
-                if block is None
-                else ReplyRefusal(block.reason.value, block.message, block.fix),
-                messages=tuple(messages),
-                total_messages=total,
-                metrics=metrics,
-                events=events,
-                orders=orders,
-                focus_message_id=focus_message_id,
-                loaded_at=now,
-                side_loaded=side,
-            )
+        # The head is both the profile the rules read and the conversation it has.
+        block = replies.why_not(head, head, settings)
+        return ConversationView(
+            conversation_id=conversation_id,
+            profile_id=pid,
+            status=head.status,
+            unread=head.unread,
+            snooze_until=head.snooze_until,
+            waiting_since=head.waiting_since,
+            attributed_to=head.attributed_to,
+            card=self._card(head, settings, now),
+            refusal=None
+            if block is None
+            else ReplyRefusal(block.reason.value, block.message, block.fix),
+            messages=tuple(messages),
+            total_messages=head.total_messages,
+            metrics=metrics,
+            events=events,
+            orders=orders,
+            focus_message_id=focus_message_id,
+            loaded_at=now,
+            side_loaded=side,
+        )
 
     def side_details(
         self, profile_id: int
@@ -205,32 +201,31 @@ class Desk:
         self, session: Session, profile_id: int
     ) -> tuple[tuple[str, ...], tuple[EventRow, ...], tuple[OrderRow, ...]]:
         return (
-            self._metrics(session, profile_id),
+            queries.metrics(session, profile_id),
             tuple(queries.events(session, profile_id, limit=50)),
             tuple(queries.orders(session, profile_id, limit=20)),
         )
 
+    @staticmethod
     def _card(
-        self, profile: Profile, settings: settings_mod.InboxSettings, now: datetime
+        head: ConversationHead, settings: settings_mod.InboxSettings, now: datetime
     ) -> ProfileCard:
-        zone = recipient_time.resolve(profile, now)
+        zone = recipient_time.zone_of(head, now)
         quiet = recipient_time.check(
             zone, now, start=settings.quiet_hours_start, end=settings.quiet_hours_end
         )
-        address = tuple(
-            a for a in (profile.address1, profile.address2, profile.zip) if a and a.strip()
-        )
-        place = ", ".join(p for p in (profile.city, profile.region, profile.country) if p)
+        address = tuple(a for a in (head.address1, head.address2, head.zip) if a and a.strip())
+        place = ", ".join(p for p in (head.city, head.region, head.country) if p)
         coordinates = ""
-        if profile.latitude is not None and profile.longitude is not None:
-            coordinates = f"{profile.latitude:.4f}, {profile.longitude:.4f}"
+        if head.latitude is not None and head.longitude is not None:
+            coordinates = f"{head.latitude:.4f}, {head.longitude:.4f}"
         return ProfileCard(
-            profile_id=int(profile.id or 0),
-            name=profiles.display_name(profile),
-            phone=phones.pretty(profile.phone),
-            email=profile.email,
-            consent=profile.sms_consent,
-            blocked=profile.blocked,
+            profile_id=head.profile_id,
+            name=profiles.display_name(head),
+            phone=phones.pretty(head.phone),
+            email=head.email,
+            consent=head.sms_consent,
+            blocked=head.blocked,
             address=address,
             place=place,
             zone=zone.describe(),
@@ -238,20 +233,6 @@ class Desk:
             quiet=quiet.quiet,
             coordinates=coordinates,
         )
-
-    @staticmethod
-    def _metrics(session: Session, profile_id: int) -> tuple[str, ...]:
-        rows = (
-            session.connection()
-            .execute(
-                sa_select(col(ActivityEvent.metric))
-                .distinct()
-                .where(col(ActivityEvent.profile_id) == profile_id)
-                .order_by(col(ActivityEvent.metric))
-            )
-            .all()
-        )
-        return tuple(str(row[0]) for row in rows)
 
     def events(self, profile_id: int, metric: str | None) -> list[EventRow]:
         with self.store.read() as session:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 
@@ -47,11 +48,27 @@ def normalize(raw: str, default_region: str = "US") -> str:
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def pretty(e164: str) -> str:
-    """An E.164 number in international format for display; the input if it is not one."""
+@lru_cache(maxsize=1024)
+def parse_e164(e164: str) -> phonenumbers.PhoneNumber | None:
+    """A stored E.164 number parsed, or None if it is not one.
+
+    Cached (so shared: never change it): a conversation shows the number and
+    may take the recipient's zone from it, and parsing is the costly part.
+    """
     try:
-        parsed = phonenumbers.parse(e164, None)
+        return phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
+        return None
+
+
+@lru_cache(maxsize=1024)
+def pretty(e164: str) -> str:
+    """An E.164 number in international format for display; the input if it is not one.
+
+    Cached: a card, its refusal and the list show the same number again and again.
+    """
+    parsed = parse_e164(e164)
+    if parsed is None:
         return e164
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import col, func, select
 
-from convo_tui.core import conversations, keywords, profiles, queries
+from convo_tui.core import conversation_read, conversations, keywords, profiles
 from convo_tui.core import settings as settings_mod
 from convo_tui.store.models import (
     ActivityEvent,
@@ -73,7 +73,7 @@ def test_opt_out_changes_consent_records_activity_and_opens_nothing(store) -> No
         assert event.metric == "Unsubscribed from SMS"
         assert event.message_id == result.message_id
         # The keyword message itself is kept and shows in the thread.
-        assert [m.body for m in queries.thread(session, profile.id or 0)] == [" stop "]
+        assert [m.body for m in conversation_read.thread(session, profile.id or 0)] == [" stop "]
         assert session.exec(select(Notification)).first() is None
 
 
@@ -176,7 +176,7 @@ def test_blocked_profile_texts_are_stored_silently(store, owner) -> None:
         assert conv.status == "closed" and conv.unread is False
         assert session.exec(select(func.count()).select_from(Notification)).one() == notes_before
         assert session.exec(select(func.count()).select_from(OutboxItem)).one() == replies_before
-        bodies = [m.body for m in queries.thread(session, profile.id or 0)]
+        bodies = [m.body for m in conversation_read.thread(session, profile.id or 0)]
         assert "more spam" in bodies  # nothing lost
 
 
@@ -198,7 +198,7 @@ def test_mms_from_a_customer_keeps_its_attachments(store) -> None:
         )
         conv = session.get(Conversation, result.conversation_id)
         assert conv is not None and conv.last_message_preview == "(attachment)"
-        msg = queries.thread(session, result.profile_id)[0]
+        msg = conversation_read.thread(session, result.profile_id)[0]
         assert msg.direction == "inbound"
         assert msg.media[0].content_type == "image/jpeg"
 
@@ -310,7 +310,7 @@ def test_auto_reply_uses_the_template_and_lands_in_the_outbox(store, owner) -> N
         assert "help@acme.example" in body and "{{" not in body
         item = session.exec(select(OutboxItem)).one()
         assert item.message_id == result.auto_reply_id and item.state == "queued"
-        labels = [m.label for m in queries.thread(session, result.profile_id)]
+        labels = [m.label for m in conversation_read.thread(session, result.profile_id)]
         assert labels == ["customer", "auto-reply"]
 
 

@@ -7,7 +7,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from convo_tui.core import agents, conversations, profiles, queries, replies, snooze, timezones
+from convo_tui.core import (
+    agents,
+    conversation_read,
+    conversations,
+    profiles,
+    queries,
+    replies,
+    snooze,
+    timezones,
+)
 from convo_tui.core import settings as settings_mod
 from convo_tui.errors import AccessDenied, ConvoError, Refused
 from convo_tui.store.models import AuditEntry, Consent, Conversation, OutboxItem
@@ -243,7 +252,7 @@ def test_several_replies_in_a_row_and_mms(store, owner) -> None:
             settings=settings,
             now=NOW,
         )
-        thread = queries.thread(session, profile.id or 0)
+        thread = conversation_read.thread(session, profile.id or 0)
         assert [
             m.body for m in thread if m.direction == "outbound" and m.label.startswith("agent")
         ] == ["One", "Two 👍", "Three", ""]

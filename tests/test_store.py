@@ -15,7 +15,8 @@ from sqlalchemy import create_engine, text
 from sqlmodel import SQLModel
 
 from convo_tui.core import profiles
-from convo_tui.core.queries import InboxFilter, inbox_query, thread
+from convo_tui.core.conversation_read import thread
+from convo_tui.core.queries import InboxFilter, inbox_query
 from convo_tui.errors import StoreError
 from convo_tui.store import dialect
 from convo_tui.store.engine import open_store, sqlite_url

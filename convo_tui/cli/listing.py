@@ -12,7 +12,7 @@ from convo_tui import phones
 from convo_tui.cli import render
 from convo_tui.cli.app import AgentOption, DbOption, JsonOption, app, runtime
 from convo_tui.cli.runtime import Runtime
-from convo_tui.core import profiles, queries, recipient_time, sources, timezones
+from convo_tui.core import conversation_read, profiles, queries, recipient_time, sources, timezones
 from convo_tui.core.queries import InboxFilter
 from convo_tui.core.replies import why_not
 from convo_tui.store.models import Status
@@ -122,10 +122,10 @@ def thread(
     rt = runtime(ctx, db, agent)
     with rt.reading() as (session, me):
         profile = profiles.find(session, phone, rt.settings(session).phone_default_region)
-        messages = queries.thread(
+        messages = conversation_read.thread(
             session, profile.id or 0, limit=None if show_all else queries.THREAD_PAGE
         )
-        total = queries.message_count(session, profile.id or 0)
+        total = conversation_read.message_count(session, profile.id or 0)
         name = profiles.display_name(profile)
     if as_json:
         rt.print_json(

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 
+from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
 
 from convo_tui.core import audit
 from convo_tui.core.roles import CHANGE_SETTINGS as CHANGE_SETTINGS
@@ -19,13 +22,19 @@ from convo_tui.store.models import Agent
 _LOGIN = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 
 
+@lru_cache(maxsize=1)
+def _by_login() -> SelectOfScalar[Agent]:
+    # Built once: every action (opening a conversation too) identifies the agent first.
+    return select(Agent).where(col(Agent.login) == bindparam("login"))
+
+
 def identify(session: Session, login: str, *, now: datetime) -> Agent:
     """The agent acting now; refuses unknown, removed or non-inbox agents.
 
     The very first agent to use a store becomes its owner.
     """
     check_login(login)
-    agent = session.exec(select(Agent).where(Agent.login == login)).first()
+    agent = session.exec(_by_login(), params={"login": login}).first()
     if agent is None:
         if session.exec(select(func.count()).select_from(Agent)).one() == 0:
             agent = Agent(login=login, name=login, role="owner", created_at=now)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
@@ -14,7 +14,18 @@ from convo_tui.errors import NotFound
 from convo_tui.store.dialect import in_lists
 from convo_tui.store.models import Consent, Conversation, Profile
 
-"""Numbers or ids per IN (...) list: well under SQLite's limit on bound parameters."""
+
+class Named(Protocol):
+    """What a profile's display name is made of: a Profile, or a row read with one."""
+
+    @property
+    def phone(self) -> str: ...
+
+    @property
+    def first_name(self) -> str | None: ...
+
+    @property
+    def last_name(self) -> str | None: ...
 
 
 def get_or_create(session: Session, phone: str, *, now: datetime) -> tuple[Profile, bool]:
@@ -98,6 +109,6 @@ def require_conversation(session: Session, profile: Profile) -> Conversation:
     return conversation
 
 
-def display_name(profile: Profile) -> str:
+def display_name(profile: Named) -> str:
     name = " ".join(part for part in (profile.first_name, profile.last_name) if part)
     return name or phones.pretty(profile.phone)

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Integer, Row, Select, bindparam, func, select, tuple_
-from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
-from sqlmodel import select as sm_select
 
 from convo_tui.core.rows import THREAD_PAGE as THREAD_PAGE
 from convo_tui.core.rows import Attachment as Attachment
@@ -28,11 +25,9 @@ from convo_tui.core.rows import OrderRow as OrderRow
 from convo_tui.core.rows import ThreadMessage as ThreadMessage
 from convo_tui.store.models import (
     ActivityEvent,
-    Agent,
     Conversation,
     InboxTally,
     Message,
-    MessageMedia,
     MessageSource,
     OrderLine,
     Profile,
@@ -192,100 +187,84 @@ def unread_count(session: Session) -> int:
     return inbox_count(session, InboxFilter(status=None, unread=True))
 
 
-def thread(
-    session: Session, profile_id: int, *, limit: int | None = THREAD_PAGE
-) -> list[ThreadMessage]:
-    """The profile's messages, oldest first: the last `limit`, or all when None."""
-    source = aliased(MessageSource)
-    attributed = aliased(MessageSource)
-    query = (
-        select(
-            col(Message.id),
-            col(Message.direction),
-            col(Message.body),
-            col(Message.sent_at),
-            col(Message.status),
-            col(Message.error_code),
-            col(Message.error_message),
-            col(source.kind),
-            col(source.name),
-            col(Agent.login),
-            col(Agent.name),
-            col(Message.keyword),
-            col(attributed.name),
-            col(Message.provider_sid),
-        )
-        .outerjoin(source, col(source.id) == col(Message.source_id))
-        .outerjoin(attributed, col(attributed.id) == col(Message.attributed_source_id))
-        .outerjoin(Agent, col(Agent.id) == col(Message.agent_id))
-        .where(col(Message.profile_id) == profile_id)
-        .order_by(col(Message.sent_at).desc(), col(Message.id).desc())
+@lru_cache(maxsize=1)
+def _metrics_statement() -> AnySelect:
+    return (
+        select(col(ActivityEvent.metric))
+        .distinct()
+        .where(col(ActivityEvent.profile_id) == bindparam("pid", type_=Integer()))
+        .order_by(col(ActivityEvent.metric))
     )
-    if limit is not None:
-        query = query.limit(limit)
-    rows = list(reversed(_rows(session, query)))
-    media = _media_for(session, [row[0] for row in rows])
-    return [replace(ThreadMessage(*row), media=tuple(media.get(row[0], ()))) for row in rows]
 
 
-def _media_for(session: Session, ids: Sequence[int]) -> dict[int, list[Attachment]]:
-    found: dict[int, list[Attachment]] = defaultdict(list)
-    if not ids:
-        return found
-    rows = _rows(
-        session,
-        select(col(MessageMedia.message_id), col(MessageMedia.url), col(MessageMedia.content_type))
-        .where(col(MessageMedia.message_id).in_(ids))
-        .order_by(col(MessageMedia.id)),
+def metrics(session: Session, profile_id: int) -> tuple[str, ...]:
+    """The names of the profile's activity metrics (the side panel's filter choices)."""
+    return tuple(str(row[0]) for row in _rows(session, _metrics_statement(), {"pid": profile_id}))
+
+
+@lru_cache(maxsize=2)
+def _events_statement(by_metric: bool) -> AnySelect:
+    # Statements built once, like the inbox pages': an opened conversation reads these too.
+    query: AnySelect = select(
+        col(ActivityEvent.metric), col(ActivityEvent.occurred_at), col(ActivityEvent.properties)
+    ).where(col(ActivityEvent.profile_id) == bindparam("pid", type_=Integer()))
+    if by_metric:
+        query = query.where(col(ActivityEvent.metric) == bindparam("metric"))
+    return query.order_by(col(ActivityEvent.occurred_at).desc()).limit(
+        bindparam("limit", type_=Integer())
     )
-    for message_id, url, content_type in rows:
-        found[message_id].append(Attachment(url, content_type))
-    return found
-
-
-def message_count(session: Session, profile_id: int) -> int:
-    query = select(func.count()).select_from(Message).where(col(Message.profile_id) == profile_id)
-    return int(_scalar(session, query))
 
 
 def events(
     session: Session, profile_id: int, *, metric: str | None = None, limit: int = 50
 ) -> list[EventRow]:
-    query: AnySelect = select(
-        col(ActivityEvent.metric), col(ActivityEvent.occurred_at), col(ActivityEvent.properties)
-    ).where(col(ActivityEvent.profile_id) == profile_id)
+    params: dict[str, Any] = {"pid": profile_id, "limit": limit}
     if metric:
-        query = query.where(col(ActivityEvent.metric) == metric)
-    query = query.order_by(col(ActivityEvent.occurred_at).desc()).limit(limit)
-    return [EventRow(*row) for row in _rows(session, query)]
+        params["metric"] = metric
+    return [EventRow(*row) for row in _rows(session, _events_statement(bool(metric)), params)]
+
+
+@lru_cache(maxsize=1)
+def _orders_statement() -> AnySelect:
+    return (
+        select(
+            col(ShopOrder.id),
+            col(ShopOrder.external_id),
+            col(ShopOrder.placed_at),
+            col(ShopOrder.status),
+            col(ShopOrder.currency),
+            col(ShopOrder.total_cents),
+        )
+        .where(col(ShopOrder.profile_id) == bindparam("pid", type_=Integer()))
+        .order_by(col(ShopOrder.placed_at).desc())
+        .limit(bindparam("limit", type_=Integer()))
+    )
+
+
+@lru_cache(maxsize=1)
+def _lines_statement() -> AnySelect:
+    return (
+        select(
+            col(OrderLine.order_id),
+            col(OrderLine.product_name),
+            col(OrderLine.sku),
+            col(OrderLine.quantity),
+            col(OrderLine.unit_price_cents),
+        )
+        .where(col(OrderLine.order_id).in_(bindparam("ids", expanding=True)))
+        .order_by(col(OrderLine.id))
+    )
 
 
 def orders(session: Session, profile_id: int, *, limit: int = 20) -> list[OrderRow]:
-    found = session.exec(
-        sm_select(ShopOrder)
-        .where(ShopOrder.profile_id == profile_id)
-        .order_by(col(ShopOrder.placed_at).desc())
-        .limit(limit)
-    ).all()
-    ids = [order.id for order in found]
+    found = _rows(session, _orders_statement(), {"pid": profile_id, "limit": limit})
     lines: dict[int, list[OrderLineRow]] = defaultdict(list)
-    if ids:
-        for line in session.exec(
-            sm_select(OrderLine).where(col(OrderLine.order_id).in_(ids)).order_by(col(OrderLine.id))
-        ):
-            lines[line.order_id].append(
-                OrderLineRow(line.product_name, line.sku, line.quantity, line.unit_price_cents)
-            )
+    if found:
+        for order_id, *line in _rows(session, _lines_statement(), {"ids": [o[0] for o in found]}):
+            lines[order_id].append(OrderLineRow(*line))
     return [
-        OrderRow(
-            o.external_id,
-            o.placed_at,
-            o.status,
-            o.currency,
-            o.total_cents,
-            tuple(lines.get(o.id or 0, ())),
-        )
-        for o in found
+        OrderRow(external_id, placed_at, status, currency, total, tuple(lines.get(oid, ())))
+        for oid, external_id, placed_at, status, currency, total in found
     ]
 
 
@@ -326,23 +305,3 @@ def inbox_window(
         query = inbox_query(flt, limit=limit).offset(offset)
         return [InboxRow(*row) for row in _rows(session, query)]
     return [InboxRow(*row) for row in _window(session, flt, "top", limit)]
-
-
-def thread_depth(session: Session, profile_id: int, message_id: int) -> int:
-    """How many of the profile's messages, newest first, it takes to reach `message_id`."""
-    anchor = _rows(
-        session, select(col(Message.sent_at)).where(col(Message.id) == message_id).limit(1)
-    )
-    if not anchor:
-        return THREAD_PAGE
-    sent_at = anchor[0][0]
-    newer = _scalar(
-        session,
-        select(func.count())
-        .select_from(Message)
-        .where(
-            col(Message.profile_id) == profile_id,
-            tuple_(col(Message.sent_at), col(Message.id)) >= tuple_(sent_at, message_id),
-        ),
-    )
-    return int(newer)

@@ -13,12 +13,12 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
-import phonenumbers
 from phonenumbers import timezone as phone_timezones
 from pytz.tzinfo import BaseTzInfo
 
+from convo_tui import phones
 from convo_tui.core.snooze import local_at
 from convo_tui.core.timezones import is_zone, zone
 from convo_tui.store.models import Profile
@@ -41,6 +41,31 @@ def _timezone_finder() -> Any:
         return _finder
 
 
+class Located(Protocol):
+    """The facts a zone is resolved from: a Profile, or a row read with one."""
+
+    @property
+    def phone(self) -> str: ...
+
+    @property
+    def timezone(self) -> str | None: ...
+
+    @property
+    def latitude(self) -> float | None: ...
+
+    @property
+    def longitude(self) -> float | None: ...
+
+    @property
+    def resolved_timezone(self) -> str | None: ...
+
+    @property
+    def timezone_source(self) -> str | None: ...
+
+    @property
+    def timezone_basis(self) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class RecipientZone:
     name: str | None
@@ -61,6 +86,7 @@ class RecipientZone:
 UNKNOWN = RecipientZone(None, None)
 
 
+@lru_cache(maxsize=1024)
 def zone_from_coordinates(latitude: float, longitude: float) -> str | None:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return None
@@ -68,17 +94,22 @@ def zone_from_coordinates(latitude: float, longitude: float) -> str | None:
     return name if name and is_zone(name) else None
 
 
-def zone_from_phone(e164: str, now: datetime) -> str | None:
-    """The zone of a number when it is unambiguous now (all candidates share an offset)."""
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return None
-    names = [
+@lru_cache(maxsize=1024)
+def _phone_zones(e164: str) -> tuple[str, ...]:
+    """The known zones a number may be in (the same for a number every day)."""
+    number = phones.parse_e164(e164)
+    if number is None:
+        return ()
+    return tuple(
         n
         for n in phone_timezones.time_zones_for_number(number)
         if n != "Etc/Unknown" and is_zone(n)
-    ]
+    )
+
+
+def zone_from_phone(e164: str, now: datetime) -> str | None:
+    """The zone of a number when it is unambiguous now (all candidates share an offset)."""
+    names = _phone_zones(e164)
     if not names:
         return None
     if len(names) == 1:
@@ -87,33 +118,37 @@ def zone_from_phone(e164: str, now: datetime) -> str | None:
     return sorted(names)[0] if len(offsets) == 1 else None
 
 
-def _basis(profile: Profile) -> str:
+def _basis(profile: Located) -> str:
     return f"{profile.timezone}|{profile.latitude}|{profile.longitude}|{profile.phone}"
 
 
-def resolve(profile: Profile, now: datetime) -> RecipientZone:
-    """The profile's zone and which fact gave it; cached on the profile row.
+def zone_of(profile: Located, now: datetime) -> RecipientZone:
+    """The profile's zone and which fact gave it, from the row's cache when it is fresh.
 
     The cache is used while the facts it came from are unchanged; the
     phone-number answer is not cached, since whether the candidate zones
     agree depends on the date.
     """
-    basis = _basis(profile)
     if (
-        profile.timezone_basis == basis
-        and profile.resolved_timezone
+        profile.resolved_timezone
         and profile.timezone_source in (PROFILE, LOCATION)
+        and profile.timezone_basis == _basis(profile)
     ):
         return RecipientZone(profile.resolved_timezone, profile.timezone_source)
-    found = _resolve_uncached(profile, now)
+    return _resolve_uncached(profile, now)
+
+
+def resolve(profile: Profile, now: datetime) -> RecipientZone:
+    """`zone_of`, kept in the profile row's cache (written when the session commits)."""
+    found = zone_of(profile, now)
     if found.source in (PROFILE, LOCATION):
         profile.resolved_timezone = found.name
         profile.timezone_source = found.source
-        profile.timezone_basis = basis
+        profile.timezone_basis = _basis(profile)
     return found
 
 
-def _resolve_uncached(profile: Profile, now: datetime) -> RecipientZone:
+def _resolve_uncached(profile: Located, now: datetime) -> RecipientZone:
     if profile.timezone and is_zone(profile.timezone):
         return RecipientZone(profile.timezone, PROFILE)
     if profile.latitude is not None and profile.longitude is not None:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from sqlmodel import Session
@@ -43,6 +44,16 @@ class Block(StrEnum):
     ALPHANUMERIC_SENDER = "alphanumeric_sender"
 
 
+class Reachable(profiles.Named, Protocol):
+    """What the rules read of a profile: a Profile, or a row read with one."""
+
+    @property
+    def blocked(self) -> bool: ...
+
+    @property
+    def sms_consent(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class ReplyBlock:
     reason: Block
@@ -51,13 +62,16 @@ class ReplyBlock:
 
 
 def why_not(
-    profile: Profile,
-    conversation: Conversation | None,
+    profile: Reachable,
+    conversation: object | None,
     settings: InboxSettings,
     *,
     sender: str = "",
 ) -> ReplyBlock | None:
-    """The reason a reply to `profile` is refused right now, or None when it is allowed."""
+    """The reason a reply to `profile` is refused right now, or None when it is allowed.
+
+    `conversation` is the profile's conversation (only whether there is one counts).
+    """
     for number in (sender, settings.business_number):
         if number and phones.is_alphanumeric_sender(number):
             return ReplyBlock(

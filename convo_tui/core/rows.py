@@ -51,6 +51,41 @@ class InboxRow(NamedTuple):
         return (self.last_message_at, self.conversation_id)
 
 
+class ConversationHead(NamedTuple):
+    """A conversation with its profile, attribution and message count: one row, one read.
+
+    The profile's fields keep their column names, so the rules that take a
+    profile (reply refusal, recipient zone, display name) take this row too.
+    """
+
+    conversation_id: int
+    profile_id: int
+    status: str
+    unread: bool
+    snooze_until: datetime | None
+    waiting_since: datetime | None
+    attributed_to: str | None
+    total_messages: int
+    phone: str
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    address1: str | None
+    address2: str | None
+    city: str | None
+    region: str | None
+    country: str | None
+    zip: str | None
+    timezone: str | None
+    latitude: float | None
+    longitude: float | None
+    resolved_timezone: str | None
+    timezone_source: str | None
+    timezone_basis: str | None
+    sms_consent: str
+    blocked: bool
+
+
 @dataclass(frozen=True)
 class Attachment:
     url: str

@@ -7,9 +7,11 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import Select, select
+from sqlmodel import Session, col
 
 from convo_tui import phones
 from convo_tui.core import audit
@@ -271,15 +273,36 @@ def _field(key: str) -> str:
 assert {_field(k) for k in SPECS} == {f.name for f in fields(InboxSettings)}
 
 
+def _default(spec: Spec) -> Any:
+    # A fresh list each time: one caller's edits must not reach the next caller's defaults.
+    return list(spec.default) if isinstance(spec.default, list) else spec.default
+
+
+assert all(spec.check(_default(spec)) == spec.default for spec in SPECS.values())
+
+
+@lru_cache(maxsize=1)
+def _stored_statement() -> Select[str, Any]:
+    return select(col(Setting.key), col(Setting.value))
+
+
 def load(session: Session) -> InboxSettings:
-    stored = {row.key: row.value for row in session.exec(select(Setting))}
+    """The effective settings: stored values checked, the (valid) defaults for the rest.
+
+    Read on every conversation the inbox shows, so the statement is built once
+    and only stored values are checked.
+    """
+    session.flush()  # a write transaction sees the settings it just stored
+    stored: dict[str, Any] = dict(session.connection().execute(_stored_statement()).all())
     values: dict[str, Any] = {}
     for key, spec in SPECS.items():
-        value = stored.get(key, spec.default)
-        try:
-            value = spec.check(value)
-        except ValueError:
-            value = spec.default  # a value written by an older convo; the default is safe
+        if key in stored:
+            try:
+                value = spec.check(stored[key])
+            except ValueError:
+                value = _default(spec)  # a value written by an older convo; the default is safe
+        else:
+            value = _default(spec)
         values[_field(key)] = value
     return InboxSettings(**values)
 
