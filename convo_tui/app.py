@@ -30,6 +30,7 @@ from convo_tui.screens.inbox import InboxScreen
 from convo_tui.views import Me
 from convo_tui.widgets.composer import Composer
 from convo_tui.widgets.inbox_list import InboxList
+from convo_tui.widgets.side_tabs import SideTabs
 from convo_tui.widgets.thread_view import ThreadView
 from convo_tui.widgets.worker_errors import report_failure
 
@@ -57,7 +58,7 @@ COMMANDS: list[tuple[str, str, str]] = [
 def binding_ids() -> set[str]:
     """Every binding id a `[keys]` table may remap."""
     ids: set[str] = set()
-    for owner in (ConvoApp, InboxScreen, InboxList, ThreadView, Composer):
+    for owner in (ConvoApp, InboxScreen, InboxList, ThreadView, Composer, SideTabs):
         for binding in owner.BINDINGS:
             if isinstance(binding, Binding) and binding.id:
                 ids.add(binding.id)

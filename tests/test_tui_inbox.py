@@ -291,15 +291,15 @@ async def test_older_messages_side_panel_and_full_profile(demo_store) -> None:
         await open_conversation(pilot, MARIA)
         side = app.inbox.side
         assert side.display
-        assert "Local time" in str(side.query_one("#side-profile").render())
+        assert "Local time" in str(side.query_one("#side-profile").text)
         metrics = app.inbox.view.metrics
         assert "Received SMS" in metrics
         side.query_one("#side-tabs").active = "tab-activity"  # drawn when shown
         await settle(pilot)
-        assert "Fulfilled Order" in str(side.query_one("#side-activity").render())
+        assert "Fulfilled Order" in str(side.query_one("#side-activity").text)
         side.query_one("#side-metric").value = "Received SMS"
         await settle(pilot)
-        activity = str(side.query_one("#side-activity").render())
+        activity = str(side.query_one("#side-activity").text)
         assert "Received SMS" in activity and "Clicked SMS" not in activity
         assert "Fulfilled Order" not in activity
         await pilot.press("v")
@@ -466,10 +466,10 @@ async def test_side_panel_tabs_out_of_sight_catch_up_when_shown(demo_store) -> N
         tabs.active = "tab-profile"
         await settle(pilot)
         await open_conversation(pilot, KENJI)
-        assert "Kenji" in str(side.query_one("#side-profile").render())
+        assert "Kenji" in str(side.query_one("#side-profile").text)
         tabs.active = "tab-orders"
         await settle(pilot)
-        orders = str(side.query_one("#side-orders").render())
+        orders = str(side.query_one("#side-orders").text)
         kenji_orders = app.inbox.view.orders
         assert maria_orders[0].external_id not in orders
         if kenji_orders:
@@ -479,7 +479,82 @@ async def test_side_panel_tabs_out_of_sight_catch_up_when_shown(demo_store) -> N
         tabs.active = "tab-activity"
         await settle(pilot)
         assert side.query_one("#side-metric").is_blank()  # Maria's metric does not follow
-        assert "Fulfilled Order" not in str(side.query_one("#side-activity").render())
+        assert "Fulfilled Order" not in str(side.query_one("#side-activity").text)
+
+
+async def test_side_tabs_switch_by_click_and_arrow_keys(demo_store, monkeypatch) -> None:
+    """One widget draws the tab row: a click on a tab (or on the bar under it) shows it,
+    left and right move between the tabs when the row has the focus, and every change
+    is posted; only the chosen tab's body is displayed."""
+    from convo_tui.widgets.side_tabs import SideTabs
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, MARIA)
+        side = app.inbox.side
+        tabs = side.query_one("#side-tabs", SideTabs)
+        changes: list[str] = []
+        post = tabs.post_message
+
+        def record(message: object) -> bool:
+            if isinstance(message, SideTabs.Changed):
+                changes.append(message.active)
+            return post(message)
+
+        monkeypatch.setattr(tabs, "post_message", record)
+        row = plain(app).splitlines()[tabs.region.y][tabs.region.x :]
+        assert row.startswith(" Profile  Activity  Orders ")
+
+        def shown() -> list[str]:
+            return [w.id or "" for w in side.children if w.display and w is not tabs]
+
+        assert shown() == ["side-profile"]
+        await pilot.click(tabs, offset=(12, 0))  # " Activity "
+        await settle(pilot)
+        assert side.active_tab == "tab-activity" and tabs.has_focus
+        assert shown() == ["side-metric", "side-activity"]
+        assert "Fulfilled Order" in str(side.query_one("#side-activity").text)
+        await pilot.press("right")
+        await settle(pilot)
+        assert side.active_tab == "tab-orders" and shown() == ["side-orders"]
+        await pilot.press("right")  # from the last, the first
+        await settle(pilot)
+        assert side.active_tab == "tab-profile"
+        await pilot.press("left")
+        await settle(pilot)
+        assert side.active_tab == "tab-orders"
+        await pilot.click(tabs, offset=(2, 1))  # the bar under " Profile "
+        await settle(pilot)
+        assert side.active_tab == "tab-profile" and shown() == ["side-profile"]
+        assert changes == ["tab-activity", "tab-orders", "tab-profile", "tab-orders", "tab-profile"]
+
+
+async def test_side_panel_text_scrolls_and_selects(demo_store) -> None:
+    """A tab's text longer than the panel scrolls (its bar appears, the text wraps beside
+    it), and text in the panel can be selected with the mouse, as in a Static."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 20)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, MARIA)
+        side = app.inbox.side
+        profile = side.query_one("#side-profile")
+        await pilot.mouse_down(profile, offset=(1, 1))
+        await pilot.hover(profile, offset=(16, 2))
+        await pilot.mouse_up(profile, offset=(16, 2))
+        await settle(pilot)
+        assert app.screen.get_selected_text() == "+1 415-555-0123\nmaria.silva@exam"
+        side.query_one("#side-tabs").active = "tab-activity"
+        await settle(pilot)
+        activity = side.query_one("#side-activity")
+        assert activity.show_vertical_scrollbar and activity.max_scroll_y > 0
+        assert "Arrivals: Boots" not in plain(app)  # the last line, out of sight
+        activity.focus()
+        await pilot.press("end")
+        await pilot.wait_for_scheduled_animations()
+        await settle(pilot)
+        assert activity.scroll_y == activity.max_scroll_y
+        assert "Arrivals: Boots" in plain(app)
 
 
 async def test_footer_shows_the_focused_panes_keys_and_clicks_press_them(demo_store) -> None:
@@ -543,7 +618,7 @@ async def test_a_preview_brings_activity_and_orders_only_when_their_tab_is_shown
             opened.events,
             opened.orders,
         )
-        assert opened.orders[0].external_id in str(screen.side.query_one("#side-orders").render())
+        assert opened.orders[0].external_id in str(screen.side.query_one("#side-orders").text)
         # With the orders tab in sight, a preview brings them at once.
         await pilot.press("j")
         await settle(pilot)

@@ -46,11 +46,10 @@ def _quantile(values: list[float], q: float) -> float:
 
 
 async def _keys(db: Path, login: str, repeat: int) -> dict[str, Any]:
-    from textual.widgets import TabbedContent
-
     from convo_tui.app import ConvoApp
     from convo_tui.desk import Desk
     from convo_tui.store.engine import open_store, sqlite_url
+    from convo_tui.widgets.side_tabs import SideTabs
 
     store = open_store(sqlite_url(db), migrate=False)
     app = ConvoApp(Desk(store, login), poll_seconds=3600.0)
@@ -114,7 +113,7 @@ async def _keys(db: Path, login: str, repeat: int) -> dict[str, Any]:
         for _ in range(max(repeat // 5, 5)):
             await measure("end", press("end"))
             await measure("home", press("home"))
-        tabs = screen.query_one("#side-tabs", TabbedContent)
+        tabs = screen.query_one("#side-tabs", SideTabs)
         names = ["tab-activity", "tab-orders", "tab-profile"]
         for turn in range(max(repeat // 5, 5)):
             await pilot.press("j")

@@ -18,6 +18,8 @@ NAMES = {
     "ReplyArea": "Composer",
     "Composer": "Composer",
     "SidePanel": "Side panel",
+    "SideTabs": "Side panel tabs",
+    "ScrollText": "Side panel",
     "InboxScreen": "Inbox",
     "ConvoApp": "Everywhere",
 }

@@ -7,15 +7,16 @@ from datetime import datetime, tzinfo
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Select, TabbedContent, TabPane
+from textual.widgets import Select
 
 from convo_tui.core.rows import EventRow, OrderRow
 from convo_tui.display import ago, consent_words, money, safe_line, stamp
 from convo_tui.views import ConversationView, ProfileCard
-from convo_tui.widgets.steady import SteadyStatic
+from convo_tui.widgets.scroll_text import ScrollText
+from convo_tui.widgets.side_tabs import SideTabs
 
 ALL_METRICS = "__all__"
 
@@ -97,12 +98,19 @@ def orders_text(orders: tuple[OrderRow, ...], now: datetime, zone: tzinfo) -> Te
     return text
 
 
+TABS = (("tab-profile", "Profile"), ("tab-activity", "Activity"), ("tab-orders", "Orders"))
+"""The panel's tabs: (id, label)."""
+
+
 class SidePanel(Vertical):
     """Profile / Activity / Orders tabs for the open conversation.
 
-    Only the tab in sight is drawn: the others are drawn when they are shown, so
-    moving down the list costs one tab's text, and no layout when its height
-    stays the same."""
+    A tab row (`SideTabs`) over the text of the tab in sight (a `ScrollText`, under
+    the metric choice on Activity); the other tabs' widgets are not displayed. So
+    the compositor sees three widgets under the panel's lines where Textual's
+    TabbedContent put up to fourteen. Only the tab in sight is drawn: the others
+    are drawn when they are shown, so moving down the list costs one tab's text,
+    and no layout unless its scroll bar comes or goes."""
 
     class MetricChosen(Message):
         def __init__(self, profile_id: int, metric: str | None) -> None:
@@ -126,42 +134,33 @@ class SidePanel(Vertical):
         """Tabs whose text is not the open conversation's yet."""
         self._events: tuple[list[EventRow], datetime] | None = None
         """Events of the chosen metric, when one is chosen."""
+        self._bodies: dict[str, tuple[Widget, ...]] = {}
+        """The widgets each tab shows under the tab row, by tab id."""
 
     def compose(self) -> ComposeResult:
-        with TabbedContent(id="side-tabs"):
-            with TabPane("Profile", id="tab-profile"), VerticalScroll():
-                yield SteadyStatic(Text("No conversation open.", style="dim"), id="side-profile")
-            with TabPane("Activity", id="tab-activity"), Vertical():
-                yield Select[str](
-                    [], prompt="All activity", id="side-metric", compact=True, allow_blank=True
-                )
-                with VerticalScroll():
-                    yield SteadyStatic(Text(""), id="side-activity")
-            with TabPane("Orders", id="tab-orders"), VerticalScroll():
-                yield SteadyStatic(Text(""), id="side-orders")
+        yield SideTabs(TABS, id="side-tabs")
+        metric = Select[str](
+            [], prompt="All activity", id="side-metric", compact=True, allow_blank=True
+        )
+        profile = ScrollText(Text("No conversation open.", style="dim"), id="side-profile")
+        activity = ScrollText(Text(""), id="side-activity")
+        orders = ScrollText(Text(""), id="side-orders")
+        self._bodies = {
+            "tab-profile": (profile,),
+            "tab-activity": (metric, activity),
+            "tab-orders": (orders,),
+        }
+        for tab, widgets in self._bodies.items():
+            for widget in widgets:
+                widget.display = tab == "tab-profile"
+                yield widget
 
-    def on_mount(self) -> None:
-        # The bar under the tabs slides to the chosen tab over 0.3 s by default, a
-        # repaint of the screen's tab row every frame (some 20 of them, half the cost of
-        # switching tabs): here it moves at once.
-        underline = self.query_one("#side-tabs Underline", Widget)
-
-        def jump(attribute: str, value: object, *_args: object, **_kwargs: object) -> None:
-            setattr(underline, attribute, value)
-
-        underline.animate = jump  # type: ignore[method-assign]
-        # Draw the chosen tab's text as soon as it is chosen, before the screen lays the
-        # newly shown pane out: one layout for both (on `TabActivated` it came after it,
-        # and a text of another height laid the screen out once more).
-        tabs = self.query_one("#side-tabs", TabbedContent)
-        self.watch(tabs, "active", lambda _tab: self._draw_active(), init=False)
-
-    def _static(self, name: str) -> SteadyStatic:
-        return self.query_one(f"#side-{name}", SteadyStatic)
+    def _body(self, name: str) -> ScrollText:
+        return self.query_one(f"#side-{name}", ScrollText)
 
     @property
     def active_tab(self) -> str:
-        return self.query_one("#side-tabs", TabbedContent).active
+        return self.query_one("#side-tabs", SideTabs).active
 
     @property
     def needs_details(self) -> bool:
@@ -190,7 +189,7 @@ class SidePanel(Vertical):
         if tab != "tab-profile" and self._shown is not None and not self._shown[0].side_loaded:
             # Drawn when they come (`show` again).
             name = "activity" if tab == "tab-activity" else "orders"
-            self._static(name).show(Text("Loading…", style="dim"))
+            self._body(name).show(Text("Loading…", style="dim"))
             self.post_message(self.DetailsWanted(self._shown[0].conversation_id))
             return
         self._stale.discard(tab)
@@ -203,16 +202,16 @@ class SidePanel(Vertical):
 
     def _draw_profile(self) -> None:
         if self._shown is None:
-            self._static("profile").show(Text("No conversation open.", style="dim"))
+            self._body("profile").show(Text("No conversation open.", style="dim"))
             return
-        self._static("profile").show(profile_text(self._shown[0].card))
+        self._body("profile").show(profile_text(self._shown[0].card))
 
     def _draw_orders(self) -> None:
         if self._shown is None:
-            self._static("orders").show(Text(""))
+            self._body("orders").show(Text(""))
             return
         view, now, zone = self._shown
-        self._static("orders").show(orders_text(view.orders, now, zone))
+        self._body("orders").show(orders_text(view.orders, now, zone))
 
     def _draw_activity(self) -> None:
         metrics = self._shown[0].metrics if self._shown is not None else ()
@@ -225,20 +224,28 @@ class SidePanel(Vertical):
             with select.prevent(Select.Changed):
                 select.clear()
         if self._shown is None:
-            self._static("activity").show(Text(""))
+            self._body("activity").show(Text(""))
         elif self._events is not None:
-            self._static("activity").show(events_text(*self._events))
+            self._body("activity").show(events_text(*self._events))
         else:
-            self._static("activity").show(events_text(self._shown[0].events, self._shown[1]))
+            self._body("activity").show(events_text(self._shown[0].events, self._shown[1]))
 
     def show_events(self, events: list[EventRow], now: datetime) -> None:
         """The events of the metric the agent chose."""
         self._events = (events, now)
-        self._static("activity").show(events_text(events, now))
+        self._body("activity").show(events_text(events, now))
 
-    @on(TabbedContent.TabActivated, "#side-tabs")
-    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+    @on(SideTabs.Changed, "#side-tabs")
+    def _tab_shown(self, event: SideTabs.Changed) -> None:
+        """The chosen tab's body in sight, its text drawn before the screen lays it out
+        (one layout for both)."""
         event.stop()
+        for tab, widgets in self._bodies.items():
+            if tab != event.active:
+                for widget in widgets:
+                    widget.display = False
+        for widget in self._bodies[event.active]:
+            widget.display = True
         self._draw_active()
 
     @on(Select.Changed, "#side-metric")

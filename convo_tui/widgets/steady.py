@@ -3,8 +3,8 @@
 SteadyStatic: a Static that asks the screen for a layout only when its height changes.
 
 `Static.update` lays out the whole screen every time; for text that is replaced
-on every cursor move (the composer's cost line, the side panel) a repaint of the
-widget's own region is enough as long as the text keeps its number of lines.
+on every cursor move (the composer's cost line) a repaint of the widget's own
+region is enough as long as the text keeps its number of lines.
 
 SteadyScrollView: a line-API ScrollView that leaves its scroll bar alone when a layout
 changed nothing of its own.
