@@ -6,9 +6,13 @@ by the collector (a Textual strip keeps itself in its own caches: a cycle). So:
 - what exists once the inbox is up (modules, classes, styles, widgets) is frozen,
   so no pass walks it again;
 - while keys keep coming, the young generation is collected every 5,000 objects
-  (Python's 700 also ran middle and full passes on most keys). Measured over 60
-  `j` at 1M conversations: 700 gave a p95 of 87 ms, 5,000 gave 40 ms, 20,000 and
-  50,000 gave fewer but longer passes (up to 60-120 ms each) and no better p95;
+  and the middle one every fifth time. Measured over 80 `j` at 1M conversations
+  (gross CPU per key, median / p95 / mean): Python's (700, 10, 10) ran middle
+  and full passes on most keys (32 / 87 / 38 ms); (5000, 10, 10) gave 22 / 40 /
+  26 ms, its middle passes of 11-14 ms landing on one key in ten; (5000, 5, 10)
+  gives 21 / 26 / 22 ms, middle passes of 6-7 ms (they find much of what they
+  walk dead), and a full pass (about 40 ms) about once in 80 keys. Larger young
+  generations (20,000, 50,000) gave passes of 60-120 ms and no better p95;
 - when the agent pauses (`Collector.rest`, on a timer), the young generations are
   collected then, and now and then the old one with them, so the next keys find
   little to collect.
@@ -20,7 +24,7 @@ import gc
 import time
 from collections.abc import Callable
 
-BURST_THRESHOLDS = (5000, 10, 10)
+BURST_THRESHOLDS = (5000, 5, 10)
 """Python's own collection while keys keep coming (its default is (700, 10, 10))."""
 REST = 0.5
 """Seconds without input after which the agent has paused."""
