@@ -155,12 +155,17 @@ class Composer(Vertical):
             text.append(visible(self.refusal.message))
             text.truncate(max(info.content_size.width, 20), overflow="ellipsis")
             info.show(text)
+            if self.preview:
+                # A preview says it in that line; the locked box (a text area, costly to
+                # draw again) looks the same from row to row until one is opened.
+                self.body.placeholder = ""
+                return
             why = Text(visible(self.refusal.message))
             if self.refusal.fix:
                 why.append(f" — {visible(self.refusal.fix)}", style="italic")
             self.body.placeholder = Content.from_rich_text(why)
             return
-        self.body.placeholder = PLACEHOLDER
+        self.body.placeholder = "" if self.preview else PLACEHOLDER
         if not self.active:
             words = "Open the conversation to reply." if self.preview else NO_CONVERSATION
             info.show(Text(words, style="dim"))
