@@ -412,18 +412,12 @@ class InboxList(SteadyScrollView, can_focus=True):
     def _row_strip(
         self, row: InboxRow, part: int, width: int, selected: bool, style: Style
     ) -> Strip:
-        """A row's line: the cursor's bar, then the line's text; every part carries the
-        bar's colour under its own, as one `Text` started with the bar would."""
+        """A row's line: the cursor's bar, then the line; every part carries the bar's
+        colour under its own."""
         styles = self._row_styles()
-        segments = self._line_segments(row, part, width - 1, styles)
-        if segments is None:  # too narrow to lay out exactly: Rich cuts it
-            text = Text("▌" if selected else " ", style=styles["bar"])
-            text.append_text(
-                self._first_line(row, width - 1) if part == 0 else self._second_line(row, width - 1)
-            )
-            return self._strip(text, width, style)
         bar = Segment("▌" if selected else " ", styles["bar"])
-        return Strip([bar, *segments], width).apply_style(style)
+        line = self._line_segments(row, part, width - 1, styles)
+        return Strip([bar, *line]).crop_extend(0, width, None).apply_style(style)
 
     def _row_styles(self) -> dict[str, Style]:
         """The styles of a row's parts, each over the bar's (worked out once a palette)."""
@@ -444,10 +438,11 @@ class InboxList(SteadyScrollView, can_focus=True):
 
     def _line_segments(
         self, row: InboxRow, part: int, width: int, styles: dict[str, Style]
-    ) -> list[Segment] | None:
-        """The segments `_first_line` / `_second_line` render to, built directly (a page
-        down draws some forty lines, and `Text` costs most of a line); None when the
-        line does not come out exactly `width` cells."""
+    ) -> list[Segment]:
+        """A row's first line (name, tag, status, age) or second (preview, wait), built
+        from segments (a page down draws some forty lines, and a Rich `Text` a line
+        cost most of it): the name or preview takes what the right side leaves, cut
+        with an ellipsis; a pane too narrow for both is cut at its edge."""
         now = self.clock()
         bar = styles["bar"]
         right: list[Segment] = []
@@ -477,15 +472,13 @@ class InboxList(SteadyScrollView, can_focus=True):
             main, main_style = arrow + one_line(row.preview), styles["muted"]
         right_width = sum(cell_len(segment.text) for segment in right)
         main_width = max(width - 2 - right_width - 1, 4)
-        if 2 + main_width + 1 + right_width != width:
-            return None
-        length = cell_len(main)
-        pad = ""
-        if length > main_width:
-            main = set_cell_size(main, main_width - 1) + "…"
-        else:
-            pad = " " * (main_width - length)
-        segments = [left, Segment(main, main_style), Segment(pad + " ", bar), *right]
+        main = _fit(main, main_width)
+        pad = Segment(" " * (main_width - cell_len(main) + 1), bar)
+        segments = [left, Segment(main, main_style), pad, *right]
+        if 2 + main_width + 1 + right_width > width:  # too narrow: cut at the edge
+            line = Strip(segments)
+            cut = list(line.crop(width - 1, width))  # the ellipsis takes its style
+            segments = [*line.crop(0, width - 1), Segment("…", cut[0].style if cut else bar)]
         return [segment for segment in segments if segment.text]
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:
@@ -494,62 +487,6 @@ class InboxList(SteadyScrollView, can_focus=True):
         text.truncate(width, overflow="ellipsis", pad=True)
         segments = list(text.render(self.app.console))
         return Strip(segments).crop_extend(0, width, None).apply_style(style)
-
-    def _first_line(self, row: InboxRow, width: int) -> Text:
-        now = self.clock()
-        part = self.get_component_rich_style
-        right = Text()
-        if row.attributed_to and width >= 44:
-            right.append(
-                f" {one_line(row.attributed_to, 20)} ", part("inbox-list--tag", partial=True)
-            )
-            right.append(" ")
-        status = ""
-        if row.blocked:
-            status = "blocked"
-        elif row.status == "snoozed":
-            status = f"z {until(row.snooze_until, now)}"
-        elif row.status == "closed":
-            status = "closed"
-        if status:
-            right.append(status + " ", part("inbox-list--status", partial=True))
-        right.append(f"{ago(row.last_message_at, now):>4}", self._muted())
-        text = Text("")
-        if row.unread:
-            text.append("● ", part("inbox-list--dot", partial=True))
-        else:
-            text.append("  ")
-        name_width = max(width - text.cell_len - right.cell_len - 1, 4)
-        name = Text(one_line(row.name), no_wrap=True, overflow="ellipsis")
-        if row.unread:
-            name.stylize(part("inbox-list--unread", partial=True))
-        name.truncate(name_width, overflow="ellipsis", pad=True)
-        text.append_text(name)
-        text.append(" ")
-        text.append_text(right)
-        return text
-
-    def _second_line(self, row: InboxRow, width: int) -> Text:
-        now = self.clock()
-        part = self.get_component_rich_style
-        right = Text()
-        if row.waiting_since is not None and row.status == "open":
-            wait = f"⧗{ago(row.waiting_since, now)}"
-            late = now - row.waiting_since > WAIT_ALERT
-            right.append(
-                f"{wait:>5}",
-                part("inbox-list--late", partial=True) if late else self._muted(),
-            )
-        text = Text("  ")
-        arrow = "→ " if row.last_direction == "outbound" else ""
-        preview_width = max(width - text.cell_len - right.cell_len - 1, 4)
-        preview = Text(arrow + one_line(row.preview), no_wrap=True, overflow="ellipsis")
-        preview.stylize(self._muted())
-        preview.truncate(preview_width, overflow="ellipsis", pad=True)
-        text.append_text(preview)
-        text.append(" ")
-        text.append_text(right)
-        return text
 
     def _want(self, page: int) -> None:
         self._wanted.add(page)
@@ -626,3 +563,10 @@ class InboxList(SteadyScrollView, can_focus=True):
 
     def on_blur(self, _event: events.Blur) -> None:
         self.refresh_lines(self.cursor * ROW_HEIGHT, ROW_HEIGHT)
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` in `width` cells: cut with an ellipsis when longer."""
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return text
