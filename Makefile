@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest install clean bench
+.PHONY: run test lint typecheck pytest install clean bench postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,14 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy convo_tui
 
-pytest: $(STAMP)
+pytest: $(STAMP) postgres
 	$(BIN)/pytest -q -n 2 --timeout 600
+
+## PostgreSQL's server programs for the team-mode tests (Debian's package, when missing);
+## the tests start a throwaway server of their own (tests/postgres_server.py).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
 
 ## Every benchmark figure beside its floor (stores cached in benchmarks/.stores/).
 bench: $(STAMP)
