@@ -19,11 +19,14 @@ from convo_tui import demo
 from convo_tui.core.rows import InboxFilter
 from convo_tui.desk import Desk
 from convo_tui.errors import Refused
+from convo_tui.sandbox import Sandbox
 from convo_tui.store.engine import Store, open_store
 from convo_tui.store.models import Status
+from convo_tui.sync.lock import SyncBusy, SyncLock
 
 from . import postgres_server
 from .conftest import NOW
+from .sync_helpers import engine_for
 
 FILTERS = {
     "open": InboxFilter(),
@@ -196,3 +199,69 @@ def test_reopening_a_postgresql_store_keeps_it_at_the_current_revision(
         assert counts[0] > 40
     finally:
         again.close()
+
+
+def test_a_sync_from_the_sandbox_stores_the_same_on_postgresql(
+    store: Store, pg_store: Store
+) -> None:
+    """The sync's batch ingest (bulk inserts with RETURNING, conflict rules) on both,
+    each from a sandbox of its own with the same seed (a sync writes back to it)."""
+    reports = []
+    for target in (store, pg_store):
+        sandbox = Sandbox(port=0, seed=2026, simulate=False).start()
+        try:
+            with engine_for(target, sandbox) as engine:
+                first = engine.run_once()
+            sandbox.inject_inbound("+14155550123", "Any news on my boots?")
+            with engine_for(target, sandbox) as engine:
+                reports.append((first, engine.run_once()))
+        finally:
+            sandbox.stop()
+    (lite_first, lite_then), (pg_first, pg_then) = reports
+    assert lite_first.errors == pg_first.errors == []
+    assert (pg_first.messages, pg_first.profiles, pg_first.events, pg_first.orders) == (
+        lite_first.messages,
+        lite_first.profiles,
+        lite_first.events,
+        lite_first.orders,
+    )
+    assert pg_first.messages > 100
+    assert lite_then.messages == pg_then.messages == 1
+    tables = ["message", "profile", "conversation", "activity_event", "shop_order", "outbox_item"]
+    with store.read() as lite, pg_store.read() as pg:
+        for table in tables:
+            query = text(f"SELECT count(*) FROM {table}")
+            assert pg.execute(query).scalar() == lite.execute(query).scalar(), table
+    lite_desk = Desk(store, "ana", now=lambda: NOW)
+    pg_desk = Desk(pg_store, "ana", now=lambda: NOW)
+
+    def undated(desk: Desk, flt: InboxFilter) -> list[str]:
+        # Each sandbox dates its texts from when it started: compare all but the times.
+        rows = _plain(_inbox(desk, flt))
+        return sorted(
+            repr({k: v for k, v in row.items() if not k.endswith(("_at", "_since", "_until"))})
+            for row in rows
+        )
+
+    for flt in FILTERS.values():
+        assert pg_desk.counts(flt) == lite_desk.counts(flt)
+        assert undated(pg_desk, flt) == undated(lite_desk, flt)
+
+
+def test_one_sync_at_a_time_on_postgresql(postgres: str) -> None:
+    url = postgres_server.new_database(postgres)
+    first, second = open_store(url), open_store(url)
+    try:
+        with SyncLock(first), pytest.raises(SyncBusy):
+            SyncLock(second).__enter__()
+        with SyncLock(second):  # released by the first's exit
+            pass
+        holder = SyncLock(first).__enter__()
+        assert holder._conn is not None
+        holder._conn.invalidate()  # its session ends without a word, as a killed sync's would
+        holder._conn = None
+        with SyncLock(second):  # the server released the lock with the session
+            pass
+    finally:
+        first.close()
+        second.close()
