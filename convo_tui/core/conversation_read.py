@@ -8,16 +8,16 @@ running it, and the inbox reads a conversation on every cursor move.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from functools import lru_cache
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Integer, Row, Select, bindparam, func, select, tuple_
+from sqlalchemy import Integer, bindparam, func, select, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from convo_tui.core.queries import AnySelect, fetch
 from convo_tui.core.rows import THREAD_PAGE, Attachment, ConversationHead, ThreadMessage
 from convo_tui.store.models import (
     Agent,
@@ -28,15 +28,6 @@ from convo_tui.store.models import (
     Profile,
 )
 from convo_tui.store.types import UTCDateTime
-
-AnySelect = Select[*tuple[Any, ...]]
-AnyRow = Row[*tuple[Any, ...]]
-
-
-def _fetch(session: Session, statement: AnySelect, params: dict[str, Any]) -> Sequence[AnyRow]:
-    # Flushed first, as Session.exec would, so a write transaction reads its own changes.
-    session.flush()
-    return session.connection().execute(statement, params).all()
 
 
 def _count_select(profile_id: Any) -> AnySelect:
@@ -82,7 +73,7 @@ def _head_statement() -> AnySelect:
 
 def head(session: Session, conversation_id: int) -> ConversationHead | None:
     """The conversation with its profile, attribution and message count; None if gone."""
-    found = _fetch(session, _head_statement(), {"cid": conversation_id})
+    found = fetch(session, _head_statement(), {"cid": conversation_id})
     return ConversationHead(*found[0]) if found else None
 
 
@@ -136,7 +127,7 @@ def thread(
     if limit is not None:
         params["limit"] = limit
     messages: list[ThreadMessage] = []
-    rows = _fetch(session, _thread_statement(limit is not None), params)
+    rows = fetch(session, _thread_statement(limit is not None), params)
     for _, same in groupby(rows, key=itemgetter(0)):
         group = list(same)
         media = tuple(Attachment(r[14], r[15]) for r in group if r[14] is not None)
@@ -150,7 +141,7 @@ def _count_statement() -> AnySelect:
 
 
 def message_count(session: Session, profile_id: int) -> int:
-    return int(_fetch(session, _count_statement(), {"pid": profile_id})[0][0])
+    return int(fetch(session, _count_statement(), {"pid": profile_id})[0][0])
 
 
 @lru_cache(maxsize=1)
@@ -170,8 +161,8 @@ def _newer_statement() -> AnySelect:
 
 def thread_depth(session: Session, profile_id: int, message_id: int) -> int:
     """How many of the profile's messages, newest first, it takes to reach `message_id`."""
-    anchor = _fetch(session, _anchor_statement(), {"mid": message_id})
+    anchor = fetch(session, _anchor_statement(), {"mid": message_id})
     if not anchor:
         return THREAD_PAGE
     params = {"pid": profile_id, "mid": message_id, "at": anchor[0][0]}
-    return int(_fetch(session, _newer_statement(), params)[0][0])
+    return int(fetch(session, _newer_statement(), params)[0][0])

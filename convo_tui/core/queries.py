@@ -39,7 +39,7 @@ AnySelect = Select[*tuple[Any, ...]]
 AnyRow = Row[*tuple[Any, ...]]
 
 
-def _rows(
+def fetch(
     session: Session, statement: AnySelect, params: dict[str, Any] | None = None
 ) -> Sequence[AnyRow]:
     """Run a Core select in the session's transaction (many-column selects type-check).
@@ -155,7 +155,7 @@ def _window(
         edge,
         limit,
     )
-    return _rows(session, statement, params)
+    return fetch(session, statement, params)
 
 
 def inbox_page(
@@ -199,7 +199,7 @@ def _metrics_statement() -> AnySelect:
 
 def metrics(session: Session, profile_id: int) -> tuple[str, ...]:
     """The names of the profile's activity metrics (the side panel's filter choices)."""
-    return tuple(str(row[0]) for row in _rows(session, _metrics_statement(), {"pid": profile_id}))
+    return tuple(str(row[0]) for row in fetch(session, _metrics_statement(), {"pid": profile_id}))
 
 
 @lru_cache(maxsize=2)
@@ -221,7 +221,7 @@ def events(
     params: dict[str, Any] = {"pid": profile_id, "limit": limit}
     if metric:
         params["metric"] = metric
-    return [EventRow(*row) for row in _rows(session, _events_statement(bool(metric)), params)]
+    return [EventRow(*row) for row in fetch(session, _events_statement(bool(metric)), params)]
 
 
 @lru_cache(maxsize=1)
@@ -257,10 +257,10 @@ def _lines_statement() -> AnySelect:
 
 
 def orders(session: Session, profile_id: int, *, limit: int = 20) -> list[OrderRow]:
-    found = _rows(session, _orders_statement(), {"pid": profile_id, "limit": limit})
+    found = fetch(session, _orders_statement(), {"pid": profile_id, "limit": limit})
     lines: dict[int, list[OrderLineRow]] = defaultdict(list)
     if found:
-        for order_id, *line in _rows(session, _lines_statement(), {"ids": [o[0] for o in found]}):
+        for order_id, *line in fetch(session, _lines_statement(), {"ids": [o[0] for o in found]}):
             lines[order_id].append(OrderLineRow(*line))
     return [
         OrderRow(external_id, placed_at, status, currency, total, tuple(lines.get(oid, ())))
@@ -303,5 +303,5 @@ def inbox_window(
         return [InboxRow(*row) for row in _window(session, flt, "after", limit, after)]
     if offset:
         query = inbox_query(flt, limit=limit).offset(offset)
-        return [InboxRow(*row) for row in _rows(session, query)]
+        return [InboxRow(*row) for row in fetch(session, query)]
     return [InboxRow(*row) for row in _window(session, flt, "top", limit)]

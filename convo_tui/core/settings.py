@@ -14,7 +14,7 @@ from sqlalchemy import Select, select
 from sqlmodel import Session, col
 
 from convo_tui import phones
-from convo_tui.core import audit
+from convo_tui.core import audit, queries
 from convo_tui.core.agents import CHANGE_SETTINGS, require_role
 from convo_tui.errors import ConvoError, NotFound
 from convo_tui.store.models import Agent, Setting
@@ -292,8 +292,10 @@ def load(session: Session) -> InboxSettings:
     Read on every conversation the inbox shows, so the statement is built once
     and only stored values are checked.
     """
-    session.flush()  # a write transaction sees the settings it just stored
-    stored: dict[str, Any] = dict(session.connection().execute(_stored_statement()).all())
+    # `fetch` flushes first: a write transaction sees the settings it just stored.
+    stored: dict[str, Any] = {
+        key: value for key, value in queries.fetch(session, _stored_statement())
+    }
     values: dict[str, Any] = {}
     for key, spec in SPECS.items():
         if key in stored:
