@@ -241,11 +241,8 @@ class SidePanel(Vertical):
         (one layout for both)."""
         event.stop()
         for tab, widgets in self._bodies.items():
-            if tab != event.active:
-                for widget in widgets:
-                    widget.display = False
-        for widget in self._bodies[event.active]:
-            widget.display = True
+            for widget in widgets:
+                widget.display = tab == event.active
         self._draw_active()
 
     @on(Select.Changed, "#side-metric")
