@@ -30,7 +30,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Any:
 
 def _everything(store: Any, flt: InboxFilter) -> list[InboxRow]:
     with store.read() as session:
-        rows = queries._rows(session, queries.inbox_query(flt, limit=10_000))
+        rows = queries.fetch(session, queries.inbox_query(flt, limit=10_000))
     return [InboxRow(*row) for row in rows]
 
 
