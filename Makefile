@@ -18,6 +18,7 @@ install: $(STAMP)
 
 ## Open convo on the embedded demo data.
 run: $(STAMP)
+	@$(BIN)/python -m compileall -q convo_tui  # bytecode, as a pip install writes it
 	$(BIN)/convo demo
 
 ## Lint, type-check and run every test.
