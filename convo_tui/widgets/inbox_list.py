@@ -30,6 +30,7 @@ from convo_tui import clock
 from convo_tui.core.rows import InboxFilter, InboxRow
 from convo_tui.display import WAIT_ALERT, ago, until
 from convo_tui.text import one_line
+from convo_tui.widgets.bar_column import BarColumn, Part
 from convo_tui.widgets.steady import SteadyScrollView
 
 if TYPE_CHECKING:
@@ -128,6 +129,8 @@ class InboxList(SteadyScrollView, can_focus=True):
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._painted_minute = -1
         """The minute of the last full repaint."""
+        self._bar = BarColumn(self)
+        """The scroll bar, drawn as the last cell of each line (see bar_column)."""
 
     # -- data -------------------------------------------------------------------
 
@@ -367,45 +370,57 @@ class InboxList(SteadyScrollView, can_focus=True):
         if self.is_mounted:
             self._request(self._visible_pages())
 
-    _frame: tuple[int, Style] | None = None
-    """The width and base style of the lines being drawn (see `render_lines`)."""
+    _frame: tuple[int, Style, list[Segment] | None] | None = None
+    """The width, base style and scroll bar cells of the lines being drawn (see
+    `render_lines`)."""
 
     def render_lines(self, crop: Region) -> list[Strip]:
         # Worked out once a frame rather than for each of its lines (the base style walks
         # every ancestor's background): a page down draws some forty lines.
-        self._frame = (self.scrollable_content_region.width, self.rich_style)
+        self._frame = self._frame_now()
         try:
             return super().render_lines(crop)
         finally:
             self._frame = None
 
+    def _frame_now(self) -> tuple[int, Style, list[Segment] | None]:
+        region = self.scrollable_content_region
+        return (region.width, self.rich_style, self._bar.cells(region.height))
+
     def render_line(self, y: int) -> Strip:
         if not self._palette_checked:
             self._check_palette()
-        if self._frame is not None:
-            width, base = self._frame
-        else:
-            width, base = self.scrollable_content_region.width, self.rich_style
+        width, base, bars = self._frame or self._frame_now()
+        if bars is None:
+            return self._line(y, width, base, None)
+        bar = bars[y] if y < len(bars) else Segment(" ", base)
+        return self._line(y, width - 1, base, bar)
+
+    def _line(self, y: int, width: int, base: Style, bar: Segment | None) -> Strip:
+        """Line `y`, `width` cells of row followed by the scroll bar's cell, if any."""
         line = int(self.scroll_offset.y) + y
         index, part = divmod(line, ROW_HEIGHT)
         if self.total == 0:
             if line == 0 and self._loaded_once:
-                return self._strip(Text(" No conversations match."), width, base)
-            return Strip.blank(width, base)
+                return _with_bar(self._strip(Text(" No conversations match."), width, base), bar)
+            return _with_bar(Strip.blank(width, base), bar)
         if index >= self.total:
-            return Strip.blank(width, base)
+            return _with_bar(Strip.blank(width, base), bar)
         row = self.row_at(index)
         selected = index == self.cursor
         style = base + self.get_component_rich_style("inbox-list--cursor") if selected else base
         if row is None:
             self._want(index // PAGE)
             dim = self._muted()
-            return self._strip(Text("   …" if part == 0 else "", style=dim), width, style)
-        # `style` tells the cursor row (drawn apart with and without the focus) from others.
-        key = (row, part, width, selected, self._minute(), style)
+            return _with_bar(
+                self._strip(Text("   …" if part == 0 else "", style=dim), width, style), bar
+            )
+        # `style` tells the cursor row (drawn apart with and without the focus) from others;
+        # the bar's cell is part of the key, so a scroll finds most lines drawn already.
+        key = (row, part, width, selected, self._minute(), style, bar)
         cached = self._strips.get(key)
         if cached is None:
-            cached = self._row_strip(row, part, width, selected, style)
+            cached = _with_bar(self._row_strip(row, part, width, selected, style), bar)
             self._strips[key] = cached
         return cached
 
@@ -545,9 +560,47 @@ class InboxList(SteadyScrollView, can_focus=True):
                     return True
         return False
 
+    # -- the scroll bar (drawn by the list: see bar_column) ----------------------
+
+    def _bar_part(self, event: events.MouseEvent) -> Part | None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None
+        return self._bar.part(offset.x, offset.y, self.scrollable_content_region.width)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        part = self._bar_part(event)
+        if part is None:
+            return
+        event.stop()
+        if part == "thumb":
+            self._bar.grab(event.screen_y)
+            self.refresh()  # in the bar's active colours
+        elif part == "up":
+            self.scroll_page_up()
+        else:
+            self.scroll_page_down()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._bar.drag(event.screen_y):
+            return
+        hover = self._bar_part(event) is not None
+        if hover != self._bar.hover:
+            self._bar.hover = hover
+            self.refresh()
+
+    def on_mouse_up(self, _event: events.MouseUp) -> None:
+        if self._bar.release():
+            self.refresh()
+
+    def on_leave(self, _event: events.Leave) -> None:
+        if self._bar.hover and not self._bar.grabbed:
+            self._bar.hover = False
+            self.refresh()
+
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is None or not self.total:
+        if offset is None or not self.total or self._bar_part(event) is not None:
             return
         index = (int(self.scroll_offset.y) + offset.y) // ROW_HEIGHT
         if index >= self.total:
@@ -563,6 +616,10 @@ class InboxList(SteadyScrollView, can_focus=True):
 
     def on_blur(self, _event: events.Blur) -> None:
         self.refresh_lines(self.cursor * ROW_HEIGHT, ROW_HEIGHT)
+
+
+def _with_bar(strip: Strip, bar: Segment | None) -> Strip:
+    return strip if bar is None else Strip([*strip, bar], strip.cell_length + 1)
 
 
 def _fit(text: str, width: int) -> str:
