@@ -530,6 +530,22 @@ async def test_side_tabs_switch_by_click_and_arrow_keys(demo_store, monkeypatch)
         assert changes == ["tab-activity", "tab-orders", "tab-profile", "tab-orders", "tab-profile"]
 
 
+async def test_side_tabs_show_the_pointer_as_textual_tabs_do(demo_store) -> None:
+    """Over the clickable tab labels the mouse cursor is a pointer (`pointer: pointer`,
+    as Textual's Tab has it)."""
+    from convo_tui.widgets.side_tabs import SideTabs
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, MARIA)
+        tabs = app.inbox.side.query_one("#side-tabs", SideTabs)
+        await pilot.hover(tabs, offset=(12, 0))  # " Activity "
+        await settle(pilot)
+        assert app.mouse_over is tabs
+        assert tabs.styles.pointer == "pointer"
+
+
 async def test_side_panel_text_scrolls_and_selects(demo_store) -> None:
     """A tab's text longer than the panel scrolls (its bar appears, the text wraps beside
     it), and text in the panel can be selected with the mouse, as in a Static."""

@@ -8,9 +8,9 @@ the list paid for all of them. This row shows the same tabs with the same look
 (the labels padded by a cell, dimmed but for the active one, the bar under it,
 the block cursor on the active tab when the row has the focus), draws them as
 two strips, and repaints only when what it shows changed. A click on a tab, or
-on the bar under it, activates it; left and right move between the tabs when
-the row has the focus, as on Textual's Tabs. The panel shows the tab's body on
-`SideTabs.Changed`.
+on the bar under it, activates it (the mouse cursor is a pointer over the row,
+as over a Tab); left and right move between the tabs when the row has the focus,
+as on Textual's Tabs. The panel shows the tab's body on `SideTabs.Changed`.
 """
 
 from __future__ import annotations
@@ -49,6 +49,7 @@ class SideTabs(Widget, can_focus=True):
     DEFAULT_CSS = """
     SideTabs {
         height: 2;
+        pointer: pointer;  /* as over a Tab: the row is there to be clicked */
         & > .side-tabs--tab {
             color: $foreground 50%;
         }

@@ -1,0 +1,127 @@
+"""Where notification toasts land: at the top right, never over the reply being typed,
+the key bar or the status line, whatever the terminal's size."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from convo_tui.app import ConvoApp
+from convo_tui.core.inbound import InboundText, process_inbound
+from convo_tui.widgets.key_bar import KeyBar
+
+from .conftest import BUSINESS, NOW
+from .tui_helpers import MARIA, make_app, open_conversation, plain, settle, started
+
+pytestmark = pytest.mark.anyio
+
+TYPED = "Yes in black"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def customer_texts(store, phone: str, body: str, sid: str) -> None:
+    """Another process (sync) writes a customer's text."""
+    with store.write() as session:
+        process_inbound(
+            session,
+            InboundText(
+                provider_sid=sid, from_number=phone, to_number=BUSINESS, body=body, sent_at=NOW
+            ),
+            now=NOW,
+        )
+
+
+async def typing_a_reply(pilot: Any) -> None:
+    """Maria's conversation open, the agent typing in the composer."""
+    app = pilot.app
+    await started(pilot)
+    await open_conversation(pilot, MARIA)
+    await pilot.press("r")
+    await settle(pilot)
+    assert app.inbox.composer.body.has_focus
+    await pilot.press(*"Yes", "space", *"in", "space", *"black")
+    await settle(pilot)
+    assert app.inbox.composer.body.text == TYPED
+
+
+async def texts_arrive(pilot: Any, count: int) -> None:
+    """`count` customers text in (one 'New text' toast each, up to three)."""
+    app = pilot.app
+    for n in range(count):
+        customer_texts(app.desk.store, f"+1415555018{n}", f"Hello number {n}", f"SMtoast{n}")
+    app.poll_now()
+    await pilot.pause(0.2)
+    await settle(pilot)
+
+
+def painted(widget: Any) -> Any:
+    """The Region of the screen a widget is drawn on (its region cut to its container's)."""
+    geometry = widget.screen.find_widget(widget)
+    return geometry.region.intersection(geometry.clip)
+
+
+def kept_clear(app: ConvoApp) -> dict[str, Any]:
+    screen = app.inbox
+    assert screen is not None
+    return {
+        "composer": screen.composer.region,
+        "key bar": screen.query_one(KeyBar).region,
+        "status line": screen.query_one("#status").region,
+    }
+
+
+@pytest.mark.parametrize(
+    "size", [pytest.param((80, 24), id="80x24"), pytest.param((160, 48), id="160x48")]
+)
+async def test_a_toast_shows_at_the_top_right_clear_of_the_composer(
+    demo_store, size: tuple[int, int]
+) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await typing_a_reply(pilot)
+        await texts_arrive(pilot, 1)
+        app.notify("Queued reply to somebody else", timeout=6)
+        await settle(pilot)
+        toasts = list(app.screen.query("Toast"))
+        assert len(toasts) == 2
+        clear = kept_clear(app)
+        width, _height = size
+        for toast in toasts:
+            region = toast.region
+            assert region == painted(toast)  # whole, in sight
+            assert region.right >= width - 2  # at the right edge (the rack keeps a column)
+            for name, kept in clear.items():
+                assert not region.overlaps(kept), (name, region, kept)
+        assert toasts[0].region.y == 1  # just under the status line
+        assert app.inbox.composer.body.has_focus
+        assert TYPED in plain(app)
+
+
+@pytest.mark.parametrize(
+    "size", [pytest.param((80, 24), id="80x24"), pytest.param((80, 16), id="80x16")]
+)
+async def test_more_toasts_than_fit_are_cut_above_the_composer(
+    demo_store, size: tuple[int, int]
+) -> None:
+    """A burst of toasts runs out of room above the composer: what does not fit is not
+    drawn, rather than drawn over the reply."""
+    app = make_app(demo_store)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await typing_a_reply(pilot)
+        await texts_arrive(pilot, 3)
+        app.notify("Queued reply to somebody else", timeout=6)
+        app.notify("One more", severity="warning", timeout=6)
+        await settle(pilot)
+        toasts = list(app.screen.query("Toast"))
+        assert len(toasts) == 5
+        shown = [painted(toast) for toast in toasts if painted(toast)]
+        assert shown, "no toast in sight"
+        for region in shown:
+            for name, kept in kept_clear(app).items():
+                assert not region.overlaps(kept), (name, region, kept)
+        assert TYPED in plain(app)
