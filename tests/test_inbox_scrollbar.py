@@ -166,3 +166,38 @@ async def test_the_bar_takes_the_hover_colours_under_the_pointer(running: Any) -
     await pilot.hover(inbox, offset=(2, 5))
     await settle(pilot)
     assert thumb_colour() == (normal + styles.scrollbar_color).rich_color
+
+
+async def test_the_thread_draws_its_bar_too_and_pages_on_a_click(store_path: Path) -> None:
+    store = open_store(sqlite_url(store_path), migrate=False)
+    app = ConvoApp(Desk(store, BENCH_AGENT, now=lambda: NOW), poll_seconds=3600.0)
+    try:
+        async with app.run_test(size=(90, 16)) as pilot:
+            await started(pilot)
+            assert app.inbox is not None
+            thread = app.inbox.thread
+            inbox = app.inbox.inbox
+            # The first conversation whose thread does not fit opens at its end.
+            for _ in range(40):
+                await pilot.press("enter")
+                await settle(pilot)
+                if thread.virtual_size.height > thread.scrollable_content_region.height:
+                    break
+                inbox.focus()
+                await pilot.press("j")
+                await settle(pilot)
+            height = thread.scrollable_content_region.height
+            assert thread.virtual_size.height > height
+            assert thread.styles.scrollbar_size_vertical == 0
+            width = thread.scrollable_content_region.width
+            cells = [list(thread.render_line(y))[-1] for y in range(height)]
+            thumb = [y for y, cell in enumerate(cells) if cell.style and cell.style.color]
+            assert thumb and thumb[-1] == height - 1, thumb  # at the end
+            end = thread.scroll_y
+            assert end == thread.max_scroll_y > 0
+            await pilot.click(thread, offset=(width, 0))  # the track above the thumb
+            await pilot.wait_for_scheduled_animations()
+            await settle(pilot)
+            assert thread.scroll_y == max(end - height, 0)
+    finally:
+        store.close()

@@ -9,6 +9,10 @@ and colours (the widget's `scrollbar-*` styles, as `ScrollBar.render` blends the
 it looks the same and costs a segment a line. The widget sets its own
 `scrollbar-size-vertical` to 0, so Textual keeps scrolling it (wheel, `scroll_to`)
 but draws no bar of its own.
+
+`BarScrollView` is such a widget's base: it owns the bar and handles the mouse on it
+as Textual's ScrollBar does (a click on the track pages, the thumb drags, hover and
+grab colours); subclasses draw `self._bar.cells(height)` at the end of their lines.
 """
 
 from __future__ import annotations
@@ -18,8 +22,11 @@ from typing import Literal
 
 from rich.segment import Segment
 from rich.style import Style
+from textual import events
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBarRender
+
+from convo_tui.widgets.steady import SteadyScrollView
 
 Part = Literal["up", "thumb", "down"]
 """What a cell of the bar is: the track above the thumb, the thumb, the track below."""
@@ -118,3 +125,48 @@ class BarColumn:
         self._grab = None
         self._widget.release_mouse()
         return True
+
+
+class BarScrollView(SteadyScrollView):
+    """A line-API view that draws its own vertical bar (see the module's docstring)."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._bar = BarColumn(self)
+
+    def bar_part(self, event: events.MouseEvent) -> Part | None:
+        """What of the bar is under the mouse, if the bar."""
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None
+        return self._bar.part(offset.x, offset.y, self.scrollable_content_region.width)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        part = self.bar_part(event)
+        if part is None:
+            return
+        event.stop()
+        if part == "thumb":
+            self._bar.grab(event.screen_y)
+            self.refresh()  # in the bar's active colours
+        elif part == "up":
+            self.scroll_page_up()
+        else:
+            self.scroll_page_down()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self._bar.drag(event.screen_y):
+            return
+        hover = self.bar_part(event) is not None
+        if hover != self._bar.hover:
+            self._bar.hover = hover
+            self.refresh()
+
+    def on_mouse_up(self, _event: events.MouseUp) -> None:
+        if self._bar.release():
+            self.refresh()
+
+    def on_leave(self, _event: events.Leave) -> None:
+        if self._bar.hover and not self._bar.grabbed:
+            self._bar.hover = False
+            self.refresh()

@@ -30,8 +30,7 @@ from convo_tui import clock
 from convo_tui.core.rows import InboxFilter, InboxRow
 from convo_tui.display import WAIT_ALERT, ago, until
 from convo_tui.text import one_line
-from convo_tui.widgets.bar_column import BarColumn, Part
-from convo_tui.widgets.steady import SteadyScrollView
+from convo_tui.widgets.bar_column import BarScrollView
 
 if TYPE_CHECKING:
     from convo_tui.desk import Desk
@@ -53,7 +52,7 @@ class Counts:
     show_unread: bool
 
 
-class InboxList(SteadyScrollView, can_focus=True):
+class InboxList(BarScrollView, can_focus=True):
     """Conversations, newest activity first; two lines a row."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -129,8 +128,6 @@ class InboxList(SteadyScrollView, can_focus=True):
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._painted_minute = -1
         """The minute of the last full repaint."""
-        self._bar = BarColumn(self)
-        """The scroll bar, drawn as the last cell of each line (see bar_column)."""
 
     # -- data -------------------------------------------------------------------
 
@@ -560,47 +557,9 @@ class InboxList(SteadyScrollView, can_focus=True):
                     return True
         return False
 
-    # -- the scroll bar (drawn by the list: see bar_column) ----------------------
-
-    def _bar_part(self, event: events.MouseEvent) -> Part | None:
-        offset = event.get_content_offset(self)
-        if offset is None:
-            return None
-        return self._bar.part(offset.x, offset.y, self.scrollable_content_region.width)
-
-    def on_mouse_down(self, event: events.MouseDown) -> None:
-        part = self._bar_part(event)
-        if part is None:
-            return
-        event.stop()
-        if part == "thumb":
-            self._bar.grab(event.screen_y)
-            self.refresh()  # in the bar's active colours
-        elif part == "up":
-            self.scroll_page_up()
-        else:
-            self.scroll_page_down()
-
-    def on_mouse_move(self, event: events.MouseMove) -> None:
-        if self._bar.drag(event.screen_y):
-            return
-        hover = self._bar_part(event) is not None
-        if hover != self._bar.hover:
-            self._bar.hover = hover
-            self.refresh()
-
-    def on_mouse_up(self, _event: events.MouseUp) -> None:
-        if self._bar.release():
-            self.refresh()
-
-    def on_leave(self, _event: events.Leave) -> None:
-        if self._bar.hover and not self._bar.grabbed:
-            self._bar.hover = False
-            self.refresh()
-
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
-        if offset is None or not self.total or self._bar_part(event) is not None:
+        if offset is None or not self.total or self.bar_part(event) is not None:
             return
         index = (int(self.scroll_offset.y) + offset.y) // ROW_HEIGHT
         if index >= self.total:

@@ -24,7 +24,7 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -32,7 +32,7 @@ from textual.strip import Strip
 from convo_tui.core.rows import ThreadMessage
 from convo_tui.display import ago, safe, safe_line, stamp, until
 from convo_tui.views import ConversationView
-from convo_tui.widgets.steady import SteadyScrollView
+from convo_tui.widgets.bar_column import BarScrollView
 
 FAILED = {"failed", "undelivered"}
 AUTOMATED = {"campaign", "flow", "auto_reply", "keyword_reply"}
@@ -143,7 +143,7 @@ class _Styles:
     """The colour of a message's left border by kind."""
 
 
-class ThreadView(SteadyScrollView, can_focus=True):
+class ThreadView(BarScrollView, can_focus=True):
     """The messages of the open conversation, oldest at the top, under a header that stays."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -258,12 +258,10 @@ class ThreadView(SteadyScrollView, can_focus=True):
         self.refresh()
 
     def _wrap_width(self) -> int:
-        """Text is wrapped as if the scroll bar were there, so the bar appearing or going
-        never wraps the thread again."""
-        width = self.scrollable_content_region.width
-        if not self.show_vertical_scrollbar:
-            width -= self.styles.scrollbar_size_vertical
-        return max(width, 8)
+        """The text's width: the lines end with the scroll bar's cell (drawn here, see
+        `render_line`); text is wrapped as if the bar were there, so the bar appearing
+        or going never wraps the thread again."""
+        return max(self.scrollable_content_region.width - 1, 8)
 
     def _draw(self) -> None:
         """Lay the thread out in lines at the current width (messages come from the
@@ -368,7 +366,15 @@ class ThreadView(SteadyScrollView, can_focus=True):
             return Strip([Segment("─" * width, styles.rule)], width)
         return self._header[y].apply_style(styles.header)
 
+    _bars: list[Segment] | None = None
+    """The scroll bar's cells of the frame being drawn (see `render_lines`)."""
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._bars = self._bar.cells(self.scrollable_content_region.height)
+        return super().render_lines(crop)
+
     def render_line(self, y: int) -> Strip:
+        """The text, then the scroll bar's cell (where Textual puts its own bar)."""
         width = self.scrollable_content_region.width
         if self._width != self._wrap_width():
             self._draw()
@@ -379,9 +385,14 @@ class ThreadView(SteadyScrollView, can_focus=True):
         else:
             index = int(self.scroll_offset.y) + y - header
             if index >= len(self._body):
-                return Strip.blank(width, base)
-            strip = self._line(index, self._width)
-        return strip.crop_extend(0, width, base)
+                strip = Strip.blank(self._width, base)
+            else:
+                strip = self._line(index, self._width)
+        bars = self._bars
+        if bars is None:  # the lines fit: the bar's column is the text's
+            return strip.crop_extend(0, width, base)
+        bar = bars[y] if y < len(bars) else Segment(" ", base)
+        return Strip([*strip.crop_extend(0, width - 1, base), bar], width)
 
     # -- events ----------------------------------------------------------------------
 
@@ -395,11 +406,6 @@ class ThreadView(SteadyScrollView, can_focus=True):
         self._rendered.clear()
         self._width = -1  # the scroll bar's size may have changed
         self.refresh()
-
-    def watch_show_vertical_scrollbar(self, shown: bool) -> None:
-        # The thread may have scrolled before its bar appeared: put the bar where it is.
-        if shown:
-            self.vertical_scrollbar.position = self.scroll_y
 
     def on_resize(self, _event: events.Resize) -> None:
         self._redraw()
