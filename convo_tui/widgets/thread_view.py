@@ -352,7 +352,7 @@ class ThreadView(BarScrollView, can_focus=True):
                 Segment(" " * left, base),
                 border,
                 Segment(" ", box),
-                *line.strip.apply_style(box),
+                *Segment.apply_style(line.strip, box),  # no throwaway Strip (as apply_style)
                 Segment(" ", box),
                 Segment(" " * right, base),
             ]
@@ -431,5 +431,9 @@ def _wrap(text: Text, width: int, console: Console) -> list[Strip]:
         lines = [part] if part.cell_len <= width else part.wrap(console, width, overflow="fold")
         for line in lines:
             line.rstrip()
-            strips.append(Strip(list(line.render(console))).extend_cell_length(width))
+            segments = list(line.render(console))
+            pad = width - line.cell_len
+            if pad > 0:  # padded here: one Strip a line, not two (as extend_cell_length)
+                segments.append(Segment(" " * pad))
+            strips.append(Strip(segments, max(width, line.cell_len)))
     return strips
