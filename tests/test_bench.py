@@ -3,7 +3,9 @@ schema with its indexes and search. No timings here: those are measured by `make
 
 from __future__ import annotations
 
+import json
 import random
+import statistics
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -308,3 +310,26 @@ def test_helpers_strip_escapes_and_print_one_table() -> None:
     assert "figure" in text and "PASS" in text and "2.00×" in text
     assert figures.plan_uses_index(["SEARCH conversation USING INDEX ix_conv_recent (x=?)"])
     assert not figures.plan_uses_index(["SCAN conversation"])
+
+
+def test_the_keys_harness_reports_every_press(
+    generated: tuple[Path, GenerateReport], tmp_path: Path
+) -> None:
+    """`python -m convo_tui.bench.tui keys` on a real inbox: each key's net CPU per press
+    (what the bench pools over its runs), and summaries that agree with them."""
+    from convo_tui.bench import tui
+
+    path, _ = generated
+    copy = figures.copy_store(path, tmp_path / "keys.sqlite3")
+    out = tmp_path / "keys.json"
+    tui.keys(copy, out, repeat=5)
+    result = json.loads(out.read_text())
+    assert 0 < result["rows"] <= CONVERSATIONS  # the open conversations
+    expected = {"j", "k", "page down", "end", "home", "open thread (enter)", "switch side tab"}
+    assert expected <= set(result["keys"])
+    for name, data in result["keys"].items():
+        presses = data["net_cpu_ms"]
+        assert len(presses) == data["n"] >= 5, name
+        assert all(value >= 0 for value in presses), name
+        assert data["net_cpu_ms_median"] == pytest.approx(statistics.median(presses), abs=0.01)
+        assert data["net_cpu_ms_p95"] == pytest.approx(figures.quantile(presses, 0.95), abs=0.01)

@@ -33,9 +33,11 @@ SEARCH_SIZE = 1_000_000
 SEED = 2026
 FIGURES = ("generate", "startup", "keys", "queries", "search", "ingest", "quiet", "inbound")
 SYNC_INTERVAL = 5.0
+"""Seconds between sync rounds of the TUI against a provider (inbox_launch.LIVE_INTERVAL)."""
+KEY_RUNS = 3
+"""Processes the keys figure is measured in (its presses are pooled)."""
 STARTED_AFTER = 1.5
 """Seconds after the first paint at which start-up RSS is read (loading takes about 0.5 s)."""
-"""Seconds between sync rounds of the TUI against a provider (inbox_launch.LIVE_INTERVAL)."""
 
 
 @dataclass
@@ -313,14 +315,18 @@ class Bench:
             return result
 
     def fig_keys(self) -> None:
+        """Each key pressed `12 * repeat` times in each of KEY_RUNS processes: the
+        median and p95 are of all the presses together (one run's p95 rests on its
+        three slowest presses, and this machine's noise moves them)."""
         big = max(self.sizes)
         small = min(self.sizes)
         reference = self._keys(small, 20) if small != big else None
-        result = self._keys(big, 12 * self.repeat)
-        for name, data in result["keys"].items():
+        runs = [self._keys(big, 12 * self.repeat) for _ in range(KEY_RUNS)]
+        for name in runs[0]["keys"]:
             if name.startswith("idle"):
                 continue
-            p95 = data["net_cpu_ms_p95"]
+            pooled = [v for run in runs for v in run["keys"][name]["net_cpu_ms"]]
+            p95 = figures.quantile(pooled, 0.95)
             ref = reference["keys"][name]["net_cpu_ms_p95"] if reference else None
             self.add(
                 Row(
@@ -334,9 +340,15 @@ class Bench:
                     "pass" if p95 <= 16 else "miss",
                     self.command("keys", big),
                     ratio=p95 / ref if ref else None,
-                    median=data["net_cpu_ms_median"],
+                    median=statistics.median(pooled),
                     p95=p95,
-                    detail={**data, "idle_cpu_ms": result["idle_cpu_ms"]},
+                    detail={
+                        "presses": len(pooled),
+                        "runs": KEY_RUNS,
+                        "p95_by_run": [run["keys"][name]["net_cpu_ms_p95"] for run in runs],
+                        "median_by_run": [run["keys"][name]["net_cpu_ms_median"] for run in runs],
+                        "idle_cpu_ms_by_run": [run["idle_cpu_ms"] for run in runs],
+                    },
                 )
             )
 

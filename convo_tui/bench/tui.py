@@ -135,6 +135,7 @@ async def _keys(db: Path, login: str, repeat: int) -> dict[str, Any]:
         net = [max(v - idle, 0.0) for v in values]
         result["keys"][name] = {
             "n": len(values),
+            "net_cpu_ms": [round(v, 3) for v in net],
             "cpu_ms_median": statistics.median(values),
             "cpu_ms_p95": _quantile(values, 0.95),
             "net_cpu_ms_median": statistics.median(net),
