@@ -31,6 +31,7 @@ from convo_tui.core.rows import InboxFilter, InboxRow
 from convo_tui.display import WAIT_ALERT, ago, until
 from convo_tui.text import one_line
 from convo_tui.widgets.bar_column import BarScrollView
+from convo_tui.widgets.strip_fit import fit
 
 if TYPE_CHECKING:
     from convo_tui.desk import Desk
@@ -429,7 +430,7 @@ class InboxList(BarScrollView, can_focus=True):
         styles = self._row_styles()
         bar = Segment("▌" if selected else " ", styles["bar"])
         line = self._line_segments(row, part, width - 1, styles)
-        return Strip([bar, *line]).crop_extend(0, width, None).apply_style(style)
+        return fit(Strip([bar, *line]), width).apply_style(style)
 
     def _row_styles(self) -> dict[str, Style]:
         """The styles of a row's parts, each over the bar's (worked out once a palette)."""
@@ -498,7 +499,7 @@ class InboxList(BarScrollView, can_focus=True):
         text.overflow = "ellipsis"
         text.truncate(width, overflow="ellipsis", pad=True)
         segments = list(text.render(self.app.console))
-        return Strip(segments).crop_extend(0, width, None).apply_style(style)
+        return fit(Strip(segments), width).apply_style(style)
 
     def _want(self, page: int) -> None:
         self._wanted.add(page)

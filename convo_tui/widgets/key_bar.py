@@ -21,6 +21,8 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
 
+from convo_tui.widgets.strip_fit import fit
+
 
 @dataclass(frozen=True)
 class ShownKey:
@@ -181,7 +183,7 @@ class KeyBar(Widget, can_focus=False):
             spans.append((width - right_width + 1, width, self._palette))
         # What no key covers shows the bar's background only, as the Footer's does.
         blank = Style(bgcolor=base.bgcolor)
-        strip = Strip(left).crop_extend(0, max(width - right_width, 0), blank)
+        strip = fit(Strip(left), max(width - right_width, 0), blank)
         strip = Strip.join([strip, Strip(right)]).crop(0, width)
         self._spans = spans
         self._strip = (cache_key, strip)

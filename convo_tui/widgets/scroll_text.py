@@ -21,6 +21,7 @@ from textual.strip import Strip
 from textual.visual import Visual, visualize
 
 from convo_tui.widgets.steady import SteadyScrollView
+from convo_tui.widgets.strip_fit import fit
 
 
 class ScrollText(SteadyScrollView, can_focus=True):
@@ -93,7 +94,7 @@ class ScrollText(SteadyScrollView, can_focus=True):
         if index >= len(self._lines):
             return Strip.blank(width, style)
         # Padded with the background only, as a Static pads its lines.
-        return self._lines[index].crop_extend(0, width, Style(bgcolor=style.bgcolor))
+        return fit(self._lines[index], width, Style(bgcolor=style.bgcolor))
 
     # -- events ----------------------------------------------------------------------
 

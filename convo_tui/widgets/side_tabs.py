@@ -28,6 +28,8 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from convo_tui.widgets.strip_fit import fit
+
 BAR = "━"
 BAR_END = "╸"
 """Where the bar stops before the highlight (Textual's `Bar` draws half cells so)."""
@@ -181,7 +183,7 @@ class SideTabs(Widget, can_focus=True):
                     style += self.get_component_rich_style("side-tabs--hover", partial=True)
             pad = Segment(" ", Style(bgcolor=style.bgcolor))  # as a Tab's padding
             tabs.extend((pad, Segment(label, style), pad))
-        row = Strip(tabs).crop_extend(0, width, blank)
+        row = fit(Strip(tabs), width, blank)
         return row, self._bar(width, blank)
 
     def _bar(self, width: int, blank: Style) -> Strip:
@@ -201,7 +203,7 @@ class SideTabs(Widget, can_focus=True):
         segments.append(Segment(BAR * (end - start), highlight))
         if end < width:
             segments.append(Segment(start_mark + bar * (width - end - 1), rest))
-        return Strip(segments).crop_extend(0, width, blank)
+        return fit(Strip(segments), width, blank)
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width

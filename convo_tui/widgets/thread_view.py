@@ -33,6 +33,7 @@ from convo_tui.core.rows import ThreadMessage
 from convo_tui.display import ago, safe, safe_line, stamp, until
 from convo_tui.views import ConversationView
 from convo_tui.widgets.bar_column import BarScrollView
+from convo_tui.widgets.strip_fit import fit
 
 FAILED = {"failed", "undelivered"}
 AUTOMATED = {"campaign", "flow", "auto_reply", "keyword_reply"}
@@ -390,9 +391,9 @@ class ThreadView(BarScrollView, can_focus=True):
                 strip = self._line(index, self._width)
         bars = self._bars
         if bars is None:  # the lines fit: the bar's column is the text's
-            return strip.crop_extend(0, width, base)
+            return fit(strip, width, base)
         bar = bars[y] if y < len(bars) else Segment(" ", base)
-        return Strip([*strip.crop_extend(0, width - 1, base), bar], width)
+        return Strip([*fit(strip, width - 1, base), bar], width)
 
     # -- events ----------------------------------------------------------------------
 
