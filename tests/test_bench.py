@@ -327,6 +327,7 @@ def test_the_keys_harness_reports_every_press(
     assert 0 < result["rows"] <= CONVERSATIONS  # the open conversations
     expected = {"j", "k", "page down", "end", "home", "open thread (enter)", "switch side tab"}
     assert expected <= set(result["keys"])
+    assert set(result["first_press_net_cpu_ms"]) == {"end", "home"}
     for name, data in result["keys"].items():
         presses = data["net_cpu_ms"]
         assert len(presses) == data["n"] >= 5, name

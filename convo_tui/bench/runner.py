@@ -348,6 +348,9 @@ class Bench:
                         "p95_by_run": [run["keys"][name]["net_cpu_ms_p95"] for run in runs],
                         "median_by_run": [run["keys"][name]["net_cpu_ms_median"] for run in runs],
                         "idle_cpu_ms_by_run": [run["idle_cpu_ms"] for run in runs],
+                        "first_press_net_cpu_ms_by_run": [
+                            run["first_press_net_cpu_ms"].get(name) for run in runs
+                        ],
                     },
                 )
             )
