@@ -64,12 +64,20 @@ def _status(info: StatusInfo, now: datetime, compact: int) -> Text:
 class StatusLine(Static):
     """One line: who, what is shown, how many, and how sync is doing."""
 
+    DEFAULT_CSS = """
+    StatusLine {
+        height: 1;
+    }
+    """
+
     _shown: tuple[StatusInfo, datetime] | None = None
 
     def show_info(self, info: StatusInfo, now: datetime) -> None:
         self._shown = (info, now)
-        self.update(status_text(info, now, self.size.width))
+        # One line, always (`height: 1`): a repaint, not a layout of the whole screen,
+        # which `Static.update` would do each time a count changes.
+        self.update(status_text(info, now, self.size.width), layout=False)
 
     def on_resize(self) -> None:
         if self._shown is not None:
-            self.update(status_text(*self._shown, self.size.width))
+            self.update(status_text(*self._shown, self.size.width), layout=False)
