@@ -16,6 +16,7 @@ from convo_tui.store.models import Consent
 from .conftest import BUSINESS, NOW, add_profile
 from .tui_helpers import (
     SPAM,
+    customer_texts,
     make_app,
     notifications,
     open_conversation,
@@ -30,18 +31,6 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-def customer_texts(store, phone: str, body: str, sid: str) -> None:
-    """Another process (sync) writes a customer's text."""
-    with store.write() as session:
-        process_inbound(
-            session,
-            InboundText(
-                provider_sid=sid, from_number=phone, to_number=BUSINESS, body=body, sent_at=NOW
-            ),
-            now=NOW,
-        )
 
 
 @dataclass

@@ -8,11 +8,9 @@ from typing import Any
 import pytest
 
 from convo_tui.app import ConvoApp
-from convo_tui.core.inbound import InboundText, process_inbound
 from convo_tui.widgets.key_bar import KeyBar
 
-from .conftest import BUSINESS, NOW
-from .tui_helpers import MARIA, make_app, open_conversation, plain, settle, started
+from .tui_helpers import MARIA, customer_texts, make_app, open_conversation, plain, settle, started
 
 pytestmark = pytest.mark.anyio
 
@@ -22,18 +20,6 @@ TYPED = "Yes in black"
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-def customer_texts(store, phone: str, body: str, sid: str) -> None:
-    """Another process (sync) writes a customer's text."""
-    with store.write() as session:
-        process_inbound(
-            session,
-            InboundText(
-                provider_sid=sid, from_number=phone, to_number=BUSINESS, body=body, sent_at=NOW
-            ),
-            now=NOW,
-        )
 
 
 async def typing_a_reply(pilot: Any) -> None:

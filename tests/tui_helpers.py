@@ -11,11 +11,12 @@ from sqlmodel import select
 
 from convo_tui import demo
 from convo_tui.app import ConvoApp
+from convo_tui.core.inbound import InboundText, process_inbound
 from convo_tui.desk import Desk
 from convo_tui.store.engine import Store, open_store, sqlite_url
 from convo_tui.store.models import Conversation, Profile
 
-from .conftest import NOW
+from .conftest import BUSINESS, NOW
 
 MARIA, KENJI, AROHA, DANA, SPAM = (
     "+14155550123",
@@ -109,3 +110,15 @@ def plain(app: ConvoApp) -> str:
     """Every visible character of the screen, line by line (from the compositor)."""
     strips = app.screen._compositor.render_strips()
     return "\n".join(strip.text for strip in strips)
+
+
+def customer_texts(store: Store, phone: str, body: str, sid: str) -> None:
+    """Another process (sync) writes a customer's text."""
+    with store.write() as session:
+        process_inbound(
+            session,
+            InboundText(
+                provider_sid=sid, from_number=phone, to_number=BUSINESS, body=body, sent_at=NOW
+            ),
+            now=NOW,
+        )
