@@ -4,9 +4,10 @@ Textual's ScrollBar is a widget of its own: whenever the scroll position changes
 renders again through Rich, and the compositor cuts every line of the screen at its
 edge. A long inbox scrolls on most key presses, and its bar came to a quarter of
 the strips drawn per `j` at a million conversations (203 of 772). Drawn as one more
-cell of the widget's own lines (the inbox list's, the thread's), with Textual's own glyphs (`ScrollBarRender.render_bar`)
-and colours (the widget's `scrollbar-*` styles, as `ScrollBar.render` blends them),
-it looks the same and costs a segment a line. The widget sets its own
+cell of the widget's own lines (the inbox list's, the thread's), with Textual's own
+glyphs (`ScrollBarRender.render_bar`) and colours (the widget's `scrollbar-*`
+styles, as `ScrollBar.render` blends them), it looks the same and costs a segment
+a line. The widget sets its own
 `scrollbar-size-vertical` to 0, so Textual keeps scrolling it (wheel, `scroll_to`)
 but draws no bar of its own.
 
