@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from convo_tui.store.quickread import FirstPage
 
 POLL_SECONDS = 1.0
+ANNOUNCED = 3
+"""Toasts at most for texts that arrive together (the last one counts the rest)."""
 
 COMMANDS: list[tuple[str, str, str]] = [
     ("Reply", "Write a reply to the open conversation", "reply"),
@@ -225,10 +227,13 @@ class ConvoApp(App[None]):
         if await asyncio.to_thread(self.desk.bell_on):
             self.bells += 1
             self.bell()
-        for text in texts[-3:]:
+        # Three toasts at most, the count among them: three is what fits above the
+        # composer at 80x24, and a burst's count must not be the toast that is cut.
+        shown = texts if len(texts) <= ANNOUNCED else texts[-(ANNOUNCED - 1) :]
+        for text in shown:
             self.notify(f"{text.name}: {text.preview}", title="New text", markup=False, timeout=6)
-        if len(texts) > 3:
-            self.notify(f"and {len(texts) - 3} more new texts", markup=False, timeout=6)
+        if len(shown) < len(texts):
+            self.notify(f"and {len(texts) - len(shown)} more new texts", markup=False, timeout=6)
 
     # -- app-wide actions ---------------------------------------------------------
 

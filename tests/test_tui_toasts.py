@@ -10,7 +10,16 @@ import pytest
 from convo_tui.app import ConvoApp
 from convo_tui.widgets.key_bar import KeyBar
 
-from .tui_helpers import MARIA, customer_texts, make_app, open_conversation, plain, settle, started
+from .tui_helpers import (
+    MARIA,
+    customer_texts,
+    make_app,
+    notifications,
+    open_conversation,
+    plain,
+    settle,
+    started,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -111,3 +120,30 @@ async def test_more_toasts_than_fit_are_cut_above_the_composer(
             for name, kept in kept_clear(app).items():
                 assert not region.overlaps(kept), (name, region, kept)
         assert TYPED in plain(app)
+
+
+async def test_a_burst_of_texts_is_announced_in_three_toasts_that_all_fit(demo_store) -> None:
+    """Five texts at once at 80x24: the two newest and the count of the others, all
+    three whole above the composer (with four, the count was the toast cut off)."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await typing_a_reply(pilot)
+        await texts_arrive(pilot, 5)
+        toasts = list(app.screen.query("Toast"))
+        assert len(toasts) == 3
+        said = notifications(app)
+        assert len(said) == 3
+        assert said[-1] == "and 3 more new texts"
+        assert [any(f"Hello number {n}" in m for m in said) for n in range(5)] == [
+            False,
+            False,
+            False,
+            True,
+            True,
+        ]
+        assert "and 3 more new texts" in plain(app)  # the count is drawn, not cut
+        for toast in toasts:
+            region = painted(toast)
+            assert region == toast.region  # whole, in sight
+            for name, kept in kept_clear(app).items():
+                assert not region.overlaps(kept), (name, region, kept)
