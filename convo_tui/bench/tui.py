@@ -38,16 +38,10 @@ def floor() -> None:
     Floor().run()
 
 
-def _quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return float("nan")
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
-
-
 async def _keys(db: Path, login: str, repeat: int) -> dict[str, Any]:
+    # Imported here, as the app is: the floor process must load Textual alone.
     from convo_tui.app import ConvoApp
+    from convo_tui.bench.figures import quantile
     from convo_tui.desk import Desk
     from convo_tui.store.engine import open_store, sqlite_url
     from convo_tui.widgets.side_tabs import SideTabs
@@ -150,9 +144,9 @@ async def _keys(db: Path, login: str, repeat: int) -> dict[str, Any]:
             "n": len(values),
             "net_cpu_ms": [round(v, 3) for v in net],
             "cpu_ms_median": statistics.median(values),
-            "cpu_ms_p95": _quantile(values, 0.95),
+            "cpu_ms_p95": quantile(values, 0.95),
             "net_cpu_ms_median": statistics.median(net),
-            "net_cpu_ms_p95": _quantile(net, 0.95),
+            "net_cpu_ms_p95": quantile(net, 0.95),
             "wall_ms_median": statistics.median(walls[name]),
         }
     return result
