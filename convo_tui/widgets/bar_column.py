@@ -26,6 +26,7 @@ from rich.style import Style
 from textual import events
 from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBarRender
+from textual.strip import Strip
 
 from convo_tui.widgets.steady import SteadyScrollView
 
@@ -33,6 +34,11 @@ Part = Literal["up", "thumb", "down"]
 """What a cell of the bar is: the track above the thumb, the thumb, the track below."""
 
 _PARTS: dict[str, Part] = {"scroll_up": "up", "grab": "thumb", "scroll_down": "down"}
+
+
+def with_bar(strip: Strip, bar: Segment | None) -> Strip:
+    """A line followed by the bar's cell (as it is when there is no bar)."""
+    return strip if bar is None else Strip([*strip, bar], strip.cell_length + 1)
 
 
 class BarColumn:

@@ -30,7 +30,7 @@ from convo_tui import clock
 from convo_tui.core.rows import InboxFilter, InboxRow
 from convo_tui.display import WAIT_ALERT, ago, until
 from convo_tui.text import one_line
-from convo_tui.widgets.bar_column import BarScrollView
+from convo_tui.widgets.bar_column import BarScrollView, with_bar
 from convo_tui.widgets.strip_fit import fit
 
 if TYPE_CHECKING:
@@ -400,17 +400,17 @@ class InboxList(BarScrollView, can_focus=True):
         index, part = divmod(line, ROW_HEIGHT)
         if self.total == 0:
             if line == 0 and self._loaded_once:
-                return _with_bar(self._strip(Text(" No conversations match."), width, base), bar)
-            return _with_bar(Strip.blank(width, base), bar)
+                return with_bar(self._strip(Text(" No conversations match."), width, base), bar)
+            return with_bar(Strip.blank(width, base), bar)
         if index >= self.total:
-            return _with_bar(Strip.blank(width, base), bar)
+            return with_bar(Strip.blank(width, base), bar)
         row = self.row_at(index)
         selected = index == self.cursor
         style = base + self.get_component_rich_style("inbox-list--cursor") if selected else base
         if row is None:
             self._want(index // PAGE)
             dim = self._muted()
-            return _with_bar(
+            return with_bar(
                 self._strip(Text("   …" if part == 0 else "", style=dim), width, style), bar
             )
         # `style` tells the cursor row (drawn apart with and without the focus) from others;
@@ -418,7 +418,7 @@ class InboxList(BarScrollView, can_focus=True):
         key = (row, part, width, selected, self._minute(), style, bar)
         cached = self._strips.get(key)
         if cached is None:
-            cached = _with_bar(self._row_strip(row, part, width, selected, style), bar)
+            cached = with_bar(self._row_strip(row, part, width, selected, style), bar)
             self._strips[key] = cached
         return cached
 
@@ -576,10 +576,6 @@ class InboxList(BarScrollView, can_focus=True):
 
     def on_blur(self, _event: events.Blur) -> None:
         self.refresh_lines(self.cursor * ROW_HEIGHT, ROW_HEIGHT)
-
-
-def _with_bar(strip: Strip, bar: Segment | None) -> Strip:
-    return strip if bar is None else Strip([*strip, bar], strip.cell_length + 1)
 
 
 def _fit(text: str, width: int) -> str:

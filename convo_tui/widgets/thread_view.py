@@ -32,7 +32,7 @@ from textual.strip import Strip
 from convo_tui.core.rows import ThreadMessage
 from convo_tui.display import ago, safe, safe_line, stamp, until
 from convo_tui.views import ConversationView
-from convo_tui.widgets.bar_column import BarScrollView
+from convo_tui.widgets.bar_column import BarScrollView, with_bar
 from convo_tui.widgets.strip_fit import fit
 
 FAILED = {"failed", "undelivered"}
@@ -393,7 +393,7 @@ class ThreadView(BarScrollView, can_focus=True):
         if bars is None:  # the lines fit: the bar's column is the text's
             return fit(strip, width, base)
         bar = bars[y] if y < len(bars) else Segment(" ", base)
-        return Strip([*fit(strip, width - 1, base), bar], width)
+        return with_bar(fit(strip, width - 1, base), bar)
 
     # -- events ----------------------------------------------------------------------
 
