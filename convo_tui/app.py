@@ -76,7 +76,6 @@ class ConvoApp(App[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Quit convo"),
-        Binding("comma", "settings", "Settings", id="settings", tooltip="Inbox settings"),
         Binding("question_mark,f1", "help", "Keys", id="help", tooltip="All keys of this pane"),
     ]
 
@@ -149,6 +148,11 @@ class ConvoApp(App[None]):
 
     def on_unmount(self) -> None:
         self.desk.close_watch()
+
+    async def action_quit(self) -> None:
+        if self.inbox is not None and self.inbox.is_mounted:
+            self.inbox.flush_drafts()  # what was typed in the last half second too
+        await super().action_quit()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):

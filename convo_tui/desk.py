@@ -26,17 +26,20 @@ from convo_tui.core import (
     conversation_read,
     conversations,
     coupons,
+    drafts,
     profiles,
     queries,
     recipient_time,
     replies,
     search,
     timezones,
+    undo,
 )
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.agents import CHANGE_SETTINGS
 from convo_tui.core.queries import EventRow, InboxFilter, InboxRow, OrderRow
-from convo_tui.core.rows import ConversationHead
+from convo_tui.core.rows import ConversationHead, DraftText
+from convo_tui.core.undo import Change
 from convo_tui.errors import NotFound
 from convo_tui.store.engine import Store
 from convo_tui.store.models import (
@@ -114,6 +117,10 @@ class Desk:
                 session, flt, limit=limit, after=after, before=before, offset=offset, last=last
             )
 
+    def inbox_row(self, conversation_id: int) -> InboxRow | None:
+        with self.store.read() as session:
+            return queries.inbox_row(session, conversation_id)
+
     def counts(self, flt: InboxFilter) -> tuple[int, int, bool]:
         """(conversations matching `flt`, unread conversations, whether to show unread)."""
         with self.store.read() as session:
@@ -156,9 +163,10 @@ class Desk:
                     conversations.set_unread(session, found, agent, False, now=now)
         now = self.now()
         with self.store.read() as session:
-            head = conversation_read.head(session, conversation_id)
-            if head is None:
+            read = conversation_read.head(session, conversation_id, self.login)
+            if read is None:
                 raise NotFound(f"conversation {conversation_id} no longer exists", "")
+            head, draft = read
             settings = settings_mod.load(session)
             pid = head.profile_id
             if focus_message_id is not None:
@@ -187,6 +195,7 @@ class Desk:
             orders=orders,
             focus_message_id=focus_message_id,
             loaded_at=now,
+            draft=draft,
             side_loaded=side,
         )
 
@@ -252,39 +261,79 @@ class Desk:
             raise NotFound(f"profile {profile_id} no longer exists", "")
         return found
 
-    def close(self, conversation_id: int) -> None:
+    @contextmanager
+    def _changing(
+        self, action: str, conversation_id: int | None = None, profile_id: int | None = None
+    ) -> Iterator[tuple[Session, Agent, datetime, Conversation | None, Profile, list[Change]]]:
+        """An action's transaction, recording what it changed (the undo of it)."""
         with self._acting() as (session, agent, now):
-            conversations.close(
-                session, self._conversation_for(session, conversation_id), agent, now=now
+            if conversation_id is not None:
+                conv: Conversation | None = self._conversation_for(session, conversation_id)
+                assert conv is not None
+                profile = self._profile_for(session, conv.profile_id)
+            else:
+                assert profile_id is not None
+                profile = self._profile_for(session, profile_id)
+                conv = profiles.conversation_of(session, profile)
+            before = undo.state_of(conv, profile)
+            out: list[Change] = []
+            yield session, agent, now, conv, profile, out
+            session.flush()
+            out.append(
+                Change(
+                    action,
+                    int(conv.id or 0) if conv is not None else 0,
+                    int(profile.id or 0),
+                    before,
+                    undo.state_of(conv, profile),
+                )
             )
 
-    def reopen(self, conversation_id: int) -> None:
+    def close(self, conversation_id: int) -> Change:
+        with self._changing("conversation.close", conversation_id) as (s, a, now, c, _, out):
+            assert c is not None
+            conversations.close(s, c, a, now=now)
+        return out[0]
+
+    def reopen(self, conversation_id: int) -> Change:
+        with self._changing("conversation.reopen", conversation_id) as (s, a, now, c, _, out):
+            assert c is not None
+            conversations.reopen(s, c, a, now=now)
+        return out[0]
+
+    def set_unread(self, conversation_id: int, unread: bool) -> Change:
+        action = "conversation.mark_unread" if unread else "conversation.mark_read"
+        with self._changing(action, conversation_id) as (s, a, now, c, _, out):
+            assert c is not None
+            conversations.set_unread(s, c, a, unread, now=now)
+        return out[0]
+
+    def snooze(self, conversation_id: int, until: datetime) -> Change:
+        with self._changing("conversation.snooze", conversation_id) as (s, a, now, c, _, out):
+            assert c is not None
+            conversations.snooze(s, c, a, until, now=now)
+        return out[0]
+
+    def block(self, profile_id: int) -> Change:
+        with self._changing("profile.block", profile_id=profile_id) as (s, a, now, c, p, out):
+            conversations.block(s, p, c, a, now=now)
+        return out[0]
+
+    def unblock(self, profile_id: int) -> Change:
+        with self._changing("profile.unblock", profile_id=profile_id) as (s, a, now, _, p, out):
+            conversations.unblock(s, p, a, now=now)
+        return out[0]
+
+    def undo(self, change: Change) -> None:
+        """Put back what `change` changed; Refused (nothing written) if changed since."""
         with self._acting() as (session, agent, now):
-            conversations.reopen(
-                session, self._conversation_for(session, conversation_id), agent, now=now
+            profile = self._profile_for(session, change.profile_id)
+            conv = (
+                session.get(Conversation, change.conversation_id)
+                if change.conversation_id
+                else None
             )
-
-    def set_unread(self, conversation_id: int, unread: bool) -> None:
-        with self._acting() as (session, agent, now):
-            conv = self._conversation_for(session, conversation_id)
-            conversations.set_unread(session, conv, agent, unread, now=now)
-
-    def snooze(self, conversation_id: int, until: datetime) -> None:
-        with self._acting() as (session, agent, now):
-            conv = self._conversation_for(session, conversation_id)
-            conversations.snooze(session, conv, agent, until, now=now)
-
-    def block(self, profile_id: int) -> None:
-        with self._acting() as (session, agent, now):
-            profile = self._profile_for(session, profile_id)
-            conversations.block(
-                session, profile, profiles.conversation_of(session, profile), agent, now=now
-            )
-
-    def unblock(self, profile_id: int) -> None:
-        with self._acting() as (session, agent, now):
-            profile = self._profile_for(session, profile_id)
-            conversations.unblock(session, profile, agent, now=now)
+            undo.revert(session, change, conv, profile, agent, now=now)
 
     def wake_due(self) -> int:
         """Open snoozed conversations whose time has come (a cheap read when none are due)."""
@@ -337,8 +386,20 @@ class Desk:
                 send_at=send_at,
                 now=now,
             )
+            if message.conversation_id is not None:  # sent: no longer a draft
+                drafts.discard(session, int(agent.id or 0), message.conversation_id)
             zone = recipient_time.resolve(profile, now).name
             return Sent(int(message.id or 0), send_at, zone)
+
+    def save_draft(self, conversation_id: int, body: str, media: Sequence[str]) -> None:
+        """Keep what the agent wrote for this conversation (empty: forget it)."""
+        with self._acting() as (session, agent, now):
+            self._conversation_for(session, conversation_id)
+            drafts.save(session, int(agent.id or 0), conversation_id, body, media, now=now)
+
+    def draft(self, conversation_id: int) -> DraftText:
+        with self.store.read() as session:
+            return drafts.load_for_login(session, self.login, conversation_id)
 
     # -- settings -----------------------------------------------------------------
 

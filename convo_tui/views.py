@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from convo_tui import clock
-from convo_tui.core.rows import EventRow, OrderRow, ThreadMessage
+from convo_tui.core.rows import DraftText, EventRow, OrderRow, ThreadMessage
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,8 @@ class ConversationView:
     focus_message_id: int | None = None
     """A message to scroll to (a search hit)."""
     loaded_at: datetime = field(default_factory=clock.utcnow)
+    draft: DraftText = field(default_factory=lambda: DraftText(""))
+    """This agent's unsent reply to this conversation."""
     side_loaded: bool = True
     """False for a preview that left out `metrics`, `events` and `orders` (empty here):
     the side panel showed the profile, which needs none of them."""

@@ -72,19 +72,21 @@ async def test_close_reopen_and_toggle_unread(demo_store) -> None:
         await settle(pilot)
         assert conversation_of(demo_store, MARIA).status == Status.CLOSED.value
         assert app.inbox.inbox.total == 38
-        # the closed conversation is still open in the thread until the cursor moves
-        app.inbox.target = conversation_of(demo_store, MARIA).id
-        app.inbox.store_changed()
-        await settle(pilot)
-        await pilot.press("o")
+        assert app.inbox.inbox.current.conversation_id != conversation_of(demo_store, MARIA).id
+        await pilot.press("z")  # undo: open again, and back under the cursor
         await settle(pilot)
         assert conversation_of(demo_store, MARIA).status == Status.OPEN.value
+        assert app.inbox.inbox.current.conversation_id == conversation_of(demo_store, MARIA).id
+        await pilot.press("c", "o")  # o acts on the row under the cursor: the next one
+        await settle(pilot)
+        assert conversation_of(demo_store, MARIA).status == Status.CLOSED.value
         with demo_store.read() as session:
             actions = [a.action for a in session.exec(select(AuditEntry).order_by(AuditEntry.id))]
-        assert actions[-3:] == [
+        assert actions[-4:] == [
             "conversation.mark_unread",
             "conversation.close",
-            "conversation.reopen",
+            "undo",
+            "conversation.close",
         ]
 
 
@@ -369,7 +371,7 @@ async def test_help_palette_and_remapped_keys(demo_store) -> None:
         await settle(pilot)
         assert type(app.screen).__name__ == "HelpScreen"
         text = plain(app)
-        assert "Close (archive) the conversation" in text and "Older" in text
+        assert "Close (archive) the conversation" in text and "Undo the last action" in text
         await pilot.press("escape")
         await pilot.press("c")  # no longer close
         await settle(pilot)
@@ -434,16 +436,15 @@ async def test_an_opened_conversation_stays_open_when_it_leaves_the_filter(demo_
         screen.apply_filter(InboxFilter(unread=True))
         await settle(pilot)
         assert screen.inbox.total == 20
-        await open_conversation(pilot, MARIA)
+        await open_conversation(pilot, MARIA, back_to_list=False)
         await settle(pilot)
         assert screen.inbox.total == 19  # read now: out of the unread view
         maria = conversation_of(demo_store, MARIA)
         assert screen.target == maria.id and screen.view is not None
         assert screen.view.conversation_id == maria.id  # still Maria's thread
-        await pilot.press("r")
-        await settle(pilot)
         assert screen.composer.has_focus_within and screen.target == maria.id
-        screen.inbox.focus()
+        await pilot.press("escape")
+        await settle(pilot)
         await pilot.press("j")
         await settle(pilot)
         assert screen.target != maria.id  # back in the list, the cursor leads again
@@ -588,10 +589,17 @@ async def test_footer_shows_the_focused_panes_keys_and_clicks_press_them(demo_st
         assert bar.palette is not None and bar.palette.description == "palette"
         footer = plain(app).splitlines()[-1]
         assert footer.startswith(" ⏎ Open  / Search") and footer.rstrip().endswith("^p palette")
-        await open_conversation(pilot, MARIA)  # the thread has the focus
-        assert app.inbox.thread.has_focus
-        assert "Older" in shown() and "Open" not in shown() and "Close" in shown()
+        await open_conversation(pilot, MARIA, back_to_list=False)
+        assert app.inbox.composer.body.has_focus  # a reply is allowed: the cursor is there
+        assert "Back" in shown() and "Close" not in shown()
+        app.inbox.thread.focus()
+        await settle(pilot)
+        # The thread takes keys that move and scroll, and no action that changes anything.
+        assert "Older" in shown() and "Open" not in shown() and "Close" not in shown()
         assert " h Older " in plain(app).splitlines()[-1]
+        await pilot.press("q")  # back to the list, as mutt's pager
+        await settle(pilot)
+        assert app.inbox.inbox.has_focus and "Close" in shown()
         column = plain(app).splitlines()[-1].index(" / Search") + 1
         key = bar.key_at(column)
         assert key is not None and key.description == "Search"

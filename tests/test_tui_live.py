@@ -135,6 +135,7 @@ async def test_untrusted_text_is_shown_literally_everywhere(demo_store) -> None:
             assert app.is_running  # [@click=app.quit] ran nothing
         bodies = app.inbox.thread.plain
         assert "W" * 100 in bodies or "word word" in bodies
+        inbox.focus()
         await pilot.press("v")
         await settle(pilot)
         profile = plain(app)

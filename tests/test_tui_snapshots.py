@@ -44,14 +44,14 @@ def scenario(*steps: Callable[[Any], Awaitable[None]]) -> Callable[[Any], Awaita
 
 def opening(phone: str) -> Callable[[Any], Awaitable[None]]:
     async def step(pilot: Any) -> None:
-        await open_conversation(pilot, phone)
+        await open_conversation(pilot, phone, back_to_list=False)  # as right after enter
 
     return step
 
 
 def typing(text: str) -> Callable[[Any], Awaitable[None]]:
     async def step(pilot: Any) -> None:
-        await pilot.press("r")
+        assert pilot.app.inbox.composer.body.has_focus  # enter put the cursor there
         pilot.app.inbox.composer.body.insert(text)
         await settle(pilot)
 
@@ -68,7 +68,7 @@ def pressing(*keys: str) -> Callable[[Any], Awaitable[None]]:
 
 async def panel_if_narrow(pilot: Any) -> None:
     if not pilot.app.inbox.panel_open:
-        await pilot.press("i")
+        await pilot.press("escape", "i")  # i is a key of the list
         await settle(pilot)
 
 

@@ -120,9 +120,9 @@ def test_an_agent_triages_in_tmux(terminal_factory, tmp_path: Path, size) -> Non
         f"{name}'s thread, read",
     )
 
-    # Reply; in the recipient's quiet hours, send anyway (the warning is the point).
+    # Reply: opening put the cursor in the reply box, so the agent just types; in the
+    # recipient's quiet hours, send anyway (the warning is the point).
     body = f"Hi {name.split()[0]}, checking that for you now"
-    term.keys("r")
     term.type(body)
     # The composer has counted the text before enter: "· 0 characters" below means sent.
     term.wait_for(lambda s: f"· {len(body)} characters" in s, "the text in the composer")
@@ -137,9 +137,13 @@ def test_an_agent_triages_in_tmux(terminal_factory, tmp_path: Path, size) -> Non
     # Back to the list. A terminal sends esc as one byte: a key right behind it would be
     # read as alt+key, so wait for the list's keys in the footer first.
     term.keys("Escape")
-    term.wait_for(lambda s: "Open" in s.splitlines()[-1], "the list's keys in the footer")
+    screen = term.wait_for(lambda s: "Open" in s.splitlines()[-1], "the list's keys in the footer")
 
-    # Snooze it until later today.
+    # Read now, the conversation left the unread view: the cursor is on the next one, and
+    # the list's keys act on the row the cursor is on. Snooze that one until later today.
+    snoozed = first_row_name(screen)
+    assert snoozed and snoozed != name, screen
+    term.wait_for(lambda s: snoozed in s.splitlines()[1][30:], f"{snoozed}'s thread in sight")
     term.keys("s")
     term.wait_for(lambda s: "Later today" in s, "the snooze choices")
     term.keys("1")
@@ -172,6 +176,13 @@ def test_an_agent_triages_in_tmux(terminal_factory, tmp_path: Path, size) -> Non
             conversation = session.exec(
                 select(Conversation).where(col(Conversation.profile_id) == profile.id)
             ).one()
-            assert conversation.status == "snoozed" and not conversation.unread
+            assert conversation.status == "open" and not conversation.unread
+            other = session.exec(
+                select(Profile).where(col(Profile.first_name) == snoozed.split()[0])
+            ).one()
+            conversation = session.exec(
+                select(Conversation).where(col(Conversation.profile_id) == other.id)
+            ).one()
+            assert conversation.status == "snoozed"
     finally:
         store.close()

@@ -87,8 +87,9 @@ def profile_of(store: Store, phone: str) -> Profile:
         return session.exec(select(Profile).where(Profile.phone == phone)).one()
 
 
-async def open_conversation(pilot: Any, phone: str) -> None:
-    """Move the list cursor to the conversation with `phone` and open it (enter)."""
+async def open_conversation(pilot: Any, phone: str, *, back_to_list: bool = True) -> None:
+    """Move the list cursor to the conversation with `phone` and open it (enter), then
+    (by default) go back to the list with `esc`, where the one-key actions are."""
     app = pilot.app
     screen = app.inbox
     conv = conversation_of(screen.desk.store, phone)
@@ -100,6 +101,10 @@ async def open_conversation(pilot: Any, phone: str) -> None:
     await pilot.press("enter")
     await settle(pilot)
     assert screen.view is not None and screen.view.conversation_id == conv.id
+    if back_to_list:
+        await pilot.press("escape")
+        await settle(pilot)
+        assert inbox.has_focus
 
 
 def notifications(app: ConvoApp) -> list[str]:

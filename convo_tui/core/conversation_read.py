@@ -1,9 +1,10 @@
 """One conversation as the thread, composer and side panel read it: two statements.
 
-`head` reads the conversation, its profile, its attribution and its message
-count as one row; `thread` reads the last messages with their media. Each
-statement is built once with bound values: building a select costs more than
-running it, and the inbox reads a conversation on every cursor move.
+`head` reads the conversation, its profile, its attribution, its message
+count and the reading agent's draft as one row; `thread` reads the last
+messages with their media. Each statement is built once with bound values:
+building a select costs more than running it, and the inbox reads a
+conversation on every cursor move.
 """
 
 from __future__ import annotations
@@ -13,12 +14,19 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, select, tuple_
+from sqlalchemy import Integer, String, bindparam, func, select, tuple_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
+from convo_tui.core import drafts
 from convo_tui.core.queries import AnySelect, fetch
-from convo_tui.core.rows import THREAD_PAGE, Attachment, ConversationHead, ThreadMessage
+from convo_tui.core.rows import (
+    THREAD_PAGE,
+    Attachment,
+    ConversationHead,
+    DraftText,
+    ThreadMessage,
+)
 from convo_tui.store.models import (
     Agent,
     Conversation,
@@ -26,12 +34,17 @@ from convo_tui.store.models import (
     MessageMedia,
     MessageSource,
     Profile,
+    ReplyDraft,
 )
 from convo_tui.store.types import UTCDateTime
 
 
 def _count_select(profile_id: Any) -> AnySelect:
     return select(func.count()).select_from(Message).where(col(Message.profile_id) == profile_id)
+
+
+# The reading agent, by login: their draft comes in the same row as the head.
+_agent_id = select(col(Agent.id)).where(col(Agent.login) == bindparam("login", type_=String()))
 
 
 @lru_cache(maxsize=1)
@@ -64,17 +77,30 @@ def _head_statement() -> AnySelect:
             col(Profile.timezone_basis),
             col(Profile.sms_consent),
             col(Profile.blocked),
+            col(ReplyDraft.body),
+            col(ReplyDraft.media),
         )
         .join(Profile, col(Profile.id) == col(Conversation.profile_id))
         .outerjoin(MessageSource, col(MessageSource.id) == col(Conversation.attributed_source_id))
+        .outerjoin(
+            ReplyDraft,
+            (col(ReplyDraft.conversation_id) == col(Conversation.id))
+            & (col(ReplyDraft.agent_id) == _agent_id.scalar_subquery()),
+        )
         .where(col(Conversation.id) == bindparam("cid", type_=Integer()))
     )
 
 
-def head(session: Session, conversation_id: int) -> ConversationHead | None:
-    """The conversation with its profile, attribution and message count; None if gone."""
-    found = fetch(session, _head_statement(), {"cid": conversation_id})
-    return ConversationHead(*found[0]) if found else None
+def head(
+    session: Session, conversation_id: int, login: str
+) -> tuple[ConversationHead, DraftText] | None:
+    """The conversation with its profile, attribution and message count, and the draft
+    the agent with `login` keeps for it; None if gone."""
+    found = fetch(session, _head_statement(), {"cid": conversation_id, "login": login})
+    if not found:
+        return None
+    *fields, body, media = found[0]
+    return ConversationHead(*fields), drafts.text_of(body, media)
 
 
 @lru_cache(maxsize=2)

@@ -278,6 +278,13 @@ def last_inbound_at(session: Session, profile_id: int) -> datetime | None:
     return moment
 
 
+def inbox_row(session: Session, conversation_id: int) -> InboxRow | None:
+    """One conversation's inbox line, whatever the filter (a primary-key read)."""
+    query = _inbox_select().where(col(Conversation.id) == conversation_id)
+    found = fetch(session, query)
+    return InboxRow(*found[0]) if found else None
+
+
 def inbox_window(
     session: Session,
     flt: InboxFilter,

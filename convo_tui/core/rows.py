@@ -24,6 +24,18 @@ class InboxFilter:
     attributed_source_id: int | None = None
 
 
+@dataclass(frozen=True)
+class DraftText:
+    """A reply being written (see convo_tui.core.drafts)."""
+
+    body: str
+    media: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not self.body.strip() and not self.media
+
+
 class InboxRow(NamedTuple):
     """One inbox line; a tuple because a page builds a hundred of them at a time."""
 

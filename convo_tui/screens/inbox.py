@@ -6,16 +6,20 @@ back as messages, and the handlers update the widgets (attributes down).
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import pytz
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.events import Resize
 from textual.lazy import Lazy
 from textual.message import Message
@@ -27,7 +31,15 @@ from textual.worker import Worker
 
 from convo_tui import collector
 from convo_tui.collector import COLLECTOR
-from convo_tui.core.rows import THREAD_PAGE, EventRow, InboxFilter, OrderRow, SearchHit
+from convo_tui.core.rows import (
+    THREAD_PAGE,
+    DraftText,
+    EventRow,
+    InboxFilter,
+    OrderRow,
+    SearchHit,
+)
+from convo_tui.errors import ConvoError, Refused
 from convo_tui.screens.filters import FilterModal, filter_words
 from convo_tui.text import one_line
 from convo_tui.views import ConversationView, Me, Sent, SourceChoice
@@ -35,6 +47,7 @@ from convo_tui.widgets.composer import Composer
 from convo_tui.widgets.inbox_list import Counts, InboxList
 from convo_tui.widgets.key_bar import KeyBar
 from convo_tui.widgets.side_panel import SidePanel
+from convo_tui.widgets.side_tabs import SideTabs
 from convo_tui.widgets.status_line import StatusInfo, StatusLine
 from convo_tui.widgets.thread_view import ThreadView
 from convo_tui.widgets.worker_errors import report_failure
@@ -42,6 +55,7 @@ from convo_tui.widgets.worker_errors import report_failure
 if TYPE_CHECKING:
     from convo_tui.app import ConvoApp
     from convo_tui.core import compose
+    from convo_tui.core.undo import Change as Undoable
     from convo_tui.desk import Desk
     from convo_tui.store.quickread import FirstPage
 
@@ -64,23 +78,31 @@ ACTIONS_NEEDING_CONVERSATION = {
 }
 FOOTER_ACTIONS = ACTIONS_NEEDING_CONVERSATION - {"profile", "older"}
 """The ones the footer shows (the others' bindings are hidden)."""
+UNDO_SECONDS = 600.0
+"""How long an action can be undone."""
+UNDO_KEPT = 20
+"""Actions remembered for undo (the newest is undone first)."""
+
+
+@dataclass(frozen=True)
+class Subject:
+    """The conversation an action applies to, as the screen shows it."""
+
+    conversation_id: int
+    profile_id: int
+    name: str
+    status: str
+    unread: bool
+    blocked: bool
 
 
 class InboxScreen(Screen[None]):
     """The main screen."""
 
+    # The one-key actions are the list's (InboxList.BINDINGS): they act from the list
+    # only. Undo has a modified key too, which works from the thread and the reply box.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", "Search", id="search", tooltip="Search all messages"),
-        Binding("r", "reply", "Reply", id="reply", tooltip="Write a reply"),
-        Binding("s", "snooze", "Snooze", id="snooze", tooltip="Snooze the conversation"),
-        Binding("c", "close", "Close", id="close", tooltip="Close (archive) the conversation"),
-        Binding("o", "reopen", "Reopen", id="reopen", tooltip="Reopen the conversation"),
-        Binding("u", "toggle_unread", "Unread", id="toggle_unread", tooltip="Toggle unread"),
-        Binding("b", "block", "Block", id="block", tooltip="Block or unblock the customer"),
-        Binding("f", "filters", "Filter", id="filters", tooltip="Filter the inbox"),
-        Binding("i", "toggle_panel", "Panel", id="side_panel", tooltip="Show or hide the panel"),
-        Binding("v", "profile", "Profile", id="profile", show=False, tooltip="Full profile"),
-        Binding("h", "older", "Older", id="older", show=False, tooltip="Older messages"),
+        Binding("ctrl+r", "undo", "Undo", id="undo.anywhere", show=False, tooltip="Undo"),
     ]
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
@@ -89,10 +111,11 @@ class InboxScreen(Screen[None]):
     so repainted, by the focus change itself."""
 
     class Loaded(Message):
-        def __init__(self, view: ConversationView, focus: bool) -> None:
+        def __init__(self, view: ConversationView, focus: bool, reply: bool = False) -> None:
             super().__init__()
             self.view = view
             self.focus = focus
+            self.reply = reply
 
     class SideDetails(Message):
         def __init__(
@@ -107,17 +130,24 @@ class InboxScreen(Screen[None]):
     class Done(Message):
         """An action finished: say so, and reload what it changed."""
 
-        def __init__(self, words: str, *, cleared: bool = False) -> None:
+        def __init__(self, words: str, change: Undoable | None, from_list: bool) -> None:
             super().__init__()
             self.words = words
-            self.cleared = cleared
+            self.change = change
+            self.from_list = from_list
+
+    class Undone(Message):
+        def __init__(self, words: str, conversation_id: int | None, ok: bool) -> None:
+            super().__init__()
+            self.words = words
+            self.conversation_id = conversation_id
+            self.ok = ok
 
     class Quiet(Message):
-        def __init__(self, draft: compose.Draft, body: str, media: list[str]) -> None:
+        def __init__(self, draft: compose.Draft, send: Composer.Send) -> None:
             super().__init__()
             self.draft = draft
-            self.body = body
-            self.media = media
+            self.send = send
 
     class Sources(Message):
         def __init__(self, sources: list[SourceChoice]) -> None:
@@ -161,7 +191,16 @@ class InboxScreen(Screen[None]):
         self._preview: Timer | None = None
         self._allowed: frozenset[str] | None = None
         self._previewing = False
-        """The conversation actions allowed when the footer was last drawn."""
+        self._drafts: dict[int, DraftText] = {}
+        """Drafts handed up by the composer, by conversation (newer than the store's
+        until kept there)."""
+        self._draft_turn: dict[int, int] = {}
+        """The newest write asked for each conversation's draft (older ones are skipped)."""
+        self._draft_lock = threading.Lock()
+        """Draft writes and sends one at a time: a late draft write never brings back a
+        draft that its send removed."""
+        self._undo: list[tuple[float, Undoable, str]] = []
+        """This agent's recent actions, newest last: (monotonic time, change, words)."""
 
     @property
     def convo_app(self) -> ConvoApp:
@@ -216,6 +255,18 @@ class InboxScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         COLLECTOR.stop()
+        self.flush_drafts()
+
+    def flush_drafts(self) -> None:
+        """Write what the reply box holds and every draft not kept yet (the app ends)."""
+        with contextlib.suppress(NoMatches):
+            composer = self.composer
+            if composer.conversation_id is not None:
+                self._drafts[composer.conversation_id] = composer.draft
+        with self._draft_lock:
+            for cid, draft in list(self._drafts.items()):
+                with contextlib.suppress(ConvoError):
+                    self.desk.save_draft(cid, draft.body, draft.media)
 
     def on_resize(self, event: Resize) -> None:
         self._size_classes(event.size.width)
@@ -288,6 +339,7 @@ class InboxScreen(Screen[None]):
         if event.row.conversation_id != self.target:
             self.thread_limit = THREAD_PAGE
             self.target = event.row.conversation_id
+            self._release_draft()
             # Holding j or page down passes rows faster than a thread can be drawn:
             # the preview loads once the cursor rests.
             if self._preview is not None:
@@ -298,12 +350,41 @@ class InboxScreen(Screen[None]):
                 lambda: self._load(target, mark_read=False, focus=False, preview=True),
             )
 
+    def _release_draft(self) -> None:
+        """The box must not show one conversation's draft under another's row: empty it
+        until the new conversation (and its own draft) is loaded."""
+        for composer in self.query(Composer):
+            if composer.conversation_id is not None and composer.conversation_id != self.target:
+                composer.hold(None, None, DraftText(""))
+
     @on(InboxList.Selected)
     def _selected(self, event: InboxList.Selected) -> None:
+        self._open(event.row.conversation_id)
+
+    def _open(self, conversation_id: int, *, reply: bool = False) -> None:
+        """Open a conversation (enter): read, and the reply box takes the typing once it
+        is loaded. Until then the thread keeps what is typed: nothing typed right after
+        `enter` can reach the list's one-key actions."""
         if self._preview is not None:
             self._preview.stop()
-        self.target = event.row.conversation_id
-        self._load(event.row.conversation_id, mark_read=True, focus=True)
+        if conversation_id != self.target:
+            self.thread_limit = THREAD_PAGE
+        self.target = conversation_id
+        self._release_draft()
+        self.thread.focus()
+        self.thread.hold_typing()
+        self._load(conversation_id, mark_read=True, focus=True, reply=reply)
+
+    def _follow_cursor(self) -> None:
+        """Back in the list: the thread shows the row under the cursor again."""
+        row = self.inbox.current
+        if row is None:
+            return
+        if row.conversation_id != self.target:
+            self.thread_limit = THREAD_PAGE
+            self.target = row.conversation_id
+            self._release_draft()
+            self._load(row.conversation_id, mark_read=False, focus=False, preview=True)
 
     def _load(
         self,
@@ -313,6 +394,7 @@ class InboxScreen(Screen[None]):
         focus: bool,
         focus_message_id: int | None = None,
         preview: bool = False,
+        reply: bool = False,
     ) -> None:
         """Load a conversation; a preview (the cursor resting on a row) brings only the
         last messages a pane can show, which keeps moving down the list light."""
@@ -323,7 +405,7 @@ class InboxScreen(Screen[None]):
         # A preview brings what is drawn: the activity and orders only when their tab is
         # in sight (SidePanel.DetailsWanted brings them when it comes into sight).
         side = not preview or (bool(self.query(SidePanel)) and self.side.needs_details)
-        self._load_worker(conversation_id, mark_read, focus, focus_message_id, limit, side)
+        self._load_worker(conversation_id, mark_read, focus, focus_message_id, limit, side, reply)
 
     @work(thread=True, exclusive=True, group="conversation", exit_on_error=False)
     def _load_worker(
@@ -334,6 +416,7 @@ class InboxScreen(Screen[None]):
         focus_message_id: int | None,
         limit: int | None,
         side: bool = True,
+        reply: bool = False,
     ) -> None:
         view = self.desk.conversation(
             conversation_id,
@@ -342,7 +425,7 @@ class InboxScreen(Screen[None]):
             mark_read=mark_read,
             side=side,
         )
-        self.post_message(self.Loaded(view, focus))
+        self.post_message(self.Loaded(view, focus, reply))
 
     @on(SidePanel.DetailsWanted)
     def _details_wanted(self, message: SidePanel.DetailsWanted) -> None:
@@ -373,10 +456,24 @@ class InboxScreen(Screen[None]):
         with self.app.batch_update():  # one repaint for thread, panel and composer
             self.thread.show(view, now, self.zone)
             self.side.show(view, now, self.zone)
+            self.composer.hold(
+                view.conversation_id,
+                view.profile_id,
+                self._drafts.get(view.conversation_id, view.draft),
+            )
             self._update_composer()
             self._refresh_keys()
         if message.focus:
-            self.thread.focus()
+            typed = self.thread.release_typing()
+            if view.refusal is None:
+                self.composer.body.focus()
+                if typed:
+                    self.composer.body.insert(typed)
+            else:
+                # Letters can change nothing in the thread; the box says why it is locked.
+                self.thread.focus()
+                if message.reply or typed:
+                    self.notify(one_line(view.refusal.message), severity="warning", markup=False)
         if view.unread is False and self.inbox.current and self.inbox.current.unread:
             self.inbox.reload()
 
@@ -384,6 +481,11 @@ class InboxScreen(Screen[None]):
         shorten, domain = self.links
         if not self.query(Composer):
             return
+        refusal = self.view.refusal if self.view else None
+        if refusal is not None and self.composer.has_focus_within:
+            # Locked under the agent's fingers (blocked elsewhere, an opt-out arrived):
+            # the focus goes where letters cannot change anything, not to the list.
+            self.thread.focus()
         self.composer.set_state(
             open_conversation=self.view is not None,
             refusal=self.view.refusal if self.view else None,
@@ -431,74 +533,159 @@ class InboxScreen(Screen[None]):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide what makes no sense now."""
+        """Hide what makes no sense now (for the conversation an action would act on)."""
         if action not in ACTIONS_NEEDING_CONVERSATION:
             return True
-        view = self.view
-        if view is None:
+        subject = self._subject()
+        if subject is None:
             return False
         if action == "reply":
             return True  # when refused, pressing it says why (the composer shows it too)
         if action == "close":
-            return view.status != "closed"
+            return subject.status != "closed"
         if action == "reopen":
-            return view.status != "open"
+            return subject.status != "open"
         if action == "older":
-            return len(view.messages) < view.total_messages
+            view = self.view
+            return view is not None and len(view.messages) < view.total_messages
         return True
 
     # -- actions ------------------------------------------------------------------
 
-    def _act(self, words: str, work_fn: Callable[[], Any]) -> None:
-        self._act_worker(words, work_fn)
+    def _subject(self) -> Subject | None:
+        """The conversation an action applies to: the row under the list's cursor when
+        the list has the focus (what the agent sees highlighted, even before its thread
+        is loaded), else the conversation the thread shows."""
+        if self.inbox.has_focus:
+            row = self.inbox.current
+            if row is None:
+                return None
+            return Subject(
+                row.conversation_id,
+                row.profile_id,
+                one_line(row.name, 40),
+                row.status,
+                row.unread,
+                row.blocked,
+            )
+        view = self.view
+        if view is None:
+            return None
+        return Subject(
+            view.conversation_id,
+            view.profile_id,
+            one_line(view.card.name, 40),
+            view.status,
+            view.unread,
+            view.card.blocked,
+        )
+
+    def _act(self, words: str, work_fn: Callable[[], Undoable | None]) -> None:
+        self._act_worker(words, work_fn, self.inbox.has_focus)
 
     @work(thread=True, exit_on_error=False, group="actions")
-    def _act_worker(self, words: str, work_fn: Callable[[], Any]) -> None:
-        work_fn()
-        self.post_message(self.Done(words))
+    def _act_worker(
+        self, words: str, work_fn: Callable[[], Undoable | None], from_list: bool
+    ) -> None:
+        change = work_fn()
+        self.post_message(self.Done(words, change, from_list))
 
     @on(Done)
     def _done(self, message: Done) -> None:
-        self.notify(message.words, markup=False, timeout=3)
+        words = message.words
+        if message.change is not None:
+            self._undo.append((time.monotonic(), message.change, message.words))
+            del self._undo[:-UNDO_KEPT]
+            words = f"{words} — {self._undo_key()} undoes"
+        self.notify(words, markup=False, timeout=4)
         self.store_changed()
+
+    def _undo_key(self) -> str:
+        """The undo key from where the focus is (remapped keys included)."""
+        wanted = "undo" if self.inbox.has_focus else "undo.anywhere"
+        for active in self.active_bindings.values():
+            if active.binding.id == wanted:
+                return self.app.get_key_display(active.binding)
+        return "ctrl+r"
 
     def _who(self) -> str:
         return one_line(self.view.card.name, 40) if self.view else ""
 
     @on(Composer.ReplyWanted)
     def action_reply(self) -> None:
-        if self.view is None:
+        subject = self._subject()
+        if subject is None:
             return
-        if self.view.refusal is not None:
-            self.notify(one_line(self.view.refusal.message), severity="warning", markup=False)
+        view = self.view
+        if view is None or view.conversation_id != subject.conversation_id or self._previewing:
+            self._open(subject.conversation_id, reply=True)  # replying opens it
             return
-        if self._previewing:  # replying opens what was previewed
-            self._previewing = False
-            self._update_composer()
+        if view.refusal is not None:
+            self.notify(one_line(view.refusal.message), severity="warning", markup=False)
+            return
         self.composer.body.focus()
 
     def action_close(self) -> None:
-        if self.view is not None:
-            cid = self.view.conversation_id
-            self._act(f"{self._who()}: closed", lambda: self.desk.close(cid))
+        self.inbox.unpin()
+        if (subject := self._subject()) is not None:
+            cid = subject.conversation_id
+            self._act(f"{subject.name}: closed", lambda: self.desk.close(cid))
 
     def action_reopen(self) -> None:
-        if self.view is not None:
-            cid = self.view.conversation_id
-            self._act(f"{self._who()}: open", lambda: self.desk.reopen(cid))
+        self.inbox.unpin()
+        if (subject := self._subject()) is not None:
+            cid = subject.conversation_id
+            self._act(f"{subject.name}: open", lambda: self.desk.reopen(cid))
 
     def action_toggle_unread(self) -> None:
-        if self.view is not None:
-            cid, unread = self.view.conversation_id, not self.view.unread
-            words = "marked unread" if unread else "marked read"
-            self._act(f"{self._who()}: {words}", lambda: self.desk.set_unread(cid, unread))
+        if (subject := self._subject()) is None:
+            return
+        cid, unread = subject.conversation_id, not subject.unread
+        words = "marked unread" if unread else "marked read"
+        if self.inbox.has_focus:
+            # It stays under the cursor (even if it leaves the filter) until the agent
+            # moves: a second press toggles it back instead of marking the next one.
+            self.inbox.pin(cid)
+        self._act(f"{subject.name}: {words}", lambda: self.desk.set_unread(cid, unread))
+
+    def action_undo(self) -> None:
+        now = time.monotonic()
+        while self._undo and now - self._undo[-1][0] > UNDO_SECONDS:
+            self._undo.pop()
+        if not self._undo:
+            self.notify("Nothing to undo.", timeout=3)
+            return
+        _, change, words = self._undo.pop()
+        self._undo_worker(change, words)
+
+    @work(thread=True, exit_on_error=False, group="actions")
+    def _undo_worker(self, change: Undoable, words: str) -> None:
+        try:
+            self.desk.undo(change)
+        except Refused as exc:
+            self.post_message(self.Undone(f"Not undone: {words}: {exc.line()}", None, False))
+            return
+        self.post_message(self.Undone(f"Undone: {words}", change.conversation_id, True))
+
+    @on(Undone)
+    def _undone(self, message: Undone) -> None:
+        self.notify(
+            message.words,
+            markup=False,
+            timeout=4,
+            severity="information" if message.ok else "warning",
+        )
+        if message.conversation_id is not None and self.inbox.has_focus:
+            self.inbox.follow(message.conversation_id)  # back under the cursor
+        self.store_changed()
 
     def action_snooze(self) -> None:
         from convo_tui.screens.snooze import SnoozeModal  # modals load when first used
 
-        if self.view is None:
+        self.inbox.unpin()
+        if (subject := self._subject()) is None:
             return
-        cid, name = self.view.conversation_id, self._who()
+        cid, name = subject.conversation_id, subject.name
 
         def chosen(until: datetime | None) -> None:
             if until is not None:
@@ -513,9 +700,10 @@ class InboxScreen(Screen[None]):
     def action_block(self) -> None:
         from convo_tui.screens.confirm import BlockModal
 
-        if self.view is None:
+        self.inbox.unpin()
+        if (subject := self._subject()) is None:
             return
-        pid, name, blocked = self.view.profile_id, self._who(), self.view.card.blocked
+        pid, name, blocked = subject.profile_id, subject.name, subject.blocked
 
         def answered(yes: bool | None) -> None:
             if not yes:
@@ -556,6 +744,12 @@ class InboxScreen(Screen[None]):
     def action_toggle_panel(self) -> None:
         self.panel_open = not self.panel_open
         self.set_class(self.panel_open, "-panel")
+        if self.panel_open and self.has_class("-narrow"):
+            # The panel takes the list's place: its tabs take the keys (i hides it).
+            for tabs in self.query(SideTabs):
+                tabs.focus()
+        elif not self.panel_open and any(t.has_focus for t in self.query(SideTabs)):
+            self.inbox.focus()
 
     def action_profile(self) -> None:
         if self.view is None:
@@ -605,23 +799,60 @@ class InboxScreen(Screen[None]):
     # -- replying -----------------------------------------------------------------
 
     @on(Composer.Leave)
+    @on(ThreadView.Back)
     def _leave(self) -> None:
         self.inbox.focus()
 
+    @on(events.DescendantFocus)
+    def _focus_moved(self, event: events.DescendantFocus) -> None:
+        # However the list got the focus (esc, tab, a click, a pane disabled under it),
+        # the thread and the box show the row under its cursor.
+        if event.widget is self.inbox:
+            self._follow_cursor()
+
+    @on(Composer.Keep)
+    def _keep(self, message: Composer.Keep) -> None:
+        cid = message.conversation_id
+        self._drafts[cid] = message.draft
+        turn = self._draft_turn.get(cid, 0) + 1
+        self._draft_turn[cid] = turn
+        self._keep_worker(cid, message.draft, turn)
+
+    @work(thread=True, exit_on_error=False, group="drafts")
+    def _keep_worker(self, conversation_id: int, draft: DraftText, turn: int) -> None:
+        with self._draft_lock:
+            if self._draft_turn.get(conversation_id) != turn:
+                return  # a newer write (or a send) came after this one
+            self.desk.save_draft(conversation_id, draft.body, draft.media)
+            if self._drafts.get(conversation_id) == draft:
+                self._drafts.pop(conversation_id, None)  # the store has it now
+
     @on(Composer.Send)
     def _send(self, message: Composer.Send) -> None:
-        if self.view is None:
+        view = self.view
+        if view is None or view.conversation_id != message.conversation_id:
+            # The box only ever holds the draft of the conversation shown: never send a
+            # draft anywhere else.
+            self.notify("Not sent: the reply box and the thread disagree; try again.")
             return
-        self._prepare_worker(self.view.profile_id, message.body, message.media)
+        self._prepare_worker(message)
 
     @work(thread=True, exit_on_error=False, group="send")
-    def _prepare_worker(self, profile_id: int, body: str, media: list[str]) -> None:
-        draft = self.desk.prepare(profile_id, body, media)
+    def _prepare_worker(self, message: Composer.Send) -> None:
+        draft = self.desk.prepare(message.profile_id, message.body, message.media)
         if draft.quiet.quiet:
-            self.post_message(self.Quiet(draft, body, media))
+            self.post_message(self.Quiet(draft, message))
             return
-        sent = self.desk.send(profile_id, body, media)
-        self.app.call_from_thread(self._sent, sent)
+        self._send_now(message, None)
+
+    def _send_now(self, message: Composer.Send, send_at: datetime | None) -> None:
+        """In a worker: queue the reply; its draft goes with it (see `_draft_lock`)."""
+        cid = message.conversation_id
+        with self._draft_lock:
+            self._draft_turn[cid] = self._draft_turn.get(cid, 0) + 1
+            sent = self.desk.send(message.profile_id, message.body, message.media, send_at=send_at)
+            self._drafts.pop(cid, None)
+        self.app.call_from_thread(self._sent, sent, cid)
 
     @on(Quiet)
     def _quiet(self, message: Quiet) -> None:
@@ -633,29 +864,25 @@ class InboxScreen(Screen[None]):
         if draft.next_window is not None and draft.quiet.zone.name:
             theirs = draft.next_window.astimezone(pytz.timezone(draft.quiet.zone.name))
             window = f"{theirs:%H:%M} their time ({theirs:%a %d %b})"
-        profile_id = self.view.profile_id if self.view else None
+        send = message.send
 
         def chosen(choice: str | None) -> None:
             self.composer.body.focus()
-            if choice is None or profile_id is None:
+            if choice not in (ANYWAY, AT_WINDOW):
                 self.notify("Not sent; the reply is still in the composer.", timeout=3)
                 return
             send_at = draft.next_window if choice == AT_WINDOW else None
-            if choice not in (ANYWAY, AT_WINDOW):
-                return
-            self._send_worker(profile_id, message.body, message.media, send_at)
+            self._send_worker(send, send_at)
 
         self.app.push_screen(QuietHoursModal(warning, window), chosen)
 
     @work(thread=True, exit_on_error=False, group="send")
-    def _send_worker(
-        self, profile_id: int, body: str, media: list[str], send_at: datetime | None
-    ) -> None:
-        sent = self.desk.send(profile_id, body, media, send_at=send_at)
-        self.app.call_from_thread(self._sent, sent)
+    def _send_worker(self, message: Composer.Send, send_at: datetime | None) -> None:
+        self._send_now(message, send_at)
 
-    def _sent(self, sent: Sent) -> None:
-        name = self._who()
+    def _sent(self, sent: Sent, conversation_id: int) -> None:
+        name = self._who() if self.view and self.view.conversation_id == conversation_id else ""
+        name = name or "the customer"
         if sent.send_at is None:
             words = f"Queued reply #{sent.message_id} to {name}; it goes out with the next sync."
         else:
@@ -665,8 +892,9 @@ class InboxScreen(Screen[None]):
                 f"Scheduled reply #{sent.message_id} to {name} for {theirs:%a %H:%M} their "
                 f"time ({mine:%a %H:%M} yours)."
             )
-        self.composer.sent()
-        self.composer.body.focus()
+        self.composer.sent(conversation_id)
+        if self.composer.conversation_id == conversation_id and self.composer.active:
+            self.composer.body.focus()
         self.notify(words, markup=False, timeout=4)
         self.convo_app.reply_queued()
         self.store_changed()

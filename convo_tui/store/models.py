@@ -275,6 +275,24 @@ class OutboxItem(SQLModel, table=True):
     updated_at: datetime = _when()
 
 
+class ReplyDraft(SQLModel, table=True):
+    """A reply an agent started and has not sent: one per agent and conversation, so
+    it stays with the customer it was written for (across moves and restarts)."""
+
+    __tablename__ = "reply_draft"
+
+    agent_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("agent.id"), primary_key=True, nullable=False)
+    )
+    conversation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("conversation.id"), primary_key=True, nullable=False)
+    )
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    media: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    """Media URLs, one per line."""
+    updated_at: datetime = _when()
+
+
 class Notification(SQLModel, table=True):
     """A new customer text worth telling agents about (bell, email)."""
 

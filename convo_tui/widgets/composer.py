@@ -16,13 +16,17 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Input, TextArea
 
+from convo_tui.core.rows import DraftText
 from convo_tui.text import visible
 from convo_tui.views import ReplyRefusal
 from convo_tui.widgets.steady import SteadyStatic
 
-PLACEHOLDER = "Reply… (enter sends, ctrl+j new line)"
+PLACEHOLDER = "Reply… (enter sends, ctrl+j new line, esc back)"
+KEEP_DELAY = 0.5
+"""Seconds after the last key before a draft is kept in the store."""
 NO_CONVERSATION = "Open a conversation to reply."
 
 
@@ -67,12 +71,25 @@ class Composer(Vertical):
     ]
 
     class Send(Message):
-        """The agent asked to send `body` (with media URLs)."""
+        """The agent asked to send `body` (with media URLs) to the conversation the
+        draft was written in."""
 
-        def __init__(self, body: str, media: list[str]) -> None:
+        def __init__(
+            self, conversation_id: int, profile_id: int, body: str, media: list[str]
+        ) -> None:
             super().__init__()
+            self.conversation_id = conversation_id
+            self.profile_id = profile_id
             self.body = body
             self.media = media
+
+    class Keep(Message):
+        """The draft of a conversation changed: keep it (in the store)."""
+
+        def __init__(self, conversation_id: int, draft: DraftText) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+            self.draft = draft
 
     class CouponWanted(Message):
         pass
@@ -92,6 +109,12 @@ class Composer(Vertical):
         """True when the conversation is only previewed (the box stays locked)."""
         self.links_shorten = True
         self.links_domain = "cnvo.link"
+        self.conversation_id: int | None = None
+        """The conversation whose draft the box holds (None: no conversation)."""
+        self.profile_id: int | None = None
+        self._kept = DraftText("")
+        """The draft as last handed up in `Keep` (or loaded)."""
+        self._keep_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield SteadyStatic(Text(NO_CONVERSATION, style="dim"), id="composer-info")
@@ -116,6 +139,40 @@ class Composer(Vertical):
     @property
     def media_input(self) -> Input:
         return self.query_one("#composer-media", Input)
+
+    @property
+    def draft(self) -> DraftText:
+        """What the box holds now."""
+        return DraftText(self.body.text, tuple(self.media_input.value.split()))
+
+    def hold(self, conversation_id: int | None, profile_id: int | None, draft: DraftText) -> None:
+        """Show the draft of another conversation (or none): the one held so far is
+        handed up first, so it stays with the conversation it was written for."""
+        if conversation_id == self.conversation_id:
+            return
+        self.keep_now()
+        self.conversation_id = conversation_id
+        self.profile_id = profile_id
+        self._kept = draft
+        if self.body.text != draft.body:
+            self.body.load_text(draft.body)  # and a fresh undo history: ctrl+z stays here
+            self.body.move_cursor(self.body.document.end)
+        media = " ".join(draft.media)
+        if self.media_input.value != media:
+            self.media_input.value = media
+        self._update_info()
+
+    def keep_now(self) -> None:
+        """Hand the draft up now if it changed (leaving it, or before the app ends)."""
+        if self._keep_timer is not None:
+            self._keep_timer.stop()
+            self._keep_timer = None
+        if self.conversation_id is None:
+            return
+        draft = self.draft
+        if draft != self._kept:
+            self._kept = draft
+            self.post_message(self.Keep(self.conversation_id, draft))
 
     def set_state(
         self,
@@ -196,8 +253,17 @@ class Composer(Vertical):
             self._update_info()  # the reason's line is cut to the width
 
     @on(TextArea.Changed)
-    def _text_changed(self, _event: TextArea.Changed) -> None:
+    @on(Input.Changed, "#composer-media")
+    def _text_changed(self, _event: Message) -> None:
         self._update_info()
+        if self.conversation_id is not None and self.draft != self._kept:
+            # Kept a moment after the last key, not on every key: a store write each.
+            if self._keep_timer is not None:
+                self._keep_timer.stop()
+            self._keep_timer = self.set_timer(KEEP_DELAY, self.keep_now)
+
+    def on_descendant_blur(self, _event: events.DescendantBlur) -> None:
+        self.keep_now()
 
     @on(ReplyArea.Submitted)
     @on(Input.Submitted, "#composer-media")
@@ -210,11 +276,20 @@ class Composer(Vertical):
         if not body.strip() and not media:
             self.notify("Write something first.", severity="warning")
             return
-        self.post_message(self.Send(body, media))
+        if self.conversation_id is None or self.profile_id is None:
+            return
+        self.post_message(self.Send(self.conversation_id, self.profile_id, body, media))
 
-    def sent(self) -> None:
-        """The reply was queued: clear for the next one, keep the focus here."""
-        self.body.clear()
+    def sent(self, conversation_id: int) -> None:
+        """The reply was queued: clear for the next one (if the box still holds that
+        conversation's draft), keep the focus here."""
+        if conversation_id != self.conversation_id:
+            return
+        if self._keep_timer is not None:
+            self._keep_timer.stop()
+            self._keep_timer = None
+        self._kept = DraftText("")  # the store dropped the draft with the send
+        self.body.load_text("")
         self.media_input.value = ""
         self._update_info()
 

@@ -31,6 +31,7 @@ from convo_tui.core.rows import InboxFilter, InboxRow
 from convo_tui.display import WAIT_ALERT, ago, until
 from convo_tui.text import one_line
 from convo_tui.widgets.bar_column import BarScrollView, with_bar
+from convo_tui.widgets.screen_actions import ScreenActions
 from convo_tui.widgets.strip_fit import fit
 
 if TYPE_CHECKING:
@@ -53,7 +54,7 @@ class Counts:
     show_unread: bool
 
 
-class InboxList(BarScrollView, can_focus=True):
+class InboxList(ScreenActions, BarScrollView, can_focus=True):
     """Conversations, newest activity first; two lines a row."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -75,6 +76,26 @@ class InboxList(BarScrollView, can_focus=True):
         Binding("home,g", "move_to(0)", "First", id="inbox.first", show=False),
         Binding("end,G", "move_to(-1)", "Last", id="inbox.last", show=False),
         Binding("enter", "open", "Open", id="inbox.open", tooltip="Open the conversation"),
+        # The one-key actions act from the list only, on the row under the cursor: in the
+        # thread and the reply box letters are text or scrolling, never an action.
+        *(
+            Binding(key, f"screen_action('{action}')", words, id=bid, tooltip=tip, show=show)
+            for key, action, words, bid, tip, show in (
+                ("slash", "search", "Search", "search", "Search all messages", True),
+                ("r", "reply", "Reply", "reply", "Write a reply", True),
+                ("s", "snooze", "Snooze", "snooze", "Snooze the conversation", True),
+                ("c", "close", "Close", "close", "Close (archive) the conversation", True),
+                ("o", "reopen", "Reopen", "reopen", "Reopen the conversation", True),
+                ("u", "toggle_unread", "Unread", "toggle_unread", "Toggle unread", True),
+                ("b", "block", "Block", "block", "Block or unblock the customer", True),
+                ("z", "undo", "Undo", "undo", "Undo the last action", True),
+                ("f", "filters", "Filter", "filters", "Filter the inbox", True),
+                ("i", "toggle_panel", "Panel", "side_panel", "Show or hide the panel", True),
+                ("v", "profile", "Profile", "profile", "Full profile", False),
+                ("h", "older", "Older", "older", "Older messages", False),
+            )
+        ),
+        Binding("comma", "app.settings", "Settings", id="settings", tooltip="Inbox settings"),
     ]
 
     cursor: reactive[int] = reactive(0, always_update=False, repaint=False)
@@ -97,6 +118,12 @@ class InboxList(BarScrollView, can_focus=True):
         def __init__(self, counts: Counts) -> None:
             super().__init__()
             self.counts = counts
+
+    class _RowLoaded(Message):
+        def __init__(self, conversation_id: int, row: InboxRow | None) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+            self.row = row
 
     class _PagesLoaded(Message):
         def __init__(
@@ -126,14 +153,38 @@ class InboxList(BarScrollView, can_focus=True):
         self._follow = False
         """After a reload: keep the cursor on the conversation it was on."""
         self._announced_id: int | None = None
+        self._pinned: int | None = None
+        """A conversation kept under the cursor (acted on) until the cursor moves."""
+        self._reload_pending = False
+        self._follow_target: int | None = None
+        """A conversation to put the cursor on once the next reload has it."""
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._painted_minute = -1
         """The minute of the last full repaint."""
 
     # -- data -------------------------------------------------------------------
 
+    def pin(self, conversation_id: int) -> None:
+        """Keep this conversation (under the cursor) where it is until the cursor moves,
+        even if it no longer matches the filter: the agent acted on it and may act again
+        (a second `u` under the Read filter marks it read again, not the next one)."""
+        current = self.current
+        if current is not None and current.conversation_id == conversation_id:
+            self._pinned = conversation_id
+
+    def follow(self, conversation_id: int) -> None:
+        """Put the cursor on this conversation once the next reload brings it."""
+        self._follow_target = conversation_id
+        self._pinned = None
+
     def reload(self) -> None:
         """Load the count and the visible rows again (filter changed, or the store did)."""
+        if self._pinned is not None:
+            # The list waits until the agent moves on; the pinned row itself shows
+            # its new state at once.
+            self._reload_pending = True
+            self._load_row(self._pinned)
+            return
         self._generation += 1
         self._follow = True
         self._fresh.clear()
@@ -145,7 +196,32 @@ class InboxList(BarScrollView, can_focus=True):
         the next `reload` replaces it with the store's own answer."""
         self._store_pages(self._PagesLoaded(self._generation, {0: rows}, counts))
 
+    @work(thread=True, group="inbox-row", exit_on_error=False)
+    def _load_row(self, conversation_id: int) -> None:
+        assert self.desk is not None
+        self.post_message(self._RowLoaded(conversation_id, self.desk.inbox_row(conversation_id)))
+
+    @on(_RowLoaded)
+    def _row_loaded(self, message: _RowLoaded) -> None:
+        message.stop()
+        if message.conversation_id != self._pinned or message.row is None:
+            return
+        page = self._pages.get(self.cursor // PAGE)
+        offset = self.cursor % PAGE
+        if page and offset < len(page) and page[offset].conversation_id == message.conversation_id:
+            page[offset] = message.row
+            self.refresh_lines(self.cursor * ROW_HEIGHT, ROW_HEIGHT)
+
+    def unpin(self) -> None:
+        """Let the list follow the store again (another action, or the cursor moved)."""
+        self._pinned = None
+        if self._reload_pending:
+            self._reload_pending = False
+            self.reload()
+
     def set_filter(self, flt: InboxFilter) -> None:
+        self._pinned = None
+        self._reload_pending = False
         self.filter = flt
         self._pages.clear()
         self._strips.clear()
@@ -329,7 +405,12 @@ class InboxList(BarScrollView, can_focus=True):
         self._loaded_once = True
         if message.counts is not None and self._follow:
             self._follow = False
-            self._follow_announced()
+            if self._follow_target is not None:
+                target, self._follow_target = self._follow_target, None
+                if not self.move_to_conversation(target):
+                    self._follow_announced()
+            else:
+                self._follow_announced()
         self._announce()
         self._request(self._visible_pages())
 
@@ -515,6 +596,8 @@ class InboxList(BarScrollView, can_focus=True):
     # -- moving -----------------------------------------------------------------
 
     def watch_cursor(self, old: int, new: int) -> None:
+        if self._pinned is not None:
+            self.unpin()
         # Drawn rows are keyed by whether they are selected: repaint the two rows only
         # (a scroll repaints the rest).
         self.refresh_lines(old * ROW_HEIGHT, ROW_HEIGHT)

@@ -28,6 +28,7 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from convo_tui.widgets.screen_actions import ScreenActions
 from convo_tui.widgets.strip_fit import fit
 
 BAR = "━"
@@ -37,7 +38,7 @@ BAR_START = "╺"
 """Where it starts again after it."""
 
 
-class SideTabs(Widget, can_focus=True):
+class SideTabs(ScreenActions, Widget, can_focus=True):
     """A row of tabs, one of them active (`active` is its id)."""
 
     ALLOW_SELECT = False
@@ -106,6 +107,13 @@ class SideTabs(Widget, can_focus=True):
             id="side.next_tab",
             show=False,
             tooltip="Show the tab on the right",
+        ),
+        Binding(
+            "i,escape",
+            "screen_action('toggle_panel')",
+            "Panel",
+            id="side.toggle_panel",
+            tooltip="Hide the panel",
         ),
     ]
 

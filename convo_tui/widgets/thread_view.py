@@ -33,6 +33,7 @@ from convo_tui.core.rows import ThreadMessage
 from convo_tui.display import ago, safe, safe_line, stamp, until
 from convo_tui.views import ConversationView
 from convo_tui.widgets.bar_column import BarScrollView, with_bar
+from convo_tui.widgets.screen_actions import ScreenActions
 from convo_tui.widgets.strip_fit import fit
 
 FAILED = {"failed", "undelivered"}
@@ -144,7 +145,7 @@ class _Styles:
     """The colour of a message's left border by kind."""
 
 
-class ThreadView(BarScrollView, can_focus=True):
+class ThreadView(ScreenActions, BarScrollView, can_focus=True):
     """The messages of the open conversation, oldest at the top, under a header that stays."""
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -158,7 +159,12 @@ class ThreadView(BarScrollView, can_focus=True):
         "thread-view--hit",
     }
 
+    # Only keys that move and scroll (and back to the list): letters typed here by
+    # mistake can change nothing. Actions that change a conversation are keys of the
+    # list, or the command palette.
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q", "back", "Back", id="thread.back", tooltip="Back to the list"),
+        Binding("r", "screen_action('reply')", "Reply", id="thread.reply", tooltip="Write a reply"),
         Binding("h", "older", "Older", id="thread.older", tooltip="Show older messages"),
         Binding("j", "scroll_down", "Scroll down", id="thread.down", show=False),
         Binding("k", "scroll_up", "Scroll up", id="thread.up", show=False),
@@ -166,6 +172,9 @@ class ThreadView(BarScrollView, can_focus=True):
 
     class OlderWanted(Message):
         """The agent asked for older messages."""
+
+    class Back(Message):
+        """The agent asked to go back to the list."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -182,6 +191,36 @@ class ThreadView(BarScrollView, can_focus=True):
         self._width = -1
         """The width the strips were drawn for (-1: draw again)."""
         self._boxes: LRUCache[tuple[object, ...], list[_BoxLine]] = LRUCache(256)
+        self._held: list[str] | None = None
+        """Text typed while a conversation opens (None: not holding)."""
+
+    # -- typing while a conversation opens -------------------------------------------
+
+    def hold_typing(self) -> None:
+        """Keep what is typed from now on (the reply box opens once the conversation is
+        loaded): letters typed right after `enter` belong to the reply, not to keys."""
+        self._held = []
+
+    def release_typing(self) -> str:
+        """What was typed while holding; holding ends."""
+        held, self._held = self._held, None
+        return "".join(held or ())
+
+    def on_key(self, event: events.Key) -> None:
+        if self._held is None:
+            return
+        if event.key == "escape":
+            self._held = None
+            return
+        if event.key == "backspace":
+            if self._held:
+                self._held.pop()
+        elif event.is_printable and event.character:
+            self._held.append(event.character)
+        else:
+            return
+        event.stop()
+        event.prevent_default()
 
     # -- what is shown -------------------------------------------------------------
 
@@ -419,6 +458,9 @@ class ThreadView(BarScrollView, can_focus=True):
 
     def action_older(self) -> None:
         self.post_message(self.OlderWanted())
+
+    def action_back(self) -> None:
+        self.post_message(self.Back())
 
 
 def _wrap(text: Text, width: int, console: Console) -> list[Strip]:

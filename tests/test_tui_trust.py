@@ -1,0 +1,423 @@
+"""The sequences a new agent really performs: drafts, focus, typing right after opening.
+
+Each test walks a whole story on the demo store with real key presses.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from convo_tui.store.models import Message, OutboxItem, Status
+
+from .tui_helpers import (
+    AROHA,
+    DANA,
+    KENJI,
+    MARIA,
+    conversation_of,
+    customer_texts,
+    make_app,
+    open_conversation,
+    plain,
+    settle,
+    started,
+)
+
+pytestmark = pytest.mark.anyio
+
+JAMES_TEXT = "James: refund approved, card ending 4242"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def outbound_bodies(store) -> list[tuple[int, str]]:
+    with store.read() as session:
+        rows = session.exec(
+            select(Message.profile_id, Message.body)
+            .join(OutboxItem, OutboxItem.message_id == Message.id)
+            .order_by(Message.id)
+        ).all()
+        return [(int(p), b) for p, b in rows]
+
+
+async def test_a_draft_stays_with_its_conversation(demo_store) -> None:
+    """The reported keys (enter, r, text, esc, j, r, enter): a draft for James never
+    reaches the next customer. `enter` now puts the cursor in the reply box, so the `r`
+    is the draft's first letter, and the draft stays James's."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        screen = app.inbox
+        james = screen.inbox.current
+        assert james is not None
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("r")
+        await pilot.press(*JAMES_TEXT)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("j")
+        await pilot.pause(0.2)
+        await settle(pilot)
+        other = screen.inbox.current
+        assert other is not None and other.conversation_id != james.conversation_id
+        assert JAMES_TEXT not in screen.composer.body.text
+        assert "4242" not in plain(app)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("enter")  # an empty composer sends nothing
+        await settle(pilot)
+        assert all("4242" not in body for _, body in outbound_bodies(demo_store))
+        # Back on James: his draft is there, and enter sends it to him.
+        await pilot.press("escape")
+        await pilot.press("k")
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert screen.inbox.current.conversation_id == james.conversation_id
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen.composer.body.text == "r" + JAMES_TEXT
+        assert screen.composer.body.has_focus
+        await pilot.press("enter")
+        await settle(pilot)
+        sent = [(p, b) for p, b in outbound_bodies(demo_store) if "4242" in b]
+        assert sent == [(james.profile_id, "r" + JAMES_TEXT)]
+
+
+async def test_typing_right_after_enter_writes_the_reply(demo_store) -> None:
+    """`enter` then letters: they go into the reply, never run one-key actions."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        screen = app.inbox
+        maria = conversation_of(demo_store, MARIA)
+        assert screen.inbox.move_to_conversation(maria.id)
+        await settle(pilot)
+        await pilot.press("enter", *"ok cool, I will check the size and be back soon")
+        await settle(pilot)
+        after = conversation_of(demo_store, MARIA)
+        assert after.status == Status.OPEN.value and after.snooze_until is None
+        assert screen.composer.body.text == "ok cool, I will check the size and be back soon"
+        assert app.screen is screen  # no snooze modal opened
+
+
+async def type_draft_for(pilot, phone: str, text: str) -> None:
+    """Open the conversation, write a draft, leave it with esc."""
+    await open_conversation(pilot, phone, back_to_list=False)
+    assert pilot.app.inbox.composer.body.has_focus
+    await pilot.press(*text)
+    await pilot.press("escape")
+    await settle(pilot)
+
+
+async def test_a_draft_survives_a_restart_of_the_app(demo_store) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, MARIA, back_to_list=False)
+        await pilot.press(*"Size 38 is back on Friday")
+        await settle(pilot)
+        await app.action_quit()  # straight from the reply box, before any pause
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, MARIA, back_to_list=False)
+        assert app.inbox.composer.body.text == "Size 38 is back on Friday"
+        # Another agent on the same store does not see it: drafts are per agent.
+    other = make_app(demo_store, login="ben")
+    async with other.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, MARIA, back_to_list=False)
+        assert other.inbox.composer.body.text == ""
+
+
+async def test_new_texts_and_a_resorted_list_never_move_a_draft(demo_store) -> None:
+    """While a draft waits, customers text in: the list re-sorts under the cursor."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        screen = app.inbox
+        maria = conversation_of(demo_store, MARIA)
+        await type_draft_for(pilot, MARIA, "Maria only: ZQX refund is on its way")
+        # Two other customers text: they jump above Maria, the rows shift under the cursor.
+        customer_texts(demo_store, KENJI, "hello??", "SMtrust0001")
+        customer_texts(demo_store, AROHA, "any news?", "SMtrust0002")
+        app.poll_now()
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert screen.inbox.current.conversation_id == maria.id  # the cursor followed Maria
+        for _ in range(3):  # walk past the new rows: none shows Maria's draft
+            await pilot.press("k")
+            await pilot.pause(0.15)
+            await settle(pilot)
+            if screen.inbox.current.conversation_id != maria.id:
+                assert "ZQX" not in screen.composer.body.text
+                assert "ZQX" not in plain(app)
+        # Typing in Maria's box while a text arrives and the list moves: it still goes to her.
+        await open_conversation(pilot, MARIA, back_to_list=False)
+        assert screen.composer.body.text == "Maria only: ZQX refund is on its way"
+        customer_texts(demo_store, DANA, "are you there", "SMtrust0003")
+        app.poll_now()
+        await pilot.press(*" today")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        if app.screen is not screen:  # quiet hours where Maria is: send anyway
+            await pilot.press("a")
+            await settle(pilot)
+        sent = [(p, b) for p, b in outbound_bodies(demo_store) if "ZQX" in b]
+        assert sent == [(maria.profile_id, "Maria only: ZQX refund is on its way today")]
+
+
+async def test_a_filter_change_never_shows_another_conversations_draft(demo_store) -> None:
+    from convo_tui.core.queries import InboxFilter
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        screen = app.inbox
+        maria = conversation_of(demo_store, MARIA)
+        await type_draft_for(pilot, MARIA, "Maria: size 38 is QJW-reserved")
+        screen.apply_filter(InboxFilter(unread=True))  # Maria is read now: not in this view
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert screen.inbox.current is not None
+        assert screen.inbox.current.conversation_id != maria.id
+        assert screen.view is not None and screen.view.conversation_id != maria.id
+        assert "QJW" not in screen.composer.body.text and "QJW" not in plain(app)
+        await pilot.press("r")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert all("QJW" not in b for _, b in outbound_bodies(demo_store))
+        screen.apply_filter(InboxFilter())
+        await settle(pilot)
+        await open_conversation(pilot, MARIA, back_to_list=False)
+        assert screen.composer.body.text == "Maria: size 38 is QJW-reserved"
+
+
+def audit_actions(store) -> list[str]:
+    from convo_tui.store.models import AuditEntry
+
+    with store.read() as session:
+        return [a.action for a in session.exec(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def on_cursor(app, store, phone: str) -> bool:
+    row = app.inbox.inbox.current
+    return row is not None and row.conversation_id == conversation_of(store, phone).id
+
+
+async def test_every_triage_action_undoes_with_z(demo_store) -> None:
+    """close, snooze, unread, block, unblock: each undone with z from the list, the toast
+    names the key, the conversation comes back under the cursor, the undo is audited."""
+    from convo_tui.core.queries import InboxFilter
+
+    from .tui_helpers import notifications, profile_of
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        screen = app.inbox
+        await open_conversation(pilot, MARIA)
+        before = conversation_of(demo_store, MARIA)
+
+        await pilot.press("c")
+        await settle(pilot)
+        assert conversation_of(demo_store, MARIA).status == Status.CLOSED.value
+        assert any(n.endswith("closed — z undoes") for n in notifications(app))
+        await pilot.press("z")
+        await settle(pilot)
+        assert conversation_of(demo_store, MARIA).status == Status.OPEN.value
+        assert on_cursor(app, demo_store, MARIA)
+
+        await pilot.press("s", "2")
+        await settle(pilot)
+        assert conversation_of(demo_store, MARIA).status == Status.SNOOZED.value
+        await pilot.press("z")
+        await settle(pilot)
+        after = conversation_of(demo_store, MARIA)
+        assert after.status == Status.OPEN.value and after.snooze_until is None
+
+        await pilot.press("u")
+        await settle(pilot)
+        assert conversation_of(demo_store, MARIA).unread
+        await pilot.press("z")
+        await settle(pilot)
+        assert not conversation_of(demo_store, MARIA).unread
+
+        await pilot.press("b", "y")
+        await settle(pilot)
+        assert profile_of(demo_store, MARIA).blocked
+        await pilot.press("z")
+        await settle(pilot)
+        assert not profile_of(demo_store, MARIA).blocked
+        assert conversation_of(demo_store, MARIA).status == before.status
+        assert on_cursor(app, demo_store, MARIA)
+
+        screen.apply_filter(InboxFilter(status=None))
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert on_cursor(app, demo_store, MARIA)
+        await pilot.press("b", "y")
+        await settle(pilot)
+        await pilot.press("b", "y")  # unblock
+        await settle(pilot)
+        assert not profile_of(demo_store, MARIA).blocked
+        await pilot.press("z")  # undo the unblock: blocked again
+        await settle(pilot)
+        assert profile_of(demo_store, MARIA).blocked
+
+        actions = audit_actions(demo_store)
+        assert actions.count("undo") == 5
+        assert "Nothing to undo." not in notifications(app)
+        for _ in range(3):
+            await pilot.press("z")
+            await settle(pilot)
+        assert "Nothing to undo." in notifications(app)
+
+
+async def test_undo_refuses_when_someone_changed_it_since(demo_store) -> None:
+    """A colleague reopened what I closed and snoozed it: my undo must not overwrite it."""
+    from datetime import timedelta
+
+    from convo_tui.core import agents, conversations
+
+    from .conftest import NOW
+    from .tui_helpers import notifications
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, MARIA)
+        await pilot.press("c")
+        await settle(pilot)
+        with demo_store.write() as session:
+            ben = agents.identify(session, "ben", now=NOW)
+            conv = session.get(
+                type(conversation_of(demo_store, MARIA)), conversation_of(demo_store, MARIA).id
+            )
+            conversations.snooze(session, conv, ben, NOW + timedelta(hours=3), now=NOW)
+        await pilot.press("z")
+        await settle(pilot)
+        assert conversation_of(demo_store, MARIA).status == Status.SNOOZED.value
+        assert any(n.startswith("Not undone: Maria Silva: closed") for n in notifications(app))
+        assert "undo" not in audit_actions(demo_store)
+
+
+async def test_u_under_the_read_filter_toggles_the_same_conversation(demo_store) -> None:
+    from convo_tui.core.queries import InboxFilter
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        screen = app.inbox
+        screen.apply_filter(InboxFilter(unread=False))
+        await pilot.pause(0.2)
+        await settle(pilot)
+        first = screen.inbox.current
+        assert first is not None and not first.unread
+        total = screen.inbox.total
+        await pilot.press("u")
+        await settle(pilot)
+        with demo_store.read() as session:
+            from convo_tui.store.models import Conversation
+
+            assert session.get(Conversation, first.conversation_id).unread
+        assert screen.inbox.current.conversation_id == first.conversation_id  # stays
+        assert screen.inbox.current.unread  # and shows its new state
+        await pilot.press("u")  # the same one again: read again
+        await settle(pilot)
+        with demo_store.read() as session:
+            from convo_tui.store.models import Conversation
+
+            assert not session.get(Conversation, first.conversation_id).unread
+            second = session.get(Conversation, screen.inbox.row_at(1).conversation_id)
+            assert not second.unread  # the next one was never touched
+        await pilot.press("u", "j")  # unread, then move on: now it leaves the view
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert screen.inbox.total == total - 1
+        assert all(
+            screen.inbox.row_at(i).conversation_id != first.conversation_id
+            for i in range(min(screen.inbox.total, 10))
+        )
+
+
+async def test_the_row_you_see_is_the_row_you_act_on(demo_store) -> None:
+    """Another process blocks the open conversation: list, thread and box stay in step,
+    and a key acts on what the screen shows."""
+    from convo_tui.core import agents, conversations
+    from convo_tui.store.models import Conversation, Profile
+
+    from .conftest import NOW
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        screen = app.inbox
+        maria = conversation_of(demo_store, MARIA)
+
+        # In Maria's reply box with a draft; someone else blocks her.
+        await open_conversation(pilot, MARIA, back_to_list=False)
+        await pilot.press(*"hold on")
+        await settle(pilot)
+
+        def block_maria() -> None:
+            with demo_store.write() as session:
+                ben = agents.identify(session, "ben", now=NOW)
+                profile = session.get(Profile, maria.profile_id)
+                conv = session.get(Conversation, maria.id)
+                conversations.block(session, profile, conv, ben, now=NOW)
+
+        block_maria()
+        app.poll_now()
+        await pilot.pause(0.2)
+        await settle(pilot)
+        # The thread still shows Maria, now refused; the box is locked and keeps the draft.
+        assert screen.view.conversation_id == maria.id
+        assert screen.view.refusal is not None and screen.view.refusal.reason == "blocked"
+        assert screen.composer.body.disabled
+        assert screen.composer.conversation_id == maria.id
+        await pilot.press("enter")
+        await settle(pilot)
+        assert all(b != "hold on" for _, b in outbound_bodies(demo_store))
+
+        # Back in the list: Maria left the open inbox; the cursor's row and the thread agree.
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        await settle(pilot)
+        row = screen.inbox.current
+        assert row is not None and row.conversation_id != maria.id
+        assert screen.view.conversation_id == row.conversation_id
+        assert screen.composer.conversation_id == row.conversation_id
+        was_unread = row.unread
+        await pilot.press("u")
+        await settle(pilot)
+        with demo_store.read() as session:
+            assert session.get(Conversation, row.conversation_id).unread is (not was_unread)
+            assert not session.get(Conversation, maria.id).unread  # the hidden one untouched
+
+
+async def test_a_key_right_after_moving_acts_on_the_highlighted_row(demo_store) -> None:
+    """j then c at once, before the preview loads: the highlighted row closes."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        screen = app.inbox
+        first = screen.inbox.current
+        second = screen.inbox.row_at(1)
+        assert first is not None and second is not None
+        closed_before = audit_actions(demo_store).count("conversation.close")
+        await pilot.press("j", "c")
+        await settle(pilot)
+        from convo_tui.store.models import Conversation
+
+        with demo_store.read() as session:
+            assert session.get(Conversation, first.conversation_id).status == "open"
+            assert session.get(Conversation, second.conversation_id).status == "closed"
+        assert audit_actions(demo_store).count("conversation.close") == closed_before + 1
