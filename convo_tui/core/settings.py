@@ -238,8 +238,8 @@ SPECS: dict[str, Spec] = {
         on_off(
             "auto_reply.enabled",
             False,
-            "send an automatic reply to a customer's text; refused while a variable "
-            "its template uses is empty",
+            "send an automatic reply to a customer's text (once the settings its "
+            "template uses are set)",
         ),
         one_of(
             "auto_reply.audience",

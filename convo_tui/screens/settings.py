@@ -85,7 +85,9 @@ class SettingsModal(ModalScreen[None]):
         for key, spec in settings_mod.SPECS.items():
             value = view.values.get(key)
             self.saved[key] = settings_mod.value_text(value)
-            help_text = f"{spec.help} ({spec.kind})"
+            # What to type, where it is typed (a switch or a list says it already).
+            typed = not isinstance(spec.default, bool) and not spec.choices
+            help_text = f"{spec.help} ({spec.kind})" if typed else spec.help
             control: Widget
             if isinstance(spec.default, bool):
                 control = Switch(value=bool(value), id=field_id(key), disabled=not view.may_change)
