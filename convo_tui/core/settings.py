@@ -490,10 +490,13 @@ def _auto_reply_filled(values: dict[str, Any], key: str) -> BadSetting | None:
     missing = empty_template_settings(values)
     if not missing:
         return None
-    empty = f"{missing[0]} is empty" + (f" (so is {', '.join(missing[1:])})" if missing[1:] else "")
-    fix = f"set it first: {how_to_set(missing[0])} (or in Settings)"
+    empty = f"{missing[0]} is empty"
+    if missing[1:]:
+        empty += f", and so is {', '.join(missing[1:])}"
+    fix = f"set {missing[0]} first: {how_to_set(missing[0])} (or in Settings)"
     if key == "auto_reply.enabled":
-        return BadSetting(f"cannot turn auto_reply.enabled on: {empty} (the template uses it)", fix)
+        used = f"(the template uses {'them' if missing[1:] else 'it'})"
+        return BadSetting(f"cannot turn auto_reply.enabled on: {empty} {used}", fix)
     if key == "auto_reply.template":
         return BadSetting(f"cannot use this template while auto-reply is on: {empty}", fix)
     return BadSetting(
