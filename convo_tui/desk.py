@@ -57,7 +57,6 @@ from convo_tui.views import ReplyRefusal as ReplyRefusal
 from convo_tui.views import Sent as Sent
 from convo_tui.views import SettingsView as SettingsView
 from convo_tui.views import SourceChoice as SourceChoice
-from convo_tui.views import setting_text as setting_text
 
 Clock = Callable[[], datetime]
 
@@ -407,15 +406,10 @@ class Desk:
         with self.store.read() as session:
             agent = agents.identify(session, self.login, now=self.now())
             values = settings_mod.as_dict(settings_mod.load(session))
-            values[coupons.KEY] = coupons.load(session)
             return SettingsView(values, agent.role in CHANGE_SETTINGS)
 
     def set_setting(self, key: str, text: str) -> Any:
         """Validate and save one setting as typed; BadSetting (nothing changed) if wrong."""
-        if key == coupons.KEY:
-            codes = coupons.parse(text)
-            with self._acting() as (session, agent, now):
-                return coupons.save(session, agent, codes, now=now)
         value = settings_mod.parse_value(key, text)
         with self._acting() as (session, agent, now):
             return settings_mod.set_value(session, agent, key, value, now=now)

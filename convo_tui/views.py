@@ -96,14 +96,5 @@ class Sent:
 @dataclass(frozen=True)
 class SettingsView:
     values: dict[str, Any]
-    """Every inbox setting by key, plus `coupons.codes`."""
+    """Every setting of the table (core/settings.SPECS) by key."""
     may_change: bool
-
-
-def setting_text(value: Any) -> str:
-    """A setting value as a person types it (on/off, comma-separated lists)."""
-    if isinstance(value, bool):
-        return "on" if value else "off"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return str(value)

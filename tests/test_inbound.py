@@ -299,9 +299,20 @@ def _set(session, owner, **values) -> None:
         settings_mod.set_value(session, owner, key.replace("__", "."), value, now=NOW)
 
 
+def _auto_reply_on(session, owner) -> None:
+    """Off until its template's settings are filled in (see test_autoreply_guard.py)."""
+    _set(
+        session,
+        owner,
+        organization__prefix="ACME",
+        organization__email="help@acme.example",
+        auto_reply__enabled=True,
+    )
+
+
 def test_auto_reply_uses_the_template_and_lands_in_the_outbox(store, owner) -> None:
     with store.write() as session:
-        _set(session, owner, organization__prefix="ACME", organization__email="help@acme.example")
+        _auto_reply_on(session, owner)
         add_profile(session, consent=Consent.NEVER_SUBSCRIBED)
         result = text_in(session, "hello?")
         assert result.auto_reply_id is not None
@@ -316,6 +327,7 @@ def test_auto_reply_uses_the_template_and_lands_in_the_outbox(store, owner) -> N
 
 def test_auto_reply_off_sends_nothing(store, owner) -> None:
     with store.write() as session:
+        _auto_reply_on(session, owner)
         _set(session, owner, auto_reply__enabled=False)
         assert text_in(session, "hello?").auto_reply_id is None
         assert _auto_replies(session) == []
@@ -323,6 +335,7 @@ def test_auto_reply_off_sends_nothing(store, owner) -> None:
 
 def test_auto_reply_audience_non_consented_skips_subscribers(store, owner) -> None:
     with store.write() as session:
+        _auto_reply_on(session, owner)
         _set(session, owner, auto_reply__audience="non_consented")
         add_profile(session, consent=Consent.SUBSCRIBED)
         add_profile(session, "+14155550124", consent=Consent.NEVER_SUBSCRIBED)
@@ -332,18 +345,21 @@ def test_auto_reply_audience_non_consented_skips_subscribers(store, owner) -> No
 
 def test_auto_reply_audience_all_includes_subscribers(store, owner) -> None:
     with store.write() as session:
+        _auto_reply_on(session, owner)
         add_profile(session, consent=Consent.SUBSCRIBED)
         assert text_in(session, "subscriber here").auto_reply_id is not None
 
 
-def test_no_auto_reply_to_an_opted_out_profile(store) -> None:
+def test_no_auto_reply_to_an_opted_out_profile(store, owner) -> None:
     with store.write() as session:
+        _auto_reply_on(session, owner)
         add_profile(session, consent=Consent.UNSUBSCRIBED)
         assert text_in(session, "why did you stop?").auto_reply_id is None
 
 
 def test_one_auto_reply_per_cooldown(store, owner) -> None:
     with store.write() as session:
+        _auto_reply_on(session, owner)
         add_profile(session)
         assert text_in(session, "one", at=NOW).auto_reply_id is not None
         assert text_in(session, "two", at=NOW + timedelta(minutes=1)).auto_reply_id is None
@@ -351,15 +367,17 @@ def test_one_auto_reply_per_cooldown(store, owner) -> None:
         assert text_in(session, "next day", at=later).auto_reply_id is not None
 
 
-def test_no_auto_reply_to_old_texts_seen_late(store) -> None:
+def test_no_auto_reply_to_old_texts_seen_late(store, owner) -> None:
     """A first sync of old history must not text people about messages from last week."""
     with store.write() as session:
+        _auto_reply_on(session, owner)
         result = text_in(session, "old", at=NOW - timedelta(days=7), now=NOW)
         assert result.auto_reply_id is None and result.opened
 
 
-def test_no_keyword_gets_an_auto_reply(store) -> None:
+def test_no_keyword_gets_an_auto_reply(store, owner) -> None:
     with store.write() as session:
+        _auto_reply_on(session, owner)
         assert text_in(session, "HELP").auto_reply_id is None
         assert _auto_replies(session) == []
 

@@ -20,6 +20,7 @@ from convo_tui.providers.twilio import TwilioClient, TwilioMessage
 from convo_tui.store.engine import Store, open_store, sqlite_url
 from convo_tui.store.models import (
     ActivityEvent,
+    Agent,
     Consent,
     Conversation,
     InboxTally,
@@ -51,10 +52,22 @@ TABLES = (
 )
 
 
+def _auto_reply_on(session: Session) -> Agent:
+    """The owner, with the auto-reply on (off until its template is filled in)."""
+    owner = agents.identify(session, "olivia", now=NOW - timedelta(days=2))
+    for key, value in [
+        ("organization.prefix", "ACME"),
+        ("organization.email", "help@acme.example"),
+        ("auto_reply.enabled", True),
+    ]:
+        settings_mod.set_value(session, owner, key, value, now=NOW - timedelta(days=2))
+    return owner
+
+
 def _before(session: Session) -> None:
     """The same store before either run: an agent, a shopper whose conversation is
     closed, a blocked profile and a subscriber who never texted."""
-    owner = agents.identify(session, "olivia", now=NOW - timedelta(days=2))
+    owner = _auto_reply_on(session)
     shopper = add_profile(session, SHOPPER_B)
     process_inbound(session, _in("SMold1", SHOPPER_B, "hello", NOW - timedelta(days=1)), now=NOW)
     conversations.close(
@@ -294,6 +307,7 @@ def test_sync_orders_a_page_by_time_before_applying_it(store) -> None:
     answers and the STOP before the text it followed; the rules see them in time order."""
     m = timedelta(minutes=1)
     with store.write() as session:
+        _auto_reply_on(session)
         add_profile(session, SHOPPER_B)
         # The send was labelled from its "Received SMS" event before the text came.
         session.add(

@@ -354,7 +354,7 @@ def test_doctor(db_path, sandbox, tmp_path) -> None:
     env = env_for(sandbox)
     good = run_process("doctor", "--db", db_path, env=env)
     assert good.code == 0, good.out + good.err
-    assert good.out.count("✓") == 6
+    assert good.out.count("✓") == 7  # config, store, agent, auto-reply, twilio, klaviyo, smtp
     assert sandbox.credentials.auth_token not in good.out
     bad = run_process(
         "doctor", "--db", db_path, env={**env, "CONVO_TWILIO_BASE_URL": "http://127.0.0.1:9"}

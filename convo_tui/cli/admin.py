@@ -36,10 +36,7 @@ def settings_show(
     table.add_column("value")
     table.add_column("meaning", style="dim")
     for key, value in values.items():
-        shown = ", ".join(value) if isinstance(value, list) else value
-        if isinstance(value, bool):
-            shown = "on" if value else "off"
-        table.add_row(key, safe(str(shown)), settings_mod.SPECS[key].help)
+        table.add_row(key, safe(settings_mod.value_text(value)), settings_mod.SPECS[key].help)
     rt.out.print(table)
 
 

@@ -39,6 +39,30 @@ def _agent(rt: Runtime) -> str:
         return f"agent: {me.login} ({me.role})"
 
 
+def _auto_reply(rt: Runtime) -> str:
+    """The settings its template uses: empty ones are named, so a fresh store's line
+    says what to set, and an auto-reply left on with one emptied is a failure."""
+    from convo_tui.core import settings as settings_mod
+
+    with rt.reading() as (session, _me):
+        values = settings_mod.as_dict(settings_mod.load(session))
+    missing = settings_mod.empty_template_settings(values)
+    if values["auto_reply.enabled"]:
+        if missing:
+            raise ConvoError(
+                f"auto-reply is on but {', '.join(missing)} "
+                f"{'is' if len(missing) == 1 else 'are'} empty, so none is sent",
+                f"set it: {settings_mod.how_to_set(missing[0])}",
+            )
+        return f"auto-reply: on (to {values['auto_reply.audience']}), its template filled in"
+    if missing:
+        return (
+            f"auto-reply: off; to turn it on, first set {' and '.join(missing)} "
+            f"({settings_mod.how_to_set(missing[0])})"
+        )
+    return "auto-reply: off (convo settings set auto_reply.enabled on)"
+
+
 def _twilio(rt: Runtime) -> str:
     from convo_tui.providers import factory
     from convo_tui.providers.http import RetryPolicy
@@ -101,6 +125,7 @@ CHECKS: list[tuple[str, Check]] = [
     ("config", _config),
     ("store", _store),
     ("agent", _agent),
+    ("auto-reply", _auto_reply),
     ("twilio", _twilio),
     ("klaviyo", _klaviyo),
     ("smtp", _smtp),

@@ -8,7 +8,12 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, func, select
 
 from convo_tui import phones
-from convo_tui.core.settings import InboxSettings, render_template
+from convo_tui.core.settings import (
+    InboxSettings,
+    how_to_set,
+    render_template,
+    template_variables,
+)
 from convo_tui.store.dialect import in_lists
 from convo_tui.store.models import Consent, Message, MessageSource, Profile, SourceKind
 
@@ -69,12 +74,28 @@ def last_auto_replies(
     return found
 
 
+def variables(profile: Profile, settings: InboxSettings) -> dict[str, str]:
+    return {
+        "organization.prefix": settings.organization_prefix,
+        "organization.email": settings.organization_email,
+        "person.first_name": (profile.first_name or "").strip(),
+    }
+
+
+def empty_variables(profile: Profile, settings: InboxSettings) -> list[str]:
+    """The variables the template uses that are empty for this customer: with any,
+    the auto-reply is not sent (half-filled, "For help, email ." helps nobody)."""
+    filled = variables(profile, settings)
+    used = template_variables(settings.auto_reply_template)
+    return [name for name in used if not filled.get(name)]
+
+
+def skip_reason(missing: Sequence[str]) -> str:
+    """Why an auto-reply was not sent, and how to fix it, in one line."""
+    first = missing[0]
+    fix = "the customer has none" if first == "person.first_name" else how_to_set(first)
+    return f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} empty ({fix})"
+
+
 def text_for(profile: Profile, settings: InboxSettings) -> str:
-    return render_template(
-        settings.auto_reply_template,
-        {
-            "organization.prefix": settings.organization_prefix,
-            "organization.email": settings.organization_email,
-            "person.first_name": profile.first_name or "",
-        },
-    )
+    return render_template(settings.auto_reply_template, variables(profile, settings))

@@ -13,6 +13,7 @@ end, messages first, then what points at them.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from convo_tui.core import (
     attribution,
+    audit,
     autoreply,
     conversations,
     keywords,
@@ -60,6 +62,8 @@ from convo_tui.store.models import (
 )
 
 """Provider ids per IN (...) list: well under SQLite's limit on bound parameters."""
+
+log = logging.getLogger("convo.intake")
 
 _PENDING_RANK = 2**62
 """Sends recorded in the batch rank after every stored one at the same moment (their
@@ -333,7 +337,11 @@ class _Batch:
             now=now,
             last_auto_reply=self._auto_replied.get(profile_id),
         ):
-            auto_reply = self._queue_auto_reply(profile, conversation)
+            missing = autoreply.empty_variables(profile, settings)
+            if missing:
+                self._skip_auto_reply(profile, missing)
+            else:
+                auto_reply = self._queue_auto_reply(profile, conversation)
         self._later(Notification, {"profile_id": profile_id, "created_at": now}, row)
         final = conversation
         return lambda: InboundResult(
@@ -382,6 +390,19 @@ class _Batch:
         self._later(OutboxItem, item, row)
         self._note_auto_reply(pk(profile), values["sent_at"])
         return row
+
+    def _skip_auto_reply(self, profile: Profile, missing: list[str]) -> None:
+        """Never half-filled: recorded (audit, log) where the team can see why none went."""
+        reason = autoreply.skip_reason(missing)
+        audit.record(
+            self.session,
+            None,
+            "auto_reply.skipped",
+            now=self.now,
+            profile_id=pk(profile),
+            detail=reason,
+        )
+        log.warning("auto-reply to profile %s not sent: %s", pk(profile), reason)
 
     def _note_auto_reply(self, profile_id: int, at: datetime) -> None:
         last = self._auto_replied.get(profile_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -29,6 +30,8 @@ _TEMPLATE_VAR = re.compile(r"\{\{\s*([A-Za-z_.]+)\s*\}\}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 _DOMAIN = re.compile(r"(?=.{1,253}$)([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}")
+_COUPON = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
+MAX_COUPON_CODES = 100
 
 DEFAULT_TEMPLATE = (
     "{{ organization.prefix }}: thanks for your message. We will get back to you soon. "
@@ -162,82 +165,190 @@ def _domain(value: Any) -> str:
     return value.strip().lower()
 
 
+def _coupon_codes(value: Any) -> list[str]:
+    """Letters, digits, - and _, at most 40 characters each; at most 100 codes."""
+    if not isinstance(value, list):
+        raise ValueError("use a comma-separated list of codes")
+    codes: list[str] = []
+    for item in value:
+        if not isinstance(item, str) or not _COUPON.fullmatch(item.strip()):
+            raise ValueError(
+                f"{item!r} is not a coupon code (letters, digits, - and _, up to 40 characters)"
+            )
+        if item.strip() not in codes:
+            codes.append(item.strip())
+    if len(codes) > MAX_COUPON_CODES:
+        raise ValueError(f"at most {MAX_COUPON_CODES} codes")
+    return codes
+
+
+# The table -----------------------------------------------------------------------
+#
+# Every setting is one row below; the CLI (`settings show/set`), the settings modal
+# and the README's table (compared by tests/test_settings_table.py) all read it.
+# A new setting is one row plus its field in InboxSettings.
+
+
 @dataclass(frozen=True)
 class Spec:
     key: str
     default: Any
+    kind: str
+    """What a person types, in words: "on/off", "whole number 0–720"..."""
+    help: str
+    example: str
+    """A valid value as typed, other than the default (shown in hints, set by tests)."""
     check: Callable[[Any], Any]
     parse: Callable[[str], Any]
-    help: str
+    choices: tuple[str, ...] = ()
+    """For a value that is one of a few words: the words (the modal offers a list)."""
+
+
+def on_off(key: str, default: bool, help: str) -> Spec:
+    return Spec(key, default, "on/off", help, "off" if default else "on", _check_bool, _bool)
+
+
+def number(key: str, default: int, low: int, high: int, help: str, *, example: int) -> Spec:
+    kind = f"whole number {low}–{high}"
+    return Spec(key, default, kind, help, str(example), _int_between(low, high), _parse_int)
+
+
+def one_of(key: str, default: str, choices: tuple[str, ...], help: str) -> Spec:
+    example = next(c for c in choices if c != default)
+    kind = "one of " + ", ".join(choices)
+    return Spec(key, default, kind, help, example, _one_of(*choices), str.strip, choices)
+
+
+def typed(
+    key: str,
+    default: Any,
+    kind: str,
+    help: str,
+    *,
+    example: str,
+    check: Callable[[Any], Any],
+    parse: Callable[[str], Any] = str,
+) -> Spec:
+    return Spec(key, default, kind, help, example, check, parse)
 
 
 SPECS: dict[str, Spec] = {
     spec.key: spec
     for spec in [
-        Spec("auto_reply.enabled", True, _check_bool, _bool, "send an automatic reply"),
-        Spec(
+        on_off(
+            "auto_reply.enabled",
+            False,
+            "send an automatic reply to a customer's text (once the settings its "
+            "template uses are set)",
+        ),
+        one_of(
             "auto_reply.audience",
             "all",
-            _one_of("all", "non_consented"),
-            str.strip,
-            "who gets it: all, or non_consented (profiles without SMS consent)",
+            ("all", "non_consented"),
+            "who gets it: all, or non_consented (customers without SMS consent)",
         ),
-        Spec("auto_reply.template", DEFAULT_TEMPLATE, _template, str, "the auto-reply text"),
-        Spec(
+        typed(
+            "auto_reply.template",
+            DEFAULT_TEMPLATE,
+            "text, up to 1600 characters",
+            "the auto-reply; may use {{ organization.prefix }}, {{ organization.email }}, "
+            "{{ person.first_name }} (never sent with one of them empty)",
+            example="Thanks {{ person.first_name }}, we will answer soon.",
+            check=_template,
+        ),
+        number(
             "auto_reply.cooldown_hours",
             24,
-            _int_between(0, 720),
-            _parse_int,
-            "at most one auto-reply per profile in this many hours (0: every text)",
+            0,
+            720,
+            "at most one auto-reply per customer in this many hours (0: every text)",
+            example=12,
         ),
-        Spec("links.shorten", True, _check_bool, _bool, "shorten links in replies"),
-        Spec("links.domain", "cnvo.link", _domain, str, "the short-link domain"),
-        Spec("notifications.email", False, _check_bool, _bool, "email on new messages"),
-        Spec(
+        on_off("links.shorten", True, "shorten links in replies"),
+        typed(
+            "links.domain",
+            "cnvo.link",
+            "domain name",
+            "the short-link domain",
+            example="acme.link",
+            check=_domain,
+        ),
+        on_off("notifications.email", False, "email on new customer texts"),
+        typed(
             "notifications.email_addresses",
             [],
-            _email_list,
-            _parse_list,
-            "addresses to email (comma-separated)",
+            "email addresses, comma-separated",
+            "who gets those emails",
+            example="ops@acme.example, lead@acme.example",
+            check=_email_list,
+            parse=_parse_list,
         ),
-        Spec(
-            "notifications.unread_indicator",
-            True,
-            _check_bool,
-            _bool,
-            "show the count of unread conversations",
-        ),
-        Spec("notifications.bell", True, _check_bool, _bool, "ring the terminal bell"),
-        Spec(
+        on_off("notifications.unread_indicator", True, "show the unread count"),
+        on_off("notifications.bell", True, "ring the terminal bell on a new text"),
+        number(
             "attribution.window_hours",
             24,
-            _int_between(1, 720),
-            _parse_int,
-            "SMS attribution window in hours",
+            1,
+            720,
+            "a text within this many hours of a campaign or flow message is attributed to it",
+            example=48,
         ),
-        Spec("organization.prefix", "", _text(40), str, "organization prefix for templates"),
-        Spec("organization.email", "", _email_or_empty, str, "support email for templates"),
-        Spec(
+        typed(
+            "organization.prefix",
+            "",
+            "text, up to 40 characters",
+            "the organization's name, for templates ({{ organization.prefix }})",
+            example="BOOTS",
+            check=_text(40),
+        ),
+        typed(
+            "organization.email",
+            "",
+            "email address",
+            "the support email, for templates ({{ organization.email }})",
+            example="help@boots.example",
+            check=_email_or_empty,
+        ),
+        typed(
             "business.number",
             "",
-            _business_number,
-            str,
-            "the business number customers text (a phone number, not a sender ID)",
+            "phone number",
+            "the number customers text (never an alphanumeric sender ID)",
+            example="+14155550111",
+            check=_business_number,
         ),
-        Spec("phone.default_region", "US", _region, str, "region for numbers without +"),
-        Spec(
+        typed(
+            "phone.default_region",
+            "US",
+            "two-letter region",
+            "region for numbers typed without +",
+            example="GB",
+            check=_region,
+        ),
+        typed(
             "quiet_hours.start",
             "08:00",
-            _hhmm,
-            str,
+            "time HH:MM",
             "start of the window for replies (recipient local time)",
+            example="09:00",
+            check=_hhmm,
         ),
-        Spec(
+        typed(
             "quiet_hours.end",
             "20:00",
-            _hhmm,
-            str,
+            "time HH:MM, not the start",
             "end of the window for replies (recipient local time)",
+            example="21:00",
+            check=_hhmm,
+        ),
+        typed(
+            "coupons.codes",
+            [],
+            "codes, comma-separated",
+            "coupon codes the composer offers (ctrl+o)",
+            example="WELCOME10, BOOTS-15",
+            check=_coupon_codes,
+            parse=_parse_list,
         ),
     ]
 }
@@ -264,6 +375,7 @@ class InboxSettings:
     phone_default_region: str
     quiet_hours_start: str
     quiet_hours_end: str
+    coupons_codes: list[str]
 
 
 def _field(key: str) -> str:
@@ -332,14 +444,117 @@ def parse_value(key: str, text: str) -> Any:
 
 
 def set_value(session: Session, agent: Agent, key: str, value: Any, *, now: datetime) -> Any:
-    """Validate and store one setting; it takes effect at once for every process."""
+    """Validate and store one setting; it takes effect at once for every process.
+
+    Besides its own check, the value must keep the rules over several settings
+    (RULES) true with the others as stored now."""
     require_role(agent, CHANGE_SETTINGS, "change settings")
     spec = spec_for(key)
     try:
         value = spec.check(value)
     except ValueError as exc:
         raise BadSetting(f"bad value for {key}: {exc}", "nothing was changed") from None
+    values = as_dict(load(session))
+    values[key] = value
+    for rule in RULES:
+        refusal = rule(values, key)
+        if refusal is not None:
+            raise refusal
     return store_checked(session, agent, key, value, now=now)
+
+
+# Rules over several settings ---------------------------------------------------------
+
+
+def template_variables(template: str) -> list[str]:
+    """The variables a template uses, each once, in order."""
+    return list(dict.fromkeys(_TEMPLATE_VAR.findall(template)))
+
+
+def empty_template_settings(values: dict[str, Any]) -> list[str]:
+    """The settings the auto-reply template uses as variables that are empty.
+
+    (`person.first_name` is the customer's, not a setting: intake checks it per text.)"""
+    template = values["auto_reply.template"]
+    return [name for name in template_variables(template) if name in SPECS and not values[name]]
+
+
+def how_to_set(key: str) -> str:
+    return f"convo settings set {key} {shlex.quote(SPECS[key].example)}"
+
+
+def _auto_reply_filled(values: dict[str, Any], key: str) -> BadSetting | None:
+    """An auto-reply that is on has every setting its template uses filled in."""
+    if not values["auto_reply.enabled"]:
+        return None
+    missing = empty_template_settings(values)
+    if not missing:
+        return None
+    empty = f"{missing[0]} is empty"
+    if missing[1:]:
+        empty += f", and so is {', '.join(missing[1:])}"
+    fix = f"set {missing[0]} first: {how_to_set(missing[0])} (or in Settings)"
+    if key == "auto_reply.enabled":
+        used = f"(the template uses {'them' if missing[1:] else 'it'})"
+        return BadSetting(f"cannot turn auto_reply.enabled on: {empty} {used}", fix)
+    if key == "auto_reply.template":
+        return BadSetting(f"cannot use this template while auto-reply is on: {empty}", fix)
+    return BadSetting(
+        f"cannot empty {key}: the auto-reply is on and its template uses it",
+        "turn it off first (convo settings set auto_reply.enabled off) "
+        "or change auto_reply.template",
+    )
+
+
+def _quiet_hours_window(values: dict[str, Any], key: str) -> BadSetting | None:
+    """Equal ends would make every hour "inside" the window: quiet hours silently off."""
+    if key not in ("quiet_hours.start", "quiet_hours.end"):
+        return None
+    start, end = values["quiet_hours.start"], values["quiet_hours.end"]
+    if start != end:
+        return None
+    return BadSetting(
+        f"quiet_hours.start and quiet_hours.end would both be {start}, which switches "
+        "quiet hours off (replies at any hour)",
+        "use two different times, e.g. 08:00 and 20:00; nothing was changed",
+    )
+
+
+RULES: tuple[Callable[[dict[str, Any], str], BadSetting | None], ...] = (
+    _auto_reply_filled,
+    _quiet_hours_window,
+)
+"""Each rule gets every setting (with the one being changed) and that key; a refusal
+or None. Both front ends call set_value, so they refuse the same way."""
+
+
+# Shown to people ------------------------------------------------------------------
+
+
+def value_text(value: Any) -> str:
+    """A setting value as a person types it (on/off, comma-separated lists)."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def markdown_table() -> str:
+    """The README's settings table (tests/test_settings_table.py keeps them equal)."""
+
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = ["| key | type | default | meaning |", "|---|---|---|---|"]
+    for spec in SPECS.values():
+        default = value_text(spec.default)
+        if not default:
+            default = "none" if isinstance(spec.default, list) else "empty"
+        else:
+            default = f"`{default}`"
+        lines.append(f"| `{spec.key}` | {cell(spec.kind)} | {cell(default)} | {cell(spec.help)} |")
+    return "\n".join(lines)
 
 
 def store_checked(session: Session, agent: Agent, key: str, value: Any, *, now: datetime) -> Any:

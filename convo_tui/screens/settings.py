@@ -15,13 +15,10 @@ from textual.widget import Widget
 from textual.widgets import Input, Select, Static, Switch
 from textual.worker import Worker
 
-from convo_tui.core import coupons
 from convo_tui.core import settings as settings_mod
-from convo_tui.desk import Desk, SettingsView, setting_text
+from convo_tui.desk import Desk, SettingsView
 from convo_tui.errors import ConvoError
 from convo_tui.widgets.worker_errors import report_failure
-
-EXTRA_HELP = {coupons.KEY: "coupon codes the composer offers (ctrl+o), comma-separated"}
 
 
 def field_id(key: str) -> str:
@@ -85,19 +82,18 @@ class SettingsModal(ModalScreen[None]):
         else:
             note.update(Text("Only owners, admins and managers may change settings.", style="bold"))
         rows: list[Widget] = []
-        keys = [*settings_mod.SPECS, coupons.KEY]
-        for key in keys:
+        for key, spec in settings_mod.SPECS.items():
             value = view.values.get(key)
-            self.saved[key] = setting_text(value)
-            help_text = (
-                settings_mod.SPECS[key].help if key in settings_mod.SPECS else EXTRA_HELP[key]
-            )
+            self.saved[key] = settings_mod.value_text(value)
+            # What to type, where it is typed (a switch or a list says it already).
+            typed = not isinstance(spec.default, bool) and not spec.choices
+            help_text = f"{spec.help} ({spec.kind})" if typed else spec.help
             control: Widget
-            if isinstance(value, bool):
-                control = Switch(value=value, id=field_id(key), disabled=not view.may_change)
-            elif key == "auto_reply.audience":
+            if isinstance(spec.default, bool):
+                control = Switch(value=bool(value), id=field_id(key), disabled=not view.may_change)
+            elif spec.choices:
                 control = Select[str](
-                    [(Text("all"), "all"), (Text("non_consented"), "non_consented")],
+                    [(Text(choice), choice) for choice in spec.choices],
                     value=str(value),
                     allow_blank=False,
                     id=field_id(key),
@@ -106,7 +102,7 @@ class SettingsModal(ModalScreen[None]):
                 )
             else:
                 control = Input(
-                    setting_text(value),
+                    settings_mod.value_text(value),
                     id=field_id(key),
                     disabled=not view.may_change,
                     compact=True,
@@ -148,14 +144,25 @@ class SettingsModal(ModalScreen[None]):
         error = self.query_one(f"#error-{field_id(message.key)}", Static)
         if message.error is not None:
             error.update(Text(message.error, style="bold red"))
+            self._show_saved(message.key)
             return
-        text = setting_text(message.value)
+        text = settings_mod.value_text(message.value)
         self.saved[message.key] = text
         error.update(Text("saved", style="green"))
         widget = self.query_one(f"#{field_id(message.key)}")
         if isinstance(widget, Input) and widget.value != text:
             widget.value = text
         self.notify(f"Saved {message.key}", timeout=2, markup=False)
+
+    def _show_saved(self, key: str) -> None:
+        """A refused switch or choice goes back to what is stored (a typed text stays, to
+        be corrected); its Changed event then matches `saved` and saves nothing."""
+        widget = self.query_one(f"#{field_id(key)}")
+        stored = self.saved.get(key, "")
+        if isinstance(widget, Switch):
+            widget.value = stored == "on"
+        elif isinstance(widget, Select):
+            widget.value = stored
 
     @on(Switch.Changed)
     def _switched(self, event: Switch.Changed) -> None:
