@@ -25,8 +25,9 @@ def profile_text(card: ProfileCard, *, full: bool = False) -> Text:
     text = Text()
     text.append_text(safe_line(card.name, style="bold"))
     text.append("\n")
-    text.append(card.phone)
-    text.append("\n")
+    if card.named:
+        text.append(card.phone)
+        text.append("\n")
     text.append_text(safe_line(card.email or "no email", style="" if card.email else "dim"))
     text.append("\n\nSMS consent: ", style="dim")
     text.append(consent_words(card.consent), style="bold")
