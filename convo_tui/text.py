@@ -23,8 +23,11 @@ those terminals draws them two cells wide, as Rich counts them.
 from __future__ import annotations
 
 import re
+from functools import cache
+from typing import TYPE_CHECKING, NamedTuple
 
-import regex
+if TYPE_CHECKING:
+    import regex
 
 ZWJ = "\u200d"
 PRESENTATION = "\ufe0f"
@@ -56,12 +59,29 @@ _PATTERN = re.compile(
     + "".join(re.escape(chr(code)) for code in sorted(_INVISIBLE | _EMOJI_PARTS))
     + "]"
 )
-# Emoji sequences as Unicode defines them (UTS #51), by the Unicode properties the
-# `regex` module knows: an emoji is an Extended_Pictographic character, optionally
-# with the selector and a skin tone after it.
-_EMOJI_BEFORE = r"(?<=\p{Extended_Pictographic}\uFE0F?\p{Emoji_Modifier}?\uFE0F?)"
-_JOINS_EMOJI = regex.compile(_EMOJI_BEFORE + r"\u200D(?=\p{Extended_Pictographic})")
-_TONES_EMOJI = regex.compile(r"(?<=\p{Extended_Pictographic}\uFE0F?)\p{Emoji_Modifier}")
+
+
+class _Emoji(NamedTuple):
+    joiner: regex.Pattern[str]
+    """A joiner between two emoji."""
+    tone: regex.Pattern[str]
+    """A skin tone on an emoji."""
+
+
+@cache
+def _emoji() -> _Emoji:
+    """Where a joiner or a skin tone is part of an emoji sequence, as Unicode defines emoji
+    sequences (UTS #51), by the properties the `regex` module knows: an emoji is an
+    Extended_Pictographic character, with the selector and a skin tone after it or not.
+    Made on first need: most texts hold none of those parts, and every command
+    imports this module (the `regex` import and these take some 13 ms)."""
+    import regex
+
+    before = r"(?<=\p{Extended_Pictographic}\uFE0F?\p{Emoji_Modifier}?\uFE0F?)"
+    return _Emoji(
+        joiner=regex.compile(before + r"\u200D(?=\p{Extended_Pictographic})"),
+        tone=regex.compile(r"(?<=\p{Extended_Pictographic}\uFE0F?)\p{Emoji_Modifier}"),
+    )
 
 
 def _code(char: str) -> str:
@@ -78,8 +98,8 @@ def _for_terminal(match: re.Match[str]) -> str:
     if char == PRESENTATION:
         return ""
     if ord(char) in TONES:
-        return "" if _TONES_EMOJI.match(text, at) else _code(char)
-    if char == ZWJ and _JOINS_EMOJI.match(text, at):
+        return "" if _emoji().tone.match(text, at) else _code(char)
+    if char == ZWJ and _emoji().joiner.match(text, at):
         return ""
     return _code(char)
 
@@ -87,7 +107,7 @@ def _for_terminal(match: re.Match[str]) -> str:
 def _whole(match: re.Match[str]) -> str:
     char = match.group()
     if ord(char) in _EMOJI_PARTS or (
-        char == ZWJ and _JOINS_EMOJI.match(match.string, match.start())
+        char == ZWJ and _emoji().joiner.match(match.string, match.start())
     ):
         return char
     return _code(char)

@@ -6,6 +6,7 @@ tmux: a row holding one of them used to lose its separator."""
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from rich.cells import get_character_cell_size
 from sqlmodel import select
 
-from convo_tui.store.engine import open_store, sqlite_url
+from convo_tui.store.engine import Store, open_store, sqlite_url
 from convo_tui.store.models import Profile
 
 from .test_tui_tmux import Terminal
@@ -22,6 +23,7 @@ from .tui_helpers import AROHA, DANA, KENJI, MARIA, build_demo_template, custome
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
+PROBE = "+14155550188"
 TEXTS = {
     MARIA: "👍🏽",
     KENJI: "👩\u200d👩\u200d👧\u200d👦 family",
@@ -53,6 +55,17 @@ def emoji_store(tmp_path: Path) -> Path:
     return path
 
 
+def watching(term: Terminal, store: Store) -> None:
+    """Once the app watches for new texts: it takes the texts there when it starts watching
+    as seen, a moment after it shows the inbox. (A probe text a try, until one is toasted.)"""
+    for attempt in range(15):
+        customer_texts(store, PROBE, f"probe {attempt}", f"SMprobe{attempt:027d}")
+        with contextlib.suppress(AssertionError):
+            term.wait_for(lambda s: "probe" in s, "a probe's toast", 3)
+            return
+    raise AssertionError(f"no new text was ever toasted:\n{term.screen()}")
+
+
 @pytest.mark.parametrize("size", [(120, 30), (80, 24)], ids=["120x30", "80x24"])
 def test_emoji_keep_the_columns_in_tmux(emoji_store: Path, tmp_path: Path, size) -> None:
     width, height = size
@@ -76,5 +89,15 @@ def test_emoji_keep_the_columns_in_tmux(emoji_store: Path, tmp_path: Path, size)
             panel_edges = {tuple(columns(line, "▏")[:1]) for line in rows}
             assert len(panel_edges) == 1 and () not in panel_edges, screen
         assert "<U+200D>" not in screen, screen
+
+        # A text arriving meanwhile: its toast and its row, drawn by the same rule.
+        store = open_store(sqlite_url(emoji_store))
+        watching(term, store)
+        customer_texts(store, MARIA, "again 👍🏽 and 🏳\ufe0f\u200d🌈 ok", "SMemoji" + "9" * 28)
+        store.close()
+        screen = term.wait_for(lambda s: "Maria Silva: again" in s, "the new text's toast", 30)
+        assert "Maria Silva: again 👍 and 🏳🌈 ok" in screen, screen
+        rows = screen.splitlines()[1:-2]
+        assert len({tuple(columns(line, "▕")[:1]) for line in rows}) == 1, screen
     finally:
         term.close()
