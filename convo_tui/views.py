@@ -49,6 +49,11 @@ class ProfileCard:
     """True when a text now would reach them outside the hours for texting."""
     coordinates: str
 
+    @property
+    def named(self) -> bool:
+        """False for an unknown number: its name is the number (shown once, not twice)."""
+        return self.name != self.phone
+
 
 @dataclass(frozen=True)
 class ReplyRefusal:

@@ -565,13 +565,13 @@ async def test_side_panel_text_scrolls_and_selects(demo_store) -> None:
         await settle(pilot)
         activity = side.query_one("#side-activity")
         assert activity.show_vertical_scrollbar and activity.max_scroll_y > 0
-        assert "Arrivals: Boots" not in plain(app)  # the last line, out of sight
+        assert "Campaign: New Arrivals" not in plain(app)  # the last lines, out of sight
         activity.focus()
         await pilot.press("end")
         await pilot.wait_for_scheduled_animations()
         await settle(pilot)
         assert activity.scroll_y == activity.max_scroll_y
-        assert "Arrivals: Boots" in plain(app)
+        assert "Campaign: New Arrivals" in plain(app)
 
 
 async def test_footer_shows_the_focused_panes_keys_and_clicks_press_them(demo_store) -> None:

@@ -137,7 +137,9 @@ def thread(
             }
         )
         return
-    header = render.safe(name) + Text(f"  {phones.pretty(profile.phone)}", style="dim")
+    header = render.safe(name)
+    if name != phones.pretty(profile.phone):  # an unknown number's name is the number
+        header.append(f"  {phones.pretty(profile.phone)}", style="dim")
     if len(messages) < total:
         header.append(f"  (last {len(messages)} of {total}; --all for every one)", style="dim")
     rt.out.print(header)
@@ -212,7 +214,10 @@ def profile(
         rt.print_json(data)
         return
     out = rt.out
-    out.print(render.safe(str(data["name"])) + Text(f"  {phones.pretty(found.phone)}"))
+    title = render.safe(str(data["name"]))
+    if data["name"] != phones.pretty(found.phone):  # an unknown number's name is the number
+        title.append(f"  {phones.pretty(found.phone)}")
+    out.print(title)
     out.print(Text("email: ") + render.safe(found.email or "-"))
     consent = found.sms_consent.lower().replace("_", " ")
     out.print(Text(f"SMS consent: {consent}" + ("   BLOCKED" if found.blocked else "")))

@@ -431,7 +431,7 @@ class EmailNotifier:
 def compose(group: Burst, *, sender: str, addresses: Sequence[str], now: datetime) -> EmailMessage:
     """The email for one burst. Every untrusted value goes through the header policy."""
     pretty = phones.pretty(group.phone)
-    name = one_line(group.name, 80)
+    name = one_line(group.name, 80, terminal=False)  # mail clients draw emoji sequences
     who = pretty if name in {pretty, group.phone, ""} else f"{name} ({pretty})"
     count = len(group.texts)
     message = EmailMessage()
@@ -458,7 +458,7 @@ def _body(group: Burst, who: str) -> str:
     for text in texts:
         lines.append(text.sent_at.astimezone(UTC).strftime("%a %Y-%m-%d %H:%M UTC"))
         body = text.body.replace("\r\n", "\n")
-        lines.append(visible(body) if body.strip() else "(no text)")
+        lines.append(visible(body, terminal=False) if body.strip() else "(no text)")
         lines.extend(f"Attachment: {one_line(url, 2048)}" for url in text.media_urls)
         lines.append("")
     lines += ["--", f"Reply in convo: convo thread {group.phone}", ""]

@@ -20,7 +20,7 @@ from pytz.tzinfo import BaseTzInfo
 
 from convo_tui import phones
 from convo_tui.core.snooze import local_at
-from convo_tui.core.timezones import is_zone, zone
+from convo_tui.core.timezones import canonical, is_zone, zone
 from convo_tui.store.models import Profile
 
 PROFILE, LOCATION, PHONE = "profile", "location", "phone"
@@ -72,6 +72,11 @@ class RecipientZone:
     """IANA zone name, or None when unknown."""
     source: str | None
     """profile, location or phone; None when unknown."""
+
+    def __post_init__(self) -> None:
+        # By its current name wherever it came from (phone-number data says Asia/Calcutta).
+        if self.name is not None:
+            object.__setattr__(self, "name", canonical(self.name))
 
     @property
     def known(self) -> bool:

@@ -12,8 +12,10 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Select
 
+from convo_tui import event_words
 from convo_tui.core.rows import EventRow, OrderRow
 from convo_tui.display import ago, consent_words, money, safe_line, stamp
+from convo_tui.text import one_line
 from convo_tui.views import ConversationView, ProfileCard
 from convo_tui.widgets.scroll_text import ScrollText
 from convo_tui.widgets.side_tabs import SideTabs
@@ -25,8 +27,9 @@ def profile_text(card: ProfileCard, *, full: bool = False) -> Text:
     text = Text()
     text.append_text(safe_line(card.name, style="bold"))
     text.append("\n")
-    text.append(card.phone)
-    text.append("\n")
+    if card.named:
+        text.append(card.phone)
+        text.append("\n")
     text.append_text(safe_line(card.email or "no email", style="" if card.email else "dim"))
     text.append("\n\nSMS consent: ", style="dim")
     text.append(consent_words(card.consent), style="bold")
@@ -64,20 +67,11 @@ def events_text(events: list[EventRow] | tuple[EventRow, ...], now: datetime) ->
             text.append("\n")
         text.append(f"{ago(event.occurred_at, now):>4}  ", style="dim")
         text.append_text(safe_line(event.metric))
-        detail = _event_detail(event)
+        detail = event_words.detail(event.properties)
         if detail:
             text.append("\n      ")
-            text.append_text(safe_line(detail[:120], style="dim"))
+            text.append(one_line(detail, 120), style="dim")  # literal, as safe_line
     return text
-
-
-def _event_detail(event: EventRow) -> str:
-    props = event.properties or {}
-    for key in ("Campaign Name", "Flow Name", "campaign", "flow", "ProductName", "url", "$value"):
-        value = props.get(key)
-        if value not in (None, ""):
-            return f"{key}: {value}"
-    return ""
 
 
 def orders_text(orders: tuple[OrderRow, ...], now: datetime, zone: tzinfo) -> Text:

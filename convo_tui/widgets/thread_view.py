@@ -76,7 +76,8 @@ def header_text(view: ConversationView, now: datetime) -> Text:
     card = view.card
     text = Text()
     text.append_text(safe_line(card.name, style="bold"))
-    text.append(f"  {card.phone}", style="dim")
+    if card.named:
+        text.append(f"  {card.phone}", style="dim")
     status = view.status
     if view.status == "snoozed":
         status += f" {until(view.snooze_until, now)}"
