@@ -123,20 +123,25 @@ async def test_at_20x6_the_status_line_keeps_count_unread_and_sync(demo_store) -
         assert "off" in line, line  # sync state (no sync in tests)
 
 
-@pytest.mark.parametrize("width", [12, 16, 20, 24, 30, 40, 60, 80, 120])
-def test_the_status_text_keeps_count_unread_and_sync_at_every_width(width: int) -> None:
+@pytest.mark.parametrize(
+    ("width", "matching", "unread"),
+    [(w, 1234, 567) for w in (20, 24, 30, 40, 60, 80, 120)] + [(14, 39, 20), (16, 39, 20)],
+)
+def test_the_status_text_keeps_count_unread_and_sync_at_every_width(
+    width: int, matching: int, unread: int
+) -> None:
     info = StatusInfo(
         agent="Ana Souza",
         role="owner",
         filter_words="open, unread",
-        matching=1234,
-        unread=567,
+        matching=matching,
+        unread=unread,
         sync=SyncStatus(state="syncing", last_sync=NOW),
     )
     text = status_text(info, NOW, width)
     assert isinstance(text, Text)
     assert text.cell_len <= width, (text.plain, width)
-    assert "1,234" in text.plain and "567" in text.plain, text.plain
+    assert f"{matching:,}" in text.plain and str(unread) in text.plain, text.plain
     assert "syncing" in text.plain, text.plain
 
 
