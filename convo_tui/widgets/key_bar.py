@@ -23,6 +23,10 @@ from textual.widget import Widget
 
 from convo_tui.widgets.strip_fit import fit
 
+PINNED = frozenset({"help", "quit"})
+"""Binding ids the bar keeps however narrow: where to find every key, and how to leave.
+Other keys give way from the last one when the line is too short for all."""
+
 
 @dataclass(frozen=True)
 class ShownKey:
@@ -33,6 +37,7 @@ class ShownKey:
     description: str
     enabled: bool
     tooltip: str
+    pinned: bool = False
 
 
 class KeyBar(Widget, can_focus=False):
@@ -113,6 +118,7 @@ class KeyBar(Widget, can_focus=False):
                     binding.description,
                     enabled,
                     tooltip,
+                    binding.id in PINNED,
                 )
         palette = None
         if app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
@@ -164,13 +170,6 @@ class KeyBar(Widget, can_focus=False):
             return self._strip[1]
         spans: list[tuple[int, int, ShownKey]] = []
         left: list[Segment] = []
-        x = 0
-        for shown in self._keys:
-            segments = self._key_segments(shown, base, compact=False)
-            end = x + sum(segment.cell_length for segment in segments)
-            spans.append((x, end, shown))
-            left.extend(segments)
-            x = end
         right: list[Segment] = []
         if self._palette is not None:
             # Docked on the right after a thin rule.
@@ -179,6 +178,12 @@ class KeyBar(Widget, can_focus=False):
                 *self._key_segments(self._palette, base, compact=True),
             ]
         right_width = sum(segment.cell_length for segment in right)
+        x = 0
+        for shown, segments in self._fitting(base, width - right_width):
+            end = x + sum(segment.cell_length for segment in segments)
+            spans.append((x, end, shown))
+            left.extend(segments)
+            x = end
         if self._palette is not None:
             spans.append((width - right_width + 1, width, self._palette))
         # What no key covers shows the bar's background only, as the Footer's does.
@@ -188,6 +193,22 @@ class KeyBar(Widget, can_focus=False):
         self._spans = spans
         self._strip = (cache_key, strip)
         return strip
+
+    def _fitting(self, base: Style, room: int) -> list[tuple[ShownKey, list[Segment]]]:
+        """The keys drawn in `room` cells: all when they fit, else the pinned ones and as
+        many others as fit, leaving out the last ones whole (never a key cut from its
+        description)."""
+        drawn = [(shown, self._key_segments(shown, base, compact=False)) for shown in self._keys]
+        widths = [sum(segment.cell_length for segment in segments) for _, segments in drawn]
+        total = sum(widths)
+        keep = [True] * len(drawn)
+        for index in reversed(range(len(drawn))):
+            if total <= room:
+                break
+            if not drawn[index][0].pinned:
+                keep[index] = False
+                total -= widths[index]
+        return [item for item, kept in zip(drawn, keep, strict=True) if kept]
 
     # -- the mouse -------------------------------------------------------------------
 
