@@ -91,6 +91,9 @@ async def test_a_narrow_terminal_shows_the_list_then_the_thread_full_width(
         assert conversation.region.width == width
         assert "Maria Silva" in plain(app)
         assert "+1 415-555-0123" in plain(app)
+        # At the newest message, as side by side (the thread was out of sight when drawn).
+        assert screen.thread.max_scroll_y > 0
+        assert screen.thread.scroll_offset.y == screen.thread.max_scroll_y
         assert "esc" in plain(app).splitlines()[-1]  # the key bar says how to go back
 
         await pilot.press("escape")

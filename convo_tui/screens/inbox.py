@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.events import Resize
+from textual.events import DescendantFocus, Resize
 from textual.lazy import Lazy
 from textual.message import Message
 from textual.reactive import Reactive
@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 
 WIDE = 120
 """From this width the side panel shows beside the thread by default."""
+STACKED = 60
+"""Below this width one pane shows at a time, full width: the list, then (enter) the
+conversation, esc back; side by side, the thread would be a column of a few words."""
 PREVIEW_DELAY = 0.08
 """Seconds the list cursor must rest on a row before its thread is loaded."""
 PREVIEW_MESSAGES = 15
@@ -70,6 +73,7 @@ class InboxScreen(Screen[None]):
     """The main screen."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="back", tooltip="Back to the inbox list"),
         Binding("slash", "search", "Search", id="search", tooltip="Search all messages"),
         Binding("r", "reply", "Reply", id="reply", tooltip="Write a reply"),
         Binding("s", "snooze", "Snooze", id="snooze", tooltip="Snooze the conversation"),
@@ -227,6 +231,23 @@ class InboxScreen(Screen[None]):
         if self.panel_open is None:
             self.panel_open = wide
         self.set_class(bool(self.panel_open), "-panel")
+        self.set_class(width < STACKED, "-stacked")
+        self._stack()
+
+    def _stack(self) -> None:
+        """Stacked, the list gives way to the conversation while the focus is out of it.
+        Only then: a class on the screen restyles every widget, too slow for each focus
+        move side by side, where nothing changes."""
+        focused = self.focused
+        reading = focused is not None and not isinstance(focused, InboxList)
+        self.set_class(self.has_class("-stacked") and reading, "-reading")
+
+    @on(DescendantFocus)
+    def _focus_moved(self, _event: DescendantFocus) -> None:
+        self._stack()
+
+    def action_back(self) -> None:
+        self.inbox.focus()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)
@@ -432,6 +453,8 @@ class InboxScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide what makes no sense now."""
+        if action == "back":
+            return self.focused is not None and not isinstance(self.focused, InboxList)
         if action not in ACTIONS_NEEDING_CONVERSATION:
             return True
         view = self.view
@@ -556,6 +579,8 @@ class InboxScreen(Screen[None]):
     def action_toggle_panel(self) -> None:
         self.panel_open = not self.panel_open
         self.set_class(self.panel_open, "-panel")
+        if self.has_class("-reading"):  # stacked: the panel and the thread take turns
+            (self.side.query_one("#side-tabs") if self.panel_open else self.thread).focus()
 
     def action_profile(self) -> None:
         if self.view is None:
