@@ -293,9 +293,15 @@ def painted(widget: Any) -> Any:
     return geometry.region.intersection(geometry.clip)
 
 
-@pytest.mark.parametrize("key", ["s", "b", "comma", "f"], ids=["snooze", "block", "settings", "filter"])
+@pytest.mark.parametrize(
+    "key",
+    ["s", "b", "comma", "f", "question_mark"],
+    ids=["snooze", "block", "settings", "filter", "keys"],
+)
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
 async def test_a_toast_never_covers_a_dialog(demo_store, key: str, size: tuple[int, int]) -> None:
+    """Toasts wait while a dialog is up (it says what it did itself: "saved", its
+    errors); the ones that have not timed out show once it is closed."""
     app = make_app(demo_store)
     async with app.run_test(size=size, notifications=True) as pilot:
         await started(pilot)
@@ -310,8 +316,14 @@ async def test_a_toast_never_covers_a_dialog(demo_store, key: str, size: tuple[i
         await settle(pilot)
         assert app.screen is modal
         kept = painted(dialog)
-        toasts = [painted(t) for t in modal.query("Toast")]
-        seen = [region for region in toasts if region]
-        assert seen, "the toasts are in sight"
-        for region in seen:
-            assert not region.overlaps(kept), (region, kept)
+        inside = text_in(app, dialog)
+        assert "New text" not in inside and "Queued reply" not in inside, plain(app)
+        for toast in modal.query("Toast"):
+            assert not toast.visible or not painted(toast).overlaps(kept)
+
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is app.inbox
+        await pilot.pause(0.1)
+        assert "New text" in plain(app)  # a toast's title (the list shows the texts too)
+        assert "Queued reply to somebody else" in plain(app)
