@@ -215,14 +215,12 @@ async def test_the_key_bar_drops_the_last_keys_first(demo_store) -> None:
 
 
 async def palette_titles(pilot: Any) -> list[str]:
-    from textual.command import CommandPalette
-
     await pilot.press("ctrl+p")
     await settle(pilot)
     await pilot.pause(0.3)
     await settle(pilot)
     palette = pilot.app.screen
-    assert isinstance(palette, CommandPalette)
+    assert type(palette).__name__ == "CommandPalette"
     options = palette.query_one("CommandList")
     titles = [str(option.prompt).split("\n")[0] for option in options.options]
     await pilot.press("escape")
