@@ -259,17 +259,31 @@ class ConvoApp(App[None]):
         self.push_screen(HelpScreen(dict(bindings), display))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        """convo's commands only: Textual's own (theme, maximize, screenshot, its help
+        panel) mean nothing to an agent, and its "Keys" would be a second one."""
         yield SystemCommand(
             "Settings", "Inbox settings (auto-reply, links, ...)", self.action_settings
         )
         yield SystemCommand("Keys", "All keys of the focused pane", self.action_help)
+        yield SystemCommand("Quit", "Quit convo", self.action_quit)
         inbox = self.inbox
         if inbox is None:
             return
         for title, help_text, action in COMMANDS:
             if inbox.check_action(action, ()) is True:
                 yield SystemCommand(title, help_text, _runner(inbox, action))
+            elif action == "older" and inbox.view is not None:
+                # Listed whenever a thread is shown, as its `h` key is: saying that
+                # every message is in sight beats an entry that comes and goes.
+                count = len(inbox.view.messages)
+                every = (
+                    f"All {count} messages are shown" if count != 1 else "Its one message is shown"
+                )
+                yield SystemCommand(title, every, _saying(self, every))
+
+
+def _saying(app: App[Any], words: str) -> Callable[[], None]:
+    return lambda: app.notify(words, markup=False, timeout=3)
 
 
 def _runner(screen: Screen[Any], action: str) -> Callable[[], Any]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -89,9 +90,18 @@ def reset(session: Session) -> None:
 
 
 def load(
-    store: Store, *, now: datetime, folder: Path | None = None, wipe: bool = False
+    store: Store,
+    *,
+    now: datetime,
+    folder: Path | None = None,
+    wipe: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> LoadReport:
-    """Load the demo into `store` in one transaction; refuses a store with real data."""
+    """Load the demo into `store` in one transaction; refuses a store with real data.
+
+    `progress` hears what is being loaded as it goes (the load takes seconds): a few
+    words, the replay's share done ending in "100%"; nothing when nothing is loaded."""
+    say = progress or (lambda _words: None)
     folder = folder or data_dir()
     agents_data = _read(folder, "agents.json")
     settings_data = _read(folder, "settings.json")
@@ -106,16 +116,18 @@ def load(
                 "use another store for the demo: convo demo --db demo.sqlite3",
             )
         if wipe:
+            say("Loading the demo: emptying the store…")
             reset(session)
         elif has_data(session):
             return LoadReport(0, 0, 0, 0, 0, 0, 0)
+        say(f"Loading the demo: agents, settings and {len(profiles_data)} profiles…")
         session.add(StoreMeta(key="kind", value=DEMO_MARK))
         owner = _load_agents(session, agents_data, start)
         for key, value in settings_data.items():
             settings_mod.set_value(session, owner, key, value, now=start)
         for item in profiles_data:
             _load_profile(session, item, start)
-        counts = _replay(session, timeline, sources_data, now)
+        counts = _replay(session, timeline, sources_data, now, say)
     return LoadReport(len(profiles_data), *counts)
 
 
@@ -163,11 +175,18 @@ def _replay(
     timeline: list[dict[str, Any]],
     sources_data: dict[str, dict[str, Any]],
     now: datetime,
+    say: Callable[[str], None],
 ) -> tuple[int, int, int, int, int, int]:
     business = settings_mod.load(session).business_number
     agents_by_login = {a.login: a for a in session.exec(select(Agent))}
     counts = dict.fromkeys(("inbound", "send", "reply", "action", "event", "order"), 0)
-    for entry in timeline:
+    what = f"Loading the demo: {len(timeline):,} texts, replies, actions, events and orders…"
+    said = -1
+    for done, entry in enumerate(timeline):
+        share = done * 100 // max(len(timeline), 1) // 5 * 5  # in steps of 5%
+        if share != said:
+            said = share
+            say(f"{what} {share}%")
         at = now - timedelta(minutes=entry["minutes_ago"])
         kind = entry["type"]
         counts[kind] += 1
@@ -209,6 +228,7 @@ def _replay(
         except ConvoError as exc:
             raise ConvoError(f"demo timeline entry {entry!r} failed: {exc.line()}", "") from None
         _settle_outbox(session, at)
+    say(f"{what} 100%")
     return (
         counts["inbound"],
         counts["send"],

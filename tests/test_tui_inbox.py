@@ -597,7 +597,7 @@ async def test_footer_shows_the_focused_panes_keys_and_clicks_press_them(demo_st
         # The thread takes keys that move and scroll, and no action that changes anything.
         assert "Older" in shown() and "Open" not in shown() and "Close" not in shown()
         assert " h Older " in plain(app).splitlines()[-1]
-        await pilot.press("q")  # back to the list, as mutt's pager
+        await pilot.press("escape")  # back to the list
         await settle(pilot)
         assert app.inbox.inbox.has_focus and "Close" in shown()
         column = plain(app).splitlines()[-1].index(" / Search") + 1

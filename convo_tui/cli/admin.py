@@ -154,11 +154,15 @@ def demo(
     """Load the demo data set (once, or again with --reset) and open the inbox on the
     embedded sandbox, synced live (without a terminal: print the inbox)."""
     from convo_tui import demo as demo_mod
-    from convo_tui.cli.inbox_launch import interactive, open_inbox
+    from convo_tui.cli.inbox_launch import ProgressLine, interactive, open_inbox
     from convo_tui.cli.listing import show_inbox
 
     rt = runtime(ctx, db, agent)
-    report = demo_mod.load(rt.store, now=rt.now, wipe=reset)
+    progress = ProgressLine()  # the load takes seconds: say what is loading meanwhile
+    try:
+        report = demo_mod.load(rt.store, now=rt.now, wipe=reset, progress=progress)
+    finally:
+        progress.done()
     if report.profiles:
         rt.out.print(
             Text(
@@ -168,5 +172,10 @@ def demo(
             )
         )
     if interactive():
-        raise typer.Exit(open_inbox(rt, demo=True))
+        progress("Opening the inbox…")  # the sandbox starts, then the inbox paints
+        try:
+            code = open_inbox(rt, demo=True)
+        finally:
+            progress.done()
+        raise typer.Exit(code)
     show_inbox(rt)

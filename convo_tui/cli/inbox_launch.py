@@ -35,6 +35,29 @@ def interactive() -> bool:
     return sys.stdin.isatty() and sys.stdout.isatty()
 
 
+class ProgressLine:
+    """What is loading, on one line of the terminal rewritten in place (on stderr, so
+    stdout stays the command's output); silent when stderr is not a terminal."""
+
+    def __init__(self) -> None:
+        self.stream = sys.stderr
+        self.on = self.stream.isatty()
+        self._shown = False
+
+    def __call__(self, words: str) -> None:
+        if self.on:
+            self.stream.write(f"\r\x1b[2K{words}")  # back to the start, then clear the line
+            self.stream.flush()
+            self._shown = True
+
+    def done(self) -> None:
+        """Clear the line (what was loaded is said by the command itself)."""
+        if self._shown:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+            self._shown = False
+
+
 def open_inbox(rt: Runtime, *, demo: bool) -> int:
     """Run the terminal inbox with a background sync until the agent quits."""
     from convo_tui.cli.tui_cmd import build_tui

@@ -61,6 +61,9 @@ if TYPE_CHECKING:
 
 WIDE = 120
 """From this width the side panel shows beside the thread by default."""
+STACKED = 60
+"""Below this width one pane shows at a time, full width: the list, then (enter) the
+conversation, esc back; side by side, the thread would be a column of a few words."""
 PREVIEW_DELAY = 0.08
 """Seconds the list cursor must rest on a row before its thread is loaded."""
 PREVIEW_MESSAGES = 15
@@ -103,6 +106,7 @@ class InboxScreen(Screen[None]):
     # only. Undo has a modified key too, which works from the thread and the reply box.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "undo", "Undo", id="undo.anywhere", show=False, tooltip="Undo"),
+        Binding("escape", "back", "Back", id="back", tooltip="Back to the inbox list"),
     ]
 
     focused: Reactive[Widget | None] = Reactive(None, repaint=False)
@@ -278,6 +282,27 @@ class InboxScreen(Screen[None]):
         if self.panel_open is None:
             self.panel_open = wide
         self.set_class(bool(self.panel_open), "-panel")
+        self.set_class(width < STACKED, "-stacked")
+        self._stack()
+
+    def _stack(self) -> None:
+        """Stacked, the list gives way to the conversation while the focus is out of it.
+        Only then: a class on the screen restyles every widget, too slow for each focus
+        move side by side, where nothing changes."""
+        focused = self.focused
+        reading = focused is not None and not isinstance(focused, InboxList)
+        self.set_class(self.has_class("-stacked") and reading, "-reading")
+
+    @on(events.DescendantFocus)
+    def _focus_moved(self, event: events.DescendantFocus) -> None:
+        self._stack()
+        # However the list got the focus (esc, tab, a click, a pane disabled under it),
+        # the thread and the box show the row under its cursor.
+        if event.widget is self.inbox:
+            self._follow_cursor()
+
+    def action_back(self) -> None:
+        self.inbox.focus()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)
@@ -534,6 +559,8 @@ class InboxScreen(Screen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Hide what makes no sense now (for the conversation an action would act on)."""
+        if action == "back":
+            return self.focused is not None and not isinstance(self.focused, InboxList)
         if action not in ACTIONS_NEEDING_CONVERSATION:
             return True
         subject = self._subject()
@@ -744,7 +771,9 @@ class InboxScreen(Screen[None]):
     def action_toggle_panel(self) -> None:
         self.panel_open = not self.panel_open
         self.set_class(self.panel_open, "-panel")
-        if self.panel_open and self.has_class("-narrow"):
+        if self.has_class("-reading"):  # stacked: the panel and the thread take turns
+            (self.side.query_one("#side-tabs") if self.panel_open else self.thread).focus()
+        elif self.panel_open and self.has_class("-narrow"):
             # The panel takes the list's place: its tabs take the keys (i hides it).
             for tabs in self.query(SideTabs):
                 tabs.focus()
@@ -802,13 +831,6 @@ class InboxScreen(Screen[None]):
     @on(ThreadView.Back)
     def _leave(self) -> None:
         self.inbox.focus()
-
-    @on(events.DescendantFocus)
-    def _focus_moved(self, event: events.DescendantFocus) -> None:
-        # However the list got the focus (esc, tab, a click, a pane disabled under it),
-        # the thread and the box show the row under its cursor.
-        if event.widget is self.inbox:
-            self._follow_cursor()
 
     @on(Composer.Keep)
     def _keep(self, message: Composer.Keep) -> None:

@@ -200,17 +200,19 @@ class Composer(Vertical):
         # restyle every widget in it (the text area's many parts).
         info = self.query_one("#composer-info", SteadyStatic)
         info.set_class(open_conversation and refusal is not None, "-refused")
+        info.set_class(not self.active, "-locked")
         self._update_info()
 
     def _update_info(self) -> None:
         info = self.query_one("#composer-info", SteadyStatic)
         if self.refusal is not None:
-            # One line above the (locked) reply box, the whole reason and its fix in it:
-            # the composer keeps its geometry from an allowed conversation to a refused
-            # one, so moving down the list lays nothing out again.
+            # Above the locked reply box, the whole reason: two lines hold it at 80x24,
+            # and a locked box always keeps two for this line (`-locked`), so moving
+            # down the list, from a row one may answer to a refused one, lays nothing
+            # out again. Three at most (`max-height`), cut with an ellipsis.
             text = Text("Reply refused: ", style="bold")
             text.append(visible(self.refusal.message))
-            text.truncate(max(info.content_size.width, 20), overflow="ellipsis")
+            text.truncate(3 * max(info.content_size.width, 20) - 8, overflow="ellipsis")
             info.show(text)
             if self.preview:
                 # A preview says it in that line; the locked box (a text area, costly to

@@ -11,7 +11,7 @@ on the Footer; hovering a key highlights it and shows its tooltip.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from rich.segment import Segment
@@ -23,6 +23,11 @@ from textual.widget import Widget
 
 from convo_tui.widgets.strip_fit import fit
 
+PINNED = frozenset({"back", "thread.back", "composer.leave", "help", "quit"})
+"""Binding ids the bar keeps however narrow: back to the list (the only way out of a
+stacked thread), where to find every key, and how to leave. Other keys give way from the
+last one when the line is too short for all."""
+
 
 @dataclass(frozen=True)
 class ShownKey:
@@ -33,6 +38,7 @@ class ShownKey:
     description: str
     enabled: bool
     tooltip: str
+    pinned: bool = False
 
 
 class KeyBar(Widget, can_focus=False):
@@ -113,6 +119,7 @@ class KeyBar(Widget, can_focus=False):
                     binding.description,
                     enabled,
                     tooltip,
+                    binding.id in PINNED,
                 )
         palette = None
         if app.ENABLE_COMMAND_PALETTE and app.COMMAND_PALETTE_BINDING in active:
@@ -163,22 +170,24 @@ class KeyBar(Widget, can_focus=False):
         if self._strip is not None and self._strip[0] == cache_key:
             return self._strip[1]
         spans: list[tuple[int, int, ShownKey]] = []
+        drawn = [(shown, self._key_segments(shown, base, compact=False)) for shown in self._keys]
+        right: list[Segment] = []
+        if self._palette is not None:
+            # Docked on the right after a thin rule; its word goes first when even the
+            # pinned keys would not fit beside it.
+            pinned = sum(_cells(segments) for shown, segments in drawn if shown.pinned)
+            palette = self._palette
+            right = self._palette_segments(palette, base)
+            if pinned + _cells(right) > width:
+                right = self._palette_segments(replace(palette, description=""), base)
+        right_width = _cells(right)
         left: list[Segment] = []
         x = 0
-        for shown in self._keys:
-            segments = self._key_segments(shown, base, compact=False)
-            end = x + sum(segment.cell_length for segment in segments)
+        for shown, segments in _fitting(drawn, width - right_width):
+            end = x + _cells(segments)
             spans.append((x, end, shown))
             left.extend(segments)
             x = end
-        right: list[Segment] = []
-        if self._palette is not None:
-            # Docked on the right after a thin rule.
-            right = [
-                Segment("▏", self.get_component_rich_style("key-bar--border")),
-                *self._key_segments(self._palette, base, compact=True),
-            ]
-        right_width = sum(segment.cell_length for segment in right)
         if self._palette is not None:
             spans.append((width - right_width + 1, width, self._palette))
         # What no key covers shows the bar's background only, as the Footer's does.
@@ -188,6 +197,12 @@ class KeyBar(Widget, can_focus=False):
         self._spans = spans
         self._strip = (cache_key, strip)
         return strip
+
+    def _palette_segments(self, palette: ShownKey, base: Style) -> list[Segment]:
+        return [
+            Segment("▏", self.get_component_rich_style("key-bar--border")),
+            *self._key_segments(palette, base, compact=True),
+        ]
 
     # -- the mouse -------------------------------------------------------------------
 
@@ -216,3 +231,24 @@ class KeyBar(Widget, can_focus=False):
             self.app.simulate_key(shown.key)
         else:
             self.app.bell()
+
+
+def _cells(segments: list[Segment]) -> int:
+    return sum(segment.cell_length for segment in segments)
+
+
+def _fitting(
+    drawn: list[tuple[ShownKey, list[Segment]]], room: int
+) -> list[tuple[ShownKey, list[Segment]]]:
+    """The keys drawn in `room` cells: all when they fit, else the pinned ones and as many
+    others as fit, leaving out the last ones whole (never a key cut from its words)."""
+    widths = [_cells(segments) for _, segments in drawn]
+    total = sum(widths)
+    keep = [True] * len(drawn)
+    for index in reversed(range(len(drawn))):
+        if total <= room:
+            break
+        if not drawn[index][0].pinned:
+            keep[index] = False
+            total -= widths[index]
+    return [item for item, kept in zip(drawn, keep, strict=True) if kept]

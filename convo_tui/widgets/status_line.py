@@ -25,40 +25,62 @@ class StatusInfo:
     sync: SyncStatus = field(default_factory=SyncStatus)
 
 
+COMPACT_STEPS = 7
+"""How many ever shorter forms the line has (see `_status`)."""
+
+
 def status_text(info: StatusInfo, now: datetime, width: int = 0) -> Text:
     """The line, as long as it fits in `width` (0: no limit): on a narrow terminal the
-    agent's role, then the words, then the agent give way; the count, unread and sync
-    state stay, since those are what an agent glances at."""
-    for compact in range(4):
+    agent's role, then the words, the agent, the filter and the name of the app give way;
+    the count, unread and sync state stay, since those are what an agent glances at."""
+    for compact in range(COMPACT_STEPS):
         text = _status(info, now, compact)
         if not width or text.cell_len <= width:
             return text
+    text.truncate(width)
     return text
 
 
 def _status(info: StatusInfo, now: datetime, compact: int) -> Text:
+    """`compact` 0: everything; 1: no role; 2: short words, the sync state alone;
+    3: no agent; 4: no filter; 5: unread as "●20"; 6: no app name, "idle" for "sync idle",
+    one space between the parts."""
     text = Text()
-    text.append(" convo ", style="bold reverse")
-    text.append(" ")
+    gap = "  " if compact < 6 else " "
+    if compact < 6:
+        text.append(" convo ", style="bold reverse")
+        text.append(" ")
     if info.agent and compact < 3:
         text.append(one_line(info.agent), style="bold")
         if compact < 1:
             text.append(f" ({info.role})", style="dim")
-        text.append("  ")
-    text.append(f"Inbox: {info.filter_words}" if compact < 2 else info.filter_words)
+        text.append(gap)
+    if compact < 4:
+        text.append(f"Inbox: {info.filter_words}" if compact < 2 else info.filter_words)
     if info.matching is not None:
         plural = "s" if info.matching != 1 else ""
         words = f" conversation{plural}" if compact < 2 else ""
-        text.append(f" — {info.matching:,}{words}")
+        text.append(f" — {info.matching:,}{words}" if compact < 4 else f"{info.matching:,}")
     if info.unread is not None:
-        text.append("  ")
-        text.append(f"● {info.unread:,} unread", style="bold")
-    text.append("  ")
-    sync = info.sync.describe(now)
-    if compact >= 2:
-        sync = sync.split(" · ")[0]  # "sync idle", "sync error"...
-    text.append(sync, style="bold red" if info.sync.state == "error" else "dim")
+        text.append(gap)
+        unread = f"● {info.unread:,} unread" if compact < 5 else f"●{info.unread:,}"
+        text.append(unread, style="bold")
+    text.append(gap)
+    text.append(_sync_words(info.sync, now, compact), style=_sync_style(info.sync))
     return text
+
+
+def _sync_words(sync: SyncStatus, now: datetime, compact: int) -> str:
+    words = sync.describe(now)
+    if compact >= 2:
+        words = words.split(" · ")[0]  # "sync idle", "sync error"...
+    if compact >= 6:
+        words = words.removeprefix("sync ")  # "idle", "error"
+    return words
+
+
+def _sync_style(sync: SyncStatus) -> str:
+    return "bold red" if sync.state == "error" else "dim"
 
 
 class StatusLine(Static):

@@ -164,7 +164,7 @@ class ThreadView(ScreenActions, BarScrollView, can_focus=True):
     # mistake can change nothing. Actions that change a conversation are keys of the
     # list, or the command palette.
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape,q", "back", "Back", id="thread.back", tooltip="Back to the list"),
+        Binding("escape", "back", "Back", id="thread.back", tooltip="Back to the list"),
         Binding("r", "screen_action('reply')", "Reply", id="thread.reply", tooltip="Write a reply"),
         Binding("h", "older", "Older", id="thread.older", tooltip="Show older messages"),
         Binding("j", "scroll_down", "Scroll down", id="thread.down", show=False),
@@ -191,6 +191,8 @@ class ThreadView(ScreenActions, BarScrollView, can_focus=True):
         """The first body line of each message, by message id."""
         self._width = -1
         """The width the strips were drawn for (-1: draw again)."""
+        self._scroll_later: tuple[int | None, int | None] | None = None
+        """A scroll asked for while the thread had no width (scroll_to, hit)."""
         self._boxes: LRUCache[tuple[object, ...], list[_BoxLine]] = LRUCache(256)
         self._held: list[str] | None = None
         """Text typed while a conversation opens (None: not holding)."""
@@ -270,8 +272,14 @@ class ThreadView(ScreenActions, BarScrollView, can_focus=True):
         """Wrap what is shown again, set the scroll height, and scroll (-1: the end)."""
         self._width = -1
         if not self.is_mounted or not self.scrollable_content_region.width:
+            # Hidden (a stacked layout shows the list alone): scroll once in sight.
+            if scroll_to is not None or hit is not None:
+                self._scroll_later = (scroll_to, hit)
             self.refresh()
             return
+        if scroll_to is None and hit is None and self._scroll_later is not None:
+            scroll_to, hit = self._scroll_later
+        self._scroll_later = None
         self._draw()
         height = (len(self._header) + 1 if self._header else 0) + len(self._body)
         width = self.scrollable_content_region.width
