@@ -10,13 +10,15 @@ tail) by 0007; both are queried through convo_tui.store.dialect.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import Session, col
 
 from convo_tui import phones
 from convo_tui.core import settings as settings_mod
+from convo_tui.core.queries import AnySelect
 from convo_tui.core.rows import CustomerHit as CustomerHit
 from convo_tui.core.rows import SearchHit as SearchHit
 from convo_tui.core.rows import SearchResults as SearchResults
@@ -29,7 +31,10 @@ MAX_HITS = 50
 CUSTOMER_HITS = 8
 """Customers shown, above the messages."""
 COUNT_CAP = dialect.IN_LIST
-"""Matching customers counted (and ranked) at most: beyond it the count says "over"."""
+"""Matching customers counted at most: beyond it the count says "over"."""
+RANKED = 100
+"""Matching customers ranked by their latest text at most (the newest profiles): one
+look-up each, and at 1M profiles 500 of them took 5-15 ms against 0.2 ms for 100."""
 TAIL_DIGITS = 3
 """Digits from which a number-like search also looks for numbers ending with them."""
 _NUMBER_LIKE = re.compile(r"\+?[\d\s().\-/]+")
@@ -76,8 +81,9 @@ def customer_hits(
     prefix), or whose number is `query` in any common form or ends with its digits.
 
     Up to `count_cap` matches are gathered (each source is an indexed read bounded by
-    it), counted and ranked: the number itself first, then those who texted, latest
-    first, then the rest. Returns the first `limit`, the count, and whether it was capped.
+    it) and counted; the number itself comes first, then, of the newest `RANKED` others,
+    those who texted, latest first, then the rest. Returns the first `limit`, the count,
+    and whether it was capped.
     """
     conn = session.connection()
     exact: set[int] = set()
@@ -107,44 +113,67 @@ def customer_hits(
     ids -= exact
     # At most `count_cap` in all: the number itself, then the newest profiles.
     wanted = sorted(exact) + sorted(ids, reverse=True)[: max(count_cap - len(exact), 0)]
-    rows: list[Any] = []
-    for chunk in dialect.in_lists(wanted):
-        rows.extend(
-            conn.execute(
-                select(
-                    col(Profile.id),
-                    col(Conversation.id),
-                    col(Profile.first_name),
-                    col(Profile.last_name),
-                    col(Profile.phone),
-                    col(Profile.email),
-                    col(Conversation.last_message_at),
-                    col(Conversation.unread),
-                )
-                .outerjoin(Conversation, col(Conversation.profile_id) == col(Profile.id))
-                .where(col(Profile.id).in_(chunk))
-            ).all()
+    newest = [pid for pid in wanted if pid not in exact][:RANKED]
+    latest = _last_texts(conn, newest)
+    # The number itself, then who texted, latest first, then the rest, newest first
+    # (sorts are stable; the stored form of a time orders as the time does).
+    texted = sorted((pid for pid in newest if pid in latest), key=latest.__getitem__, reverse=True)
+    shown = [*sorted(exact), *texted, *(pid for pid in newest if pid not in latest)][:limit]
+    rows: dict[int, Any] = {
+        int(row[0] or 0): row for row in conn.execute(_customer_rows(), {"ids": shown}).all()
+    }
+    hits = []
+    for pid in shown:
+        if pid not in rows:
+            continue  # deleted meanwhile
+        _, cid, first, last, phone, email, when, unread = rows[pid]
+        hits.append(
+            CustomerHit(
+                profile_id=pid,
+                conversation_id=cid,
+                name=one_line(" ".join(p for p in (first, last) if p) or phone),
+                phone=phone,
+                phone_pretty=phones.pretty(phone),
+                email=one_line(email) if email else None,
+                last_message_at=when,
+                unread=bool(unread),
+            )
         )
+    return hits, len(wanted), capped
 
-    def rank(row: Any) -> tuple[bool, bool, float, int]:
-        pid, latest = int(row[0]), row[6]
-        return (pid not in exact, latest is None, -latest.timestamp() if latest else 0.0, -pid)
 
-    rows.sort(key=rank)
-    hits = [
-        CustomerHit(
-            profile_id=int(pid),
-            conversation_id=cid,
-            name=one_line(" ".join(p for p in (first, last) if p) or phone),
-            phone=phone,
-            phone_pretty=phones.pretty(phone),
-            email=one_line(email) if email else None,
-            last_message_at=latest,
-            unread=bool(unread),
+@lru_cache(maxsize=1)
+def _customer_rows() -> AnySelect:
+    """The shown customers' rows (built once: building it costs more than running it)."""
+    return (
+        select(
+            col(Profile.id),
+            col(Conversation.id),
+            col(Profile.first_name),
+            col(Profile.last_name),
+            col(Profile.phone),
+            col(Profile.email),
+            col(Conversation.last_message_at),
+            col(Conversation.unread),
         )
-        for pid, cid, first, last, phone, email, latest, unread in rows[:limit]
-    ]
-    return hits, min(len(rows), count_cap), capped
+        .outerjoin(Conversation, col(Conversation.profile_id) == col(Profile.id))
+        .where(col(Profile.id).in_(bindparam("ids", expanding=True)))
+    )
+
+
+def _last_texts(conn: Any, profile_ids: list[int]) -> dict[int, Any]:
+    """When each profile's conversation last moved, in the stored form (ranking only):
+    one indexed look-up per profile, without the cost of typed rows."""
+    found: dict[int, Any] = {}
+    marks = "?" if conn.dialect.name == "sqlite" else "%s"
+    for chunk in dialect.in_lists([int(pid) for pid in profile_ids]):
+        rows = conn.exec_driver_sql(
+            "SELECT profile_id, last_message_at FROM conversation "  # noqa: S608
+            f"WHERE profile_id IN ({', '.join(marks for _ in chunk)})",
+            tuple(chunk),
+        )
+        found.update((int(pid), when) for pid, when in rows if when is not None)
+    return found
 
 
 def search(session: Session, query: str, *, limit: int = MAX_HITS) -> list[SearchHit]:
