@@ -430,9 +430,10 @@ class Desk:
 
     # -- search -------------------------------------------------------------------
 
-    def search(self, text: str) -> list[search.SearchHit]:
+    def search(self, text: str) -> search.SearchResults:
+        """Customers (by name, email or number) first, then messages: what `/` shows."""
         with self.store.read() as session:
-            return search.search(session, text)
+            return search.find(session, text)
 
     # -- watching for changes -----------------------------------------------------
 

@@ -13,13 +13,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from convo_tui import demo
 from convo_tui.core.rows import InboxFilter
 from convo_tui.desk import Desk
 from convo_tui.errors import Refused
 from convo_tui.sandbox import Sandbox
+from convo_tui.store import dialect
 from convo_tui.store.engine import Store, open_store
 from convo_tui.store.models import Status
 from convo_tui.sync.lock import SyncBusy, SyncLock
@@ -48,6 +49,19 @@ SEARCHES = [
     '"true to size"',
     '"size true"',
     '"black friday early"',
+    # Customers: by name, number in any form, a tail of it, email.
+    "Watanabe",
+    "kenji",
+    "Kenji Wat",
+    "4155550123",
+    "+14155550123",
+    "(415) 555-0123",
+    "0123",
+    "maria",
+    "ja",
+    "ma",
+    "maria.silva@example.com",
+    "Lucas Pereira",
 ]
 
 
@@ -144,6 +158,35 @@ def test_the_demo_reads_the_same_on_postgresql(demo_store: Store, pg_store: Stor
         assert _plain(pg.search(words)) == _plain(lite.search(words)), words
     assert pg.settings() == lite.settings()
     assert pg.coupon_codes() == lite.coupon_codes()
+
+
+def test_customer_search_on_postgresql_finds_and_uses_its_indexes(pg_store: Store) -> None:
+    demo.load(pg_store, now=NOW)
+    pg = Desk(pg_store, "ana", now=lambda: NOW)
+    for query in ("Watanabe", "kenji", "kenji.watanabe@example.com", "+81 90-1234-5678"):
+        assert [hit.name for hit in pg.search(query).customers] == ["Kenji Watanabe"], query
+    for query in ("4155550123", "+14155550123", "415-555-0123", "415 555 0123"):
+        assert [hit.name for hit in pg.search(query).customers][:1] == ["Maria Silva"], query
+    assert [hit.name for hit in pg.search("0123").customers] == ["Maria Silva", "Mateo Rodriguez"]
+    with pg_store.read() as session:
+        conn = session.connection()
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")  # a tiny table: force the choice
+        seen: list[str] = []
+
+        def capture(_c: Any, _cur: Any, sql: str, params: Any, *_: Any) -> None:
+            seen.append(sql)
+
+        event.listen(conn, "before_cursor_execute", capture)
+        dialect.profile_search_ids(conn, "kenji wat", limit=5)
+        dialect.phone_tail_ids(conn, "0123", limit=5)
+        event.remove(conn, "before_cursor_execute", capture)
+        indexes = (dialect.PROFILE_SEARCH_INDEX_PG, dialect.PHONE_TAIL_INDEX)
+        for sql, index in zip(seen, indexes, strict=True):
+            plan = conn.exec_driver_sql(
+                "EXPLAIN " + sql, {"q": "kenji & wat:*", "p": "3210%", "n": 5}
+            ).all()
+            words = " ".join(str(row[0]) for row in plan)
+            assert "Seq Scan" not in words and index in words, (sql, words)
 
 
 def test_actions_leave_postgresql_as_they_leave_sqlite(demo_store: Store, pg_store: Store) -> None:

@@ -40,6 +40,9 @@ def test_new_store_is_at_the_head_revision(store) -> None:
         assert MigrationContext.configure(conn).get_current_revision() == head_revision()
 
 
+# The customer search's index on the reversed number is an expression, which SQLAlchemy
+# cannot reflect (it says so); migration 0008 makes it by hand, like the search tables.
+@pytest.mark.filterwarnings("ignore:Skipped unsupported reflection of expression-based index")
 def test_migrations_build_exactly_the_models(store) -> None:
     """The migration chain and the SQLModel tables describe the same schema."""
     with store.engine.connect() as conn:

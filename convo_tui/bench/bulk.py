@@ -7,8 +7,8 @@ booleans as 0/1, JSON as text), so they go through `exec_driver_sql` as one
 
 While loading, the secondary indexes and the full-text triggers of the
 loaded tables are dropped; `finish()` re-creates them from the exact SQL the
-migrations wrote (kept from sqlite_master) and rebuilds the search index the
-way migration 0005 fills it, so the result is the schema the app made.
+migrations wrote (kept from sqlite_master) and rebuilds the search indexes the
+way migrations 0005 and 0007 fill them, so the result is the schema the app made.
 """
 
 from __future__ import annotations
@@ -144,6 +144,12 @@ class BulkLoader:
         if has_search is not None:
             # Migration 0005's own statements: triggers (IF NOT EXISTS) and 'rebuild'.
             dialect.create_message_search(conn)
+        has_customer_search = conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE name = ?", (dialect.PROFILE_SEARCH_TABLE,)
+        ).first()
+        if has_customer_search is not None and "profile" in self.loads:
+            # Migration 0007's, likewise: the customers' names and email indexed again.
+            dialect.create_profile_search(conn)
         for sql in self._saved:
             if sql.upper().startswith("CREATE TRIGGER"):
                 if "IF NOT EXISTS" not in sql.upper():

@@ -237,6 +237,60 @@ def search_queries(db: Path, *, repeat: int = 40) -> dict[str, Any]:
     return found
 
 
+def customer_search_queries(db: Path, *, repeat: int = 40) -> dict[str, Any]:
+    """What `/` runs per keystroke (customers and messages) for customer-shaped queries:
+    a name, a prefix, a whole number typed nationally, a tail, an email, and a word every
+    email holds (its count reaches the cap)."""
+    store = open_store(sqlite_url(db), migrate=False)
+    try:
+        with store.read() as session:
+            conn = session.connection()
+            total = conn.execute(select(func.count()).select_from(Profile)).scalar() or 0
+            middle = conn.execute(
+                select(
+                    col(Profile.first_name),
+                    col(Profile.last_name),
+                    col(Profile.phone),
+                    col(Profile.email),
+                )
+                .where(col(Profile.id) >= max(int(total) // 2, 1))
+                .where(col(Profile.email).is_not(None))
+                .where(col(Profile.first_name).is_not(None))
+                .where(col(Profile.last_name).is_not(None))
+                .limit(1)
+            ).first()
+        first, last, phone, email = middle if middle else ("Maria", "Silva", "+14155550123", "")
+        national = phone[2:] if phone.startswith("+1") else phone
+        wanted = {
+            "last name": str(last),
+            "first name prefix": str(first)[:2],
+            "full name": f"{first} {last}",
+            "whole number, national form": national,
+            "number tail": phone[-4:],
+            "email": str(email),
+            "word of every email": "example",
+        }
+        found: dict[str, Any] = {"profiles": int(total), "queries": {}}
+        with store.read() as session:
+            for kind, text in wanted.items():
+                results = search.find(session, text)
+
+                def run(text: str = text) -> None:
+                    search.find(session, text)
+
+                samples = timed_ms(run, repeat)
+                found["queries"][kind] = {
+                    "query": text,
+                    "customers": results.customers_total,
+                    "capped": results.customers_capped,
+                    "ms": summary(samples),
+                }
+    finally:
+        store.close()
+    found["p95_worst_ms"] = max(q["ms"]["p95"] for q in found["queries"].values())
+    return found
+
+
 # Sync ingest ----------------------------------------------------------------------------
 
 

@@ -175,3 +175,35 @@ class SearchHit:
     sent_at: datetime
     excerpt: str
     """A one-line piece of the body around the first matching word (made safe)."""
+
+
+@dataclass(frozen=True)
+class CustomerHit:
+    """A customer whose name, email or number matched a search."""
+
+    profile_id: int
+    conversation_id: int | None
+    """None: they never texted anything but keywords, so there is nothing to open."""
+    name: str
+    phone: str
+    phone_pretty: str
+    email: str | None
+    last_message_at: datetime | None
+    unread: bool
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """What `/` shows: the customers first, then the messages, and how many more match."""
+
+    customers: tuple[CustomerHit, ...] = ()
+    customers_total: int = 0
+    """Every matching customer, counted up to a cap (`customers_capped` says it was hit)."""
+    customers_capped: bool = False
+    messages: tuple[SearchHit, ...] = ()
+    more_messages: bool = False
+    """More messages match than the newest ones shown."""
+
+    @property
+    def more_customers(self) -> int:
+        return self.customers_total - len(self.customers)

@@ -801,9 +801,10 @@ class InboxScreen(Screen[None]):
         self.app.push_screen(ProfileScreen(view, self.now(), self.zone))
 
     def action_search(self) -> None:
+        from convo_tui.core.rows import CustomerHit
         from convo_tui.screens.search import SearchScreen
 
-        def chosen(hit: SearchHit | None) -> None:
+        def chosen(hit: CustomerHit | SearchHit | None) -> None:
             if hit is None:
                 return
             if hit.conversation_id is None:
@@ -814,16 +815,18 @@ class InboxScreen(Screen[None]):
                     markup=False,
                 )
                 return
-            self.open_message(hit.conversation_id, hit.message_id)
+            message_id = hit.message_id if isinstance(hit, SearchHit) else None
+            self.open_message(hit.conversation_id, message_id)
 
         self.app.push_screen(SearchScreen(self.desk, self.now, self.zone), chosen)
 
-    def open_message(self, conversation_id: int, message_id: int) -> None:
-        """Show a conversation scrolled to one of its messages (a search hit)."""
+    def open_message(self, conversation_id: int, message_id: int | None = None) -> None:
+        """Open a conversation from search, scrolled to one of its messages (a message hit)
+        or at its end (a customer): marked read, as any open is."""
         self.inbox.move_to_conversation(conversation_id)
         self.target = conversation_id
         self.thread_limit = THREAD_PAGE
-        self._load(conversation_id, mark_read=False, focus=True, focus_message_id=message_id)
+        self._load(conversation_id, mark_read=True, focus=True, focus_message_id=message_id)
 
     # -- replying -----------------------------------------------------------------
 
