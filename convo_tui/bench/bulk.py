@@ -8,7 +8,7 @@ booleans as 0/1, JSON as text), so they go through `exec_driver_sql` as one
 While loading, the secondary indexes and the full-text triggers of the
 loaded tables are dropped; `finish()` re-creates them from the exact SQL the
 migrations wrote (kept from sqlite_master) and rebuilds the search indexes the
-way migrations 0005 and 0007 fill them, so the result is the schema the app made.
+way migrations 0005 and 0008 fill them, so the result is the schema the app made.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ hits lead to their conversation.
 Every lookup is an indexed one, so a keystroke costs the same at any store size:
 the message index (FTS5 on SQLite, tsvector on PostgreSQL) is made by migration
 0005, the customer indexes (names and email by word, the number reversed for a
-tail) by 0007; both are queried through convo_tui.store.dialect.
+tail) by 0008; both are queried through convo_tui.store.dialect.
 """
 
 from __future__ import annotations

@@ -183,7 +183,7 @@ def drop_message_search(conn: Connection) -> None:
 
 def is_search_object(name: str | None) -> bool:
     """True for the search tables, their FTS5 shadow tables and the search indexes (none is
-    a SQLModel table or index: migrations 0005 and 0007 make them)."""
+    a SQLModel table or index: migrations 0005 and 0008 make them)."""
     if not name:
         return False
     tables = (SEARCH_TABLE, PROFILE_SEARCH_TABLE)
@@ -229,7 +229,7 @@ def message_search_ids(conn: Connection, text: str, *, limit: int) -> list[int]:
     raise NotImplementedError(f"no message search for {conn.dialect.name}")
 
 
-# Customer search (migration 0007): names and email by word, and a number by its tail.
+# Customer search (migration 0008): names and email by word, and a number by its tail.
 # Names and email: on SQLite an FTS5 table over profile.first_name, last_name and email
 # (external content, triggers as for messages); on PostgreSQL a GIN index on the same
 # words' tsvector. A tail ("0123"): an index on the number written backwards, so "ends
@@ -287,7 +287,7 @@ _PG_PROFILE_SEARCH_DROP = (
 
 
 def create_profile_search(conn: Connection) -> None:
-    """Create the customer search indexes and fill them (migration 0007)."""
+    """Create the customer search indexes and fill them (migration 0008)."""
     ddl = {"sqlite": _SQLITE_PROFILE_SEARCH_DDL, "postgresql": _PG_PROFILE_SEARCH_DDL}
     for statement in ddl.get(conn.dialect.name, ()):
         conn.exec_driver_sql(statement)
