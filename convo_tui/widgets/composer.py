@@ -24,7 +24,7 @@ from convo_tui.text import visible
 from convo_tui.views import ReplyRefusal
 from convo_tui.widgets.steady import SteadyStatic
 
-PLACEHOLDER = "Reply… (enter sends, ctrl+j new line, esc back)"
+PLACEHOLDER = "Reply… (enter sends, ctrl+j new line)"
 KEEP_DELAY = 0.5
 """Seconds after the last key before a draft is kept in the store."""
 NO_CONVERSATION = "Open a conversation to reply."
