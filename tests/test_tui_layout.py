@@ -84,7 +84,7 @@ async def test_a_narrow_terminal_shows_the_list_then_the_thread_full_width(
         assert screen.inbox.region.width >= width - 1
         assert not shown(conversation)
 
-        await open_conversation(pilot, MARIA)
+        await open_conversation(pilot, MARIA, back_to_list=False)
         # The thread alone, full width: the header names the customer and the number.
         assert not shown(screen.inbox)
         assert shown(conversation)
