@@ -26,6 +26,7 @@ from convo_tui.core import (
     conversation_read,
     conversations,
     coupons,
+    outbox,
     profiles,
     queries,
     recipient_time,
@@ -338,7 +339,13 @@ class Desk:
                 now=now,
             )
             zone = recipient_time.resolve(profile, now).name
-            return Sent(int(message.id or 0), send_at, zone)
+            held = outbox.item_for(session, message).send_at if send_at is None else None
+            return Sent(int(message.id or 0), send_at, zone, held if held and held > now else None)
+
+    def recall(self, message_id: int) -> outbox.Recalled:
+        """Take back a reply the sync has not taken yet (undo send); Refused once it has."""
+        with self._acting() as (session, agent, now):
+            return outbox.recall(session, message_id, agent, now=now)
 
     # -- settings -----------------------------------------------------------------
 

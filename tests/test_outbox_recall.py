@@ -12,7 +12,7 @@ from convo_tui.core import conversation_read, outbox, profiles, queries, replies
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.rows import InboxFilter
 from convo_tui.desk import Desk
-from convo_tui.errors import Refused
+from convo_tui.errors import NotFound, Refused
 from convo_tui.store.engine import Store
 from convo_tui.store.models import Agent, AuditEntry, Conversation, Message, OutboxItem
 
@@ -132,7 +132,7 @@ def test_only_agents_replies_in_the_outbox_can_be_recalled(asked: Store, owner: 
         first = session.exec(select(Message)).first()
         assert first is not None
         outbox.recall(session, int(first.id or 0), owner, now=NOW)
-    with asked.write() as session, pytest.raises(Refused, match="no message 999"):
+    with asked.write() as session, pytest.raises(NotFound, match="no message 999"):
         outbox.recall(session, 999, owner, now=NOW)
 
 
@@ -145,5 +145,5 @@ def test_desk_recall(asked: Store, owner: Agent) -> None:
     assert recalled.body == "Size 38 is back" and recalled.profile_id == profile_id
     view = desk.conversation(recalled.conversation_id or 0)
     assert [m.body for m in view.messages] == ["Do you have size 38?"]
-    with pytest.raises(Refused, match="no message"):
+    with pytest.raises(NotFound, match="no message"):
         desk.recall(sent.message_id)  # a second undo finds nothing to take back

@@ -239,6 +239,15 @@ SPECS: dict[str, Spec] = {
             str,
             "end of the window for replies (recipient local time)",
         ),
+        # Added for recall (issue 13): a reply queued "now" waits this long in the outbox,
+        # so a slip can be taken back before the sync sends it, as mail clients' undo send.
+        Spec(
+            "replies.send_delay",
+            10,
+            _int_between(0, 60),
+            _parse_int,
+            "seconds a reply waits before it is sent, so it can be recalled (0: at once)",
+        ),
     ]
 }
 
@@ -264,6 +273,7 @@ class InboxSettings:
     phone_default_region: str
     quiet_hours_start: str
     quiet_hours_end: str
+    replies_send_delay: int
 
 
 def _field(key: str) -> str:
