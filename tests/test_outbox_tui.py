@@ -34,14 +34,15 @@ async def test_a_scheduled_reply_is_shown_as_scheduled_and_not_as_an_answer(demo
         assert after.last_message_at == before.last_message_at
         screen = app.inbox
         assert screen.view is not None
-        thread = screen.thread.plain()
+        thread = screen.thread.plain
         assert "Your label is on its way" in thread
         assert "scheduled for Tue 08:00 their time" in thread, thread
         assert "waiting" in thread.splitlines()[0]  # the header still counts the wait
         text = plain(app)
         rows = text.splitlines()
-        (name_line,) = [i for i, line in enumerate(rows) if "Maria" in line and "▌" in line]
-        preview = rows[name_line + 1]
+        # The list's cursor row (the thread's own lines start with its left border).
+        (name_line,) = [i for i, line in enumerate(rows) if line.startswith("▌  Maria Silva")]
+        preview = rows[name_line + 1][:36]  # the list's column
         assert "◷" in preview, preview  # a reply is scheduled
         assert "→ Your label" not in preview  # and it is not shown as sent
         assert "⧗" in preview, preview  # the customer is still waiting
