@@ -343,7 +343,10 @@ class Desk:
             return Sent(int(message.id or 0), send_at, zone, held if held and held > now else None)
 
     def recall(self, message_id: int) -> outbox.Recalled:
-        """Take back a reply the sync has not taken yet (undo send); Refused once it has."""
+        """Take back a reply the sync has not taken yet (undo send), audited as
+        `outbox.recall`: its text, media and conversation, for the composer to hold again.
+        Refused (reason "already_sent") once the sync has taken it; NotFound if it is gone
+        (recalled already)."""
         with self._acting() as (session, agent, now):
             return outbox.recall(session, message_id, agent, now=now)
 

@@ -7,14 +7,16 @@ import re
 from datetime import timedelta
 from pathlib import Path
 
+from sqlmodel import select
+
 from convo_tui.clock import utcnow
-from convo_tui.core import agents
+from convo_tui.core import agents, outbox
 from convo_tui.core import settings as settings_mod
 from convo_tui.store.engine import open_store, sqlite_url
-from convo_tui.store.models import Consent
+from convo_tui.store.models import Consent, OutboxItem
 
 from .cli_helpers import Result, run_process
-from .conftest import add_profile, text_in
+from .conftest import add_profile, sid, text_in
 
 NY = "+12125550123"
 PT = "+351912345678"  # three zones for the number: unknown without a profile zone
@@ -81,6 +83,35 @@ def test_outbox_recall_gives_the_text_back(tmp_path) -> None:
     thread = convo(db, "thread", NY, "--json").json()["messages"]
     assert [m["body"] for m in thread] == ["question"]
     convo(db, "outbox", "recall", number).assert_one_line_error(f"no message {number}")
+
+
+def _sync_sends(db: Path, number: str) -> None:
+    """What the sync does once the send delay is over: it claims the reply and the
+    provider accepts it (in this process, on the same SQLite file)."""
+    store = open_store(sqlite_url(db))
+    later = utcnow() + timedelta(seconds=11)
+    with store.write() as session:
+        item = session.exec(select(OutboxItem).where(OutboxItem.message_id == int(number))).one()
+        claimed = outbox.claim(session, int(item.id or 0), now=later)
+        assert claimed is not None
+        outbox.mark_sent(session, claimed, provider_sid=sid(), status="queued", now=later)
+    store.close()
+
+
+def test_outbox_recall_too_late_is_one_line_and_keeps_the_reply(tmp_path) -> None:
+    db = tmp_path / "convo.sqlite3"
+    _store(db, quiet_now=False)
+    queued = convo(db, "reply", NY, "Your refund is approved")
+    number = _number(queued)
+    assert f"convo outbox recall {number}" in queued.out  # says how, while it can
+    listed = convo(db, "outbox", "list").out
+    assert re.search(rf"^{number}\s.*\bpending\b", listed, re.MULTILINE), listed
+    _sync_sends(db, number)
+    late = convo(db, "outbox", "recall", number)
+    late.assert_one_line_error("already went out", "send a correction")
+    thread = convo(db, "thread", NY, "--json").json()["messages"]
+    assert [m["body"] for m in thread] == ["question", "Your refund is approved"]
+    assert str(thread[-1]["id"]) == number
 
 
 def test_an_unknown_zone_suggests_only_what_will_work(tmp_path) -> None:

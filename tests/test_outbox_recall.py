@@ -147,3 +147,42 @@ def test_desk_recall(asked: Store, owner: Agent) -> None:
     assert [m.body for m in view.messages] == ["Do you have size 38?"]
     with pytest.raises(NotFound, match="no message"):
         desk.recall(sent.message_id)  # a second undo finds nothing to take back
+
+
+def test_desk_recall_is_audited_and_says_why_once_the_sync_took_the_reply(
+    asked: Store, owner: Agent
+) -> None:
+    """What the TUI's undo gets: the draft back, or a refusal it can show as one line."""
+    with asked.read() as session:
+        profile_id = int(profiles.find(session, CUSTOMER, "US").id or 0)
+    desk = Desk(asked, "olivia", now=lambda: NOW + timedelta(seconds=4))
+    kept = desk.send(profile_id, "Back in stock tomorrow", ["https://cdn.example/b.jpg"])
+    assert kept.recall_until == NOW + timedelta(seconds=14)  # held for the send delay
+    recalled = desk.recall(kept.message_id)
+    assert recalled.media == ("https://cdn.example/b.jpg",)
+    with asked.read() as session:
+        (entry,) = session.exec(select(AuditEntry).where(AuditEntry.action == "outbox.recall"))
+        assert entry.agent_id == owner.id and entry.profile_id == profile_id
+        assert entry.detail == f"message {kept.message_id}"
+    taken = desk.send(profile_id, "Too late for this one", [])
+    with asked.write() as session:  # the sync claims it once it is due
+        item = session.exec(
+            select(OutboxItem).where(OutboxItem.message_id == taken.message_id)
+        ).one()
+        assert outbox.claim(session, int(item.id or 0), now=NOW + timedelta(seconds=15))
+    with pytest.raises(Refused, match="already went out") as caught:
+        desk.recall(taken.message_id)
+    assert caught.value.reason == "already_sent"
+    assert "send a correction" in caught.value.fix
+    with asked.read() as session:  # nothing lost: the reply stays, being sent
+        assert session.get(Message, taken.message_id) is not None
+        assert [a.action for a in session.exec(select(AuditEntry))].count("outbox.recall") == 1
+
+
+def test_a_cancelled_reply_cannot_be_recalled(asked: Store, owner: Agent) -> None:
+    message = _queue(asked, owner, "Never mind")
+    with asked.write() as session:
+        outbox.cancel(session, outbox.item_for(session, message), owner, now=NOW)
+    with asked.write() as session, pytest.raises(Refused, match="is cancelled") as caught:
+        outbox.recall(session, int(message.id or 0), owner, now=NOW)
+    assert caught.value.reason == "not_queued"

@@ -115,7 +115,9 @@ def test_recall_is_refused_while_the_sync_is_sending(asking, sandbox) -> None:
         [{"kind": "slow", "path": "Messages.json", "method": "POST", "count": 1, "delay": 1.0}]
     )
     twilio, klaviyo = clients(sandbox)
-    pushing = threading.Thread(target=push_mod.push, args=(asking, twilio), kwargs={"now": utcnow()})
+    pushing = threading.Thread(
+        target=push_mod.push, args=(asking, twilio), kwargs={"now": utcnow()}
+    )
     pushing.start()
     try:
         deadline = time.monotonic() + 30

@@ -25,11 +25,11 @@ app.add_typer(links_app, name="links")
 def outbox_list(
     ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None, agent: AgentOption = None
 ) -> None:
-    """Replies not sent yet (queued or scheduled), soonest first, by the reply's number."""
+    """Replies not sent yet (pending, queued, scheduled), soonest first, by their number."""
     rt = runtime(ctx, db, agent)
     with rt.reading() as (session, me):
         rows = session.exec(
-            select(OutboxItem, Message.body, Profile.phone)
+            select(OutboxItem, Message.body, Message.status, Profile.phone)
             .join(Message, col(Message.id) == col(OutboxItem.message_id))
             .join(Profile, col(Profile.id) == col(OutboxItem.profile_id))
             .where(col(OutboxItem.state).in_(["queued", "sending"]))
@@ -49,7 +49,7 @@ def outbox_list(
                     "attempts": item.attempts,
                     "last_error": item.last_error,
                 }
-                for item, body, phone in rows
+                for item, body, _, phone in rows
             ]
         )
         return
@@ -59,9 +59,11 @@ def outbox_list(
     table = Table(box=None, pad_edge=False)
     for column in ("id", "to", "send at (yours)", "state", "text"):
         table.add_column(column, no_wrap=column != "text", overflow="ellipsis")
-    for item, body, phone in rows:
+    for item, body, status, phone in rows:
         when = item.send_at.astimezone(zone)
-        state = "scheduled" if item.send_at > rt.now else item.state
+        state = item.state
+        if item.send_at > rt.now:  # held for the send delay (recallable), or scheduled
+            state = "pending" if status == "pending" else "scheduled"
         table.add_row(str(item.message_id), phone, f"{when:%Y-%m-%d %H:%M %Z}", state, safe(body))
     rt.out.print(table)
 

@@ -219,7 +219,7 @@ def _move(session: Session, item_id: int, to: OutboxState, *, now: datetime) -> 
     values: dict[str, Any] = {"state": to.value, "updated_at": now}
     if to is OutboxState.SENDING:
         values["attempts"] = col(OutboxItem.attempts) + 1
-    moved = session.exec(  # type: ignore[call-overload]
+    moved = session.exec(
         update(OutboxItem)
         .where(col(OutboxItem.id) == item_id, col(OutboxItem.state) == OutboxState.QUEUED.value)
         .values(**values)
@@ -235,8 +235,10 @@ def claim(session: Session, item_id: int, *, now: datetime) -> OutboxItem | None
     """The sync takes a due item for sending (`sending`, in its own transaction before the
     network call); None if it is gone, not queued any more (recalled, cancelled) or not due."""
     item = session.get(OutboxItem, item_id)
-    if item is None or item.send_at > now or not _move(
-        session, item_id, OutboxState.SENDING, now=now
+    if (
+        item is None
+        or item.send_at > now
+        or not _move(session, item_id, OutboxState.SENDING, now=now)
     ):
         return None
     return item
@@ -299,7 +301,9 @@ def recall(session: Session, message_id: int, agent: Agent, *, now: datetime) ->
     """Take back an agent's reply the sync has not taken yet (undo send).
 
     The item is cancelled and the message removed, checked and done in one write
-    transaction: once the sync has marked it `sending` it is refused."""
+    transaction: once the sync has marked it `sending` it is refused. Refused's `reason`
+    tells a front end why: "already_sent" (the sync took it), "not_queued" (cancelled or
+    failed), "not_in_outbox" (not an agent's reply); NotFound when no such message."""
     message = session.get(Message, message_id)
     if message is None:
         raise NotFound(f"there is no message {message_id}", "see: convo outbox list")
@@ -308,6 +312,7 @@ def recall(session: Session, message_id: int, agent: Agent, *, now: datetime) ->
         raise Refused(
             f"message {message_id} is not waiting in the outbox",
             "only an agent's reply that has not gone out can be taken back",
+            reason="not_in_outbox",
         )
     if not _move(session, pk(item), OutboxState.CANCELLED, now=now):
         if item.state in (OutboxState.SENDING.value, OutboxState.SENT.value):
@@ -316,8 +321,13 @@ def recall(session: Session, message_id: int, agent: Agent, *, now: datetime) ->
             raise Refused(
                 f"the reply to {name} already went out",
                 "it can no longer be taken back; send a correction",
+                reason="already_sent",
             )
-        raise Refused(f"reply #{message_id} is {item.state}", "there is nothing to take back")
+        raise Refused(
+            f"reply #{message_id} is {item.state}",
+            "there is nothing to take back",
+            reason="not_queued",
+        )
     media = tuple(
         session.exec(
             select(MessageMedia.url)
@@ -333,7 +343,7 @@ def recall(session: Session, message_id: int, agent: Agent, *, now: datetime) ->
         (ActivityEvent, ActivityEvent.message_id),
         (ShopOrder, ShopOrder.attributed_message_id),
     ):
-        session.exec(  # type: ignore[call-overload]
+        session.exec(
             update(model)
             .where(col(column) == message_id)
             .values({column: None})
