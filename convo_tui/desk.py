@@ -27,6 +27,7 @@ from convo_tui.core import (
     conversations,
     coupons,
     drafts,
+    outbox,
     profiles,
     queries,
     recipient_time,
@@ -39,7 +40,7 @@ from convo_tui.core import settings as settings_mod
 from convo_tui.core.agents import CHANGE_SETTINGS
 from convo_tui.core.queries import EventRow, InboxFilter, InboxRow, OrderRow
 from convo_tui.core.rows import ConversationHead, DraftText
-from convo_tui.core.undo import Change
+from convo_tui.core.undo import Change, ReplyQueued
 from convo_tui.errors import NotFound
 from convo_tui.store.engine import Store
 from convo_tui.store.models import (
@@ -334,6 +335,18 @@ class Desk:
             )
             undo.revert(session, change, conv, profile, agent, now=now)
 
+    def unsend(self, queued: ReplyQueued, draft: DraftText | None = None) -> DraftText:
+        """Recall a queued reply (audited as `outbox.recall`) and put its text back as
+        the conversation's draft, before `draft` (what the box holds now; None: the stored
+        draft). Returns the draft kept. Refused once the sync has taken the reply."""
+        with self._acting() as (session, agent, now):
+            recalled = outbox.recall(session, queued.message_id, agent, now=now)
+            aid, cid = int(agent.id or 0), queued.conversation_id
+            base = drafts.load(session, aid, cid) if draft is None else draft
+            kept = undo.restored(recalled.body, recalled.media, base)
+            drafts.save(session, aid, cid, kept.body, kept.media, now=now)
+            return kept
+
     def wake_due(self) -> int:
         """Open snoozed conversations whose time has come (a cheap read when none are due)."""
         now = self.now()
@@ -388,7 +401,16 @@ class Desk:
             if message.conversation_id is not None:  # sent: no longer a draft
                 drafts.discard(session, int(agent.id or 0), message.conversation_id)
             zone = recipient_time.resolve(profile, now).name
-            return Sent(int(message.id or 0), send_at, zone)
+            held = outbox.item_for(session, message).send_at if send_at is None else None
+            return Sent(int(message.id or 0), send_at, zone, held if held and held > now else None)
+
+    def recall(self, message_id: int) -> outbox.Recalled:
+        """Take back a reply the sync has not taken yet (undo send), audited as
+        `outbox.recall`: its text, media and conversation, for the composer to hold again.
+        Refused (reason "already_sent") once the sync has taken it; NotFound if it is gone
+        (recalled already)."""
+        with self._acting() as (session, agent, now):
+            return outbox.recall(session, message_id, agent, now=now)
 
     def save_draft(self, conversation_id: int, body: str, media: Sequence[str]) -> None:
         """Keep what the agent wrote for this conversation (empty: forget it)."""

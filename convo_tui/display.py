@@ -47,6 +47,20 @@ def until(moment: datetime | None, now: datetime) -> str:
     return "in " + ago(now, moment) if moment > now else "due"
 
 
+SENDING_SOON = timedelta(minutes=1)
+"""A reply due within this is shown as being sent (held for the send delay), not scheduled."""
+
+
+def reply_marker(pending_at: datetime | None, now: datetime) -> str:
+    """How an inbox row shows an agent's reply on its way (not yet an answer): "◷ in 13h"
+    when scheduled, "✎ replying" while it is held for the send delay or being sent."""
+    if pending_at is None:
+        return ""
+    if pending_at - now > SENDING_SOON:
+        return f"◷ {until(pending_at, now)}"
+    return "✎ replying"
+
+
 def stamp(moment: datetime, now: datetime, zone: tzinfo) -> str:
     """A message time in the agent's zone: time today, weekday this week, else the date."""
     local = moment.astimezone(zone)

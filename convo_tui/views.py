@@ -93,9 +93,13 @@ class ConversationView:
 @dataclass(frozen=True)
 class Sent:
     message_id: int
+    """The reply's number: the one the thread, `convo outbox list`, `outbox cancel` and
+    `outbox recall` show and take (the message id; the outbox item's own id stays inside)."""
     send_at: datetime | None
     """None when queued for now; else when it is scheduled (UTC)."""
     zone: str | None
+    recall_until: datetime | None = None
+    """While held for the send delay: until when it can be recalled (the sync takes it then)."""
 
 
 @dataclass(frozen=True)

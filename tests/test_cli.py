@@ -133,7 +133,8 @@ def test_reply_queues_and_refusals_say_why(capsys, seeded) -> None:
     ok = cli(capsys, seeded, "reply", CUSTOMER, "Yes! Size 38 is in stock 👢")
     assert ok.code == 0 and "Queued reply" in ok.out
     thread = cli(capsys, seeded, "thread", CUSTOMER, "--json").json()["messages"]
-    assert thread[-1]["label"] == "agent olivia" and thread[-1]["status"] == "queued"
+    # Held for the send delay (replies.send_delay), recallable until the sync takes it.
+    assert thread[-1]["label"] == "agent olivia" and thread[-1]["status"] == "pending"
     cli(capsys, seeded, "reply", "+14155550124", "hi").assert_one_line_error(
         "has not agreed to receive texts"
     )

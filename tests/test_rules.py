@@ -11,6 +11,7 @@ from convo_tui.core import (
     agents,
     conversation_read,
     conversations,
+    outbox,
     profiles,
     queries,
     replies,
@@ -165,7 +166,8 @@ def test_reply_gating(store, owner, consent, blocked, texted, reason) -> None:
                 session, owner, profile, "Yes, size 38 is in stock!", settings=settings, now=NOW
             )
             item = session.exec(select(OutboxItem).where(OutboxItem.message_id == message.id)).one()
-            assert item.state == "queued" and message.status == "queued"
+            # Held for the send delay (replies.send_delay), recallable until then.
+            assert item.state == "queued" and message.status == "pending"
             assert message.agent_id == owner.id
             return
         with pytest.raises(Refused) as caught:
@@ -197,17 +199,27 @@ def test_alphanumeric_sender_is_refused_as_conversation_number(store, owner) -> 
         assert caught.value.reason == "alphanumeric_sender"
 
 
-def test_reply_marks_read_stops_the_wait_clock_and_moves_the_conversation(store, owner) -> None:
+def test_reply_marks_read_and_once_sent_stops_the_wait_clock_and_moves_the_conversation(
+    store, owner
+) -> None:
     with store.write() as session:
         conv = _open(session, at=NOW - timedelta(hours=2))
         assert conv.waiting_since == NOW - timedelta(hours=2)
         profile = profiles.find(session, CUSTOMER, "US")
         profile.sms_consent = Consent.SUBSCRIBED.value
-        replies.queue_reply(
+        message = replies.queue_reply(
             session, owner, profile, "On its way!", settings=settings_mod.load(session), now=NOW
         )
-        assert conv.waiting_since is None and conv.unread is False
-        assert conv.last_message_preview == "On its way!" and conv.last_message_at == NOW
+        # Queued is not answered (issue 13): the customer has received nothing yet.
+        assert conv.unread is False and conv.waiting_since == NOW - timedelta(hours=2)
+        assert conv.last_message_preview != "On its way!"
+        sent_at = NOW + timedelta(seconds=12)
+        outbox.mark_sent(
+            session, outbox.item_for(session, message), provider_sid="SM1", status="queued",
+            now=sent_at,
+        )  # fmt: skip
+        assert conv.waiting_since is None
+        assert conv.last_message_preview == "On its way!" and conv.last_message_at == sent_at
 
 
 @pytest.mark.parametrize(

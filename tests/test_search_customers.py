@@ -208,7 +208,7 @@ BIG_SCAN = re.compile(r"\bSCAN (profile|conversation|message)\b(?! VIRTUAL)")
 
 def test_a_bulk_loaded_bench_store_is_searchable_by_customer(tmp_path: Path) -> None:
     """The bench's bulk loader bypasses the triggers while loading; it fills the customer
-    index afterwards as migration 0007 does."""
+    index afterwards as migration 0008 does."""
     path = tmp_path / "bench.sqlite3"
     generate(path, conversations=200, messages=400, seed=3, now=NOW)
     store = open_store(sqlite_url(path), migrate=False)

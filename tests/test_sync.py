@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -143,9 +144,9 @@ def _queue_reply(store: Store, phone: str, body: str) -> int:
     with store.write() as session:
         agent = agents.identify(session, "ana", now=_now())
         profile = profiles.find(session, phone, "US")
-        message = replies.queue_reply(
-            session, agent, profile, body, settings=settings_mod.load(session), now=_now()
-        )
+        # No send delay: these tests are about the push (the delay: test_outbox_sync.py).
+        settings = replace(settings_mod.load(session), replies_send_delay=0)
+        message = replies.queue_reply(session, agent, profile, body, settings=settings, now=_now())
         return message.id or 0
 
 

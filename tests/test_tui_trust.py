@@ -421,3 +421,96 @@ async def test_a_key_right_after_moving_acts_on_the_highlighted_row(demo_store) 
             assert session.get(Conversation, first.conversation_id).status == "open"
             assert session.get(Conversation, second.conversation_id).status == "closed"
         assert audit_actions(demo_store).count("conversation.close") == closed_before + 1
+
+
+def outbox_state(store, body: str) -> str | None:
+    with store.read() as session:
+        found = session.exec(
+            select(OutboxItem.state)
+            .join(Message, Message.id == OutboxItem.message_id)
+            .where(Message.body == body)
+        ).first()
+        return None if found is None else str(found)
+
+
+async def test_a_reply_sent_by_mistake_is_recalled_with_its_text_back(demo_store) -> None:
+    """Send, see it pending, undo from the reply box (ctrl+r: z is a letter there): the
+    reply leaves the outbox and the thread, its text is back in the box, and what was
+    typed since stays after it. Then send again, go to the list, and z recalls it too."""
+    from .tui_helpers import notifications
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        screen = app.inbox
+        await open_conversation(pilot, MARIA, back_to_list=False)
+        await pilot.press(*"Wrong customer, sorry", "enter")
+        await settle(pilot)
+        await pilot.press("a")  # it is night in San Francisco: send anyway
+        await settle(pilot)
+        assert outbox_state(demo_store, "Wrong customer, sorry") == "queued"
+        toast = notifications(app)[-1]
+        assert "pending, sends at" in toast and toast.endswith("— ^r undoes"), toast
+        await pilot.pause(0.2)
+        await settle(pilot)
+        assert "· pending ·" in plain(app) and "sends at 12:00:10" in plain(app)
+        await pilot.press(*"P.S.")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert outbox_state(demo_store, "Wrong customer, sorry") is None
+        assert screen.composer.body.text == "Wrong customer, sorry\nP.S."
+        assert screen.composer.body.has_focus
+        assert "Wrong customer, sorry" not in [b for _, b in outbound_bodies(demo_store)]
+        assert "outbox.recall" in audit_actions(demo_store)
+        assert any("recalled, its text is back" in n for n in notifications(app))
+
+        # Kept as Maria's draft in the store: a restart would show it.
+        from convo_tui.desk import Desk
+
+        maria = conversation_of(demo_store, MARIA)
+        assert Desk(demo_store, "ana").draft(maria.id).body == "Wrong customer, sorry\nP.S."
+
+        await pilot.press("enter", "a")  # sends the whole box
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert notifications(app)[-1].endswith("— z undoes") is False  # said in the box
+        await pilot.press("z")
+        await settle(pilot)
+        assert outbox_state(demo_store, "Wrong customer, sorry\nP.S.") is None
+        await open_conversation(pilot, MARIA, back_to_list=False)
+        assert screen.composer.body.text == "Wrong customer, sorry\nP.S."
+
+
+async def test_a_reply_the_sync_took_is_not_recalled(demo_store) -> None:
+    """Once the sync has the reply it can only be corrected: undo says so, and keeps it."""
+    from convo_tui.core import outbox
+
+    from .conftest import NOW
+    from .tui_helpers import notifications
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, MARIA, back_to_list=False)
+        await pilot.press(*"On its way", "enter")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        with demo_store.write() as session:
+            item = session.exec(
+                select(OutboxItem)
+                .join(Message, Message.id == OutboxItem.message_id)
+                .where(Message.body == "On its way")
+            ).one()
+            from datetime import timedelta
+
+            assert outbox.claim(session, item.id, now=NOW + timedelta(seconds=30))
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert outbox_state(demo_store, "On its way") == "sending"
+        assert any(
+            n.startswith("Not undone: Reply #") and "already went out" in n
+            for n in notifications(app)
+        ), notifications(app)
+        assert app.inbox.composer.body.text == ""

@@ -148,7 +148,7 @@ class BulkLoader:
             "SELECT 1 FROM sqlite_master WHERE name = ?", (dialect.PROFILE_SEARCH_TABLE,)
         ).first()
         if has_customer_search is not None and "profile" in self.loads:
-            # Migration 0007's, likewise: the customers' names and email indexed again.
+            # Migration 0008's, likewise: the customers' names and email indexed again.
             dialect.create_profile_search(conn)
         for sql in self._saved:
             if sql.upper().startswith("CREATE TRIGGER"):

@@ -54,7 +54,7 @@ from convo_tui.store.models import (
     pk,
 )
 
-GENERATOR_VERSION = "4"  # 3: search index with prefix indexes; 4: customer search (0007)
+GENERATOR_VERSION = "4"  # 3: search index with prefix indexes; 4: customer search (0008)
 BENCH_AGENT = "bench"
 HOUR = 3600.0
 DAY = 86400.0

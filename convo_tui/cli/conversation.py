@@ -55,15 +55,16 @@ def reply(
         send_at = None
         warning = draft.quiet.warning()
         if warning and not anyway:
+            # Suggest only what will work: with their zone unknown there is no "their time".
+            if draft.next_window is None:
+                raise Refused(
+                    f"not queued: {warning}", "add --anyway to send now, or snooze and retry"
+                )
             if not at_next_window:
                 raise Refused(
                     f"not queued: {warning}",
                     "add --anyway to send now, or --at-next-window to send at "
                     f"{settings.quiet_hours_start} their time",
-                )
-            if draft.next_window is None:
-                raise Refused(
-                    f"not queued: {warning}", "add --anyway to send now, or snooze and retry"
                 )
             send_at = draft.next_window
         elif warning:
@@ -84,9 +85,13 @@ def reply(
         my_zone = timezones.agent_zone(me)
     who = safe(name) + Text(f" ({phones.pretty(found.phone)})")
     if send_at is None:
-        rt.out.print(
-            Text(f"Queued reply #{message.id} to ") + who + Text("; sent by the next sync.")
+        held = settings.replies_send_delay
+        later = (
+            f"; it goes out in {held} s (until then: convo outbox recall {message.id})."
+            if held
+            else "; sent by the next sync."
         )
+        rt.out.print(Text(f"Queued reply #{message.id} to ") + who + Text(later))
         return
     theirs = send_at.astimezone(timezones.zone(zone_name or "UTC"))
     mine = send_at.astimezone(my_zone)

@@ -25,11 +25,11 @@ app.add_typer(links_app, name="links")
 def outbox_list(
     ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None, agent: AgentOption = None
 ) -> None:
-    """Replies not sent yet (queued or scheduled), soonest first."""
+    """Replies not sent yet (pending, queued, scheduled), soonest first, by their number."""
     rt = runtime(ctx, db, agent)
     with rt.reading() as (session, me):
         rows = session.exec(
-            select(OutboxItem, Message.body, Profile.phone)
+            select(OutboxItem, Message.body, Message.status, Profile.phone)
             .join(Message, col(Message.id) == col(OutboxItem.message_id))
             .join(Profile, col(Profile.id) == col(OutboxItem.profile_id))
             .where(col(OutboxItem.state).in_(["queued", "sending"]))
@@ -40,7 +40,7 @@ def outbox_list(
         rt.print_json(
             [
                 {
-                    "id": item.id,
+                    "id": item.message_id,
                     "phone": phone,
                     "body": body,
                     "state": item.state,
@@ -49,7 +49,7 @@ def outbox_list(
                     "attempts": item.attempts,
                     "last_error": item.last_error,
                 }
-                for item, body, phone in rows
+                for item, body, _, phone in rows
             ]
         )
         return
@@ -59,28 +59,46 @@ def outbox_list(
     table = Table(box=None, pad_edge=False)
     for column in ("id", "to", "send at (yours)", "state", "text"):
         table.add_column(column, no_wrap=column != "text", overflow="ellipsis")
-    for item, body, phone in rows:
+    for item, body, status, phone in rows:
         when = item.send_at.astimezone(zone)
-        state = "scheduled" if item.send_at > rt.now else item.state
-        table.add_row(str(item.id), phone, f"{when:%Y-%m-%d %H:%M %Z}", state, safe(body))
+        state = item.state
+        if item.send_at > rt.now:  # held for the send delay (recallable), or scheduled
+            state = "pending" if status == "pending" else "scheduled"
+        table.add_row(str(item.message_id), phone, f"{when:%Y-%m-%d %H:%M %Z}", state, safe(body))
     rt.out.print(table)
+
+
+ReplyNumber = Annotated[
+    int, typer.Argument(help="The reply's number, as `convo reply` and `convo outbox list` show.")
+]
 
 
 @outbox_app.command("cancel")
 def outbox_cancel(
-    ctx: typer.Context,
-    item_id: Annotated[int, typer.Argument(help="The outbox id (see convo outbox list).")],
-    db: DbOption = None,
-    agent: AgentOption = None,
+    ctx: typer.Context, number: ReplyNumber, db: DbOption = None, agent: AgentOption = None
 ) -> None:
-    """Cancel a queued or scheduled reply before it is sent."""
+    """Cancel a queued or scheduled reply before it is sent (it stays in the thread)."""
     rt = runtime(ctx, db, agent)
     with rt.acting() as (session, me):
-        item = session.get(OutboxItem, item_id)
+        item = session.exec(select(OutboxItem).where(OutboxItem.message_id == number)).first()
         if item is None:
-            raise NotFound(f"no outbox item {item_id}", "see: convo outbox list")
+            raise NotFound(f"no outbox item {number}", "see: convo outbox list")
         outbox.cancel(session, item, me, now=rt.now)
-    rt.out.print(Text(f"Cancelled outbox item {item_id}."))
+    rt.out.print(Text(f"Cancelled reply #{number}."))
+
+
+@outbox_app.command("recall")
+def outbox_recall(
+    ctx: typer.Context, number: ReplyNumber, db: DbOption = None, agent: AgentOption = None
+) -> None:
+    """Take back a reply the sync has not sent yet: it leaves the thread, its text is printed."""
+    rt = runtime(ctx, db, agent)
+    with rt.acting() as (session, me):
+        recalled = outbox.recall(session, number, me, now=rt.now)
+    rt.out.print(Text(f"Recalled reply #{number}; it was not sent. Its text:"))
+    rt.out.print(safe(recalled.body))
+    for url in recalled.media:
+        rt.out.print(Text("media: ") + safe(url))
 
 
 @links_app.command("serve")

@@ -83,6 +83,7 @@ def _inbox_select() -> AnySelect:
             col(Conversation.snooze_until),
             col(MessageSource.name),
             col(Profile.blocked),
+            col(Conversation.reply_pending_at),
         )
         .join(Profile, col(Profile.id) == col(Conversation.profile_id))
         .outerjoin(MessageSource, col(MessageSource.id) == col(Conversation.attributed_source_id))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -153,7 +153,9 @@ def queue_reply(
     sender: str = "",
     now: datetime,
 ) -> Message:
-    """Queue an agent's reply in the outbox, or raise Refused with the reason."""
+    """Queue an agent's reply in the outbox, or raise Refused with the reason.
+
+    Without `send_at` it goes out after the send delay (`replies.send_delay`)."""
     conversation = check_allowed(session, profile, settings, sender=sender)
     check_content(body, media)
     shortened: tuple[ShortLink, ...] = ()
@@ -162,6 +164,11 @@ def queue_reply(
             session, body, profile_id=pk(profile), domain=settings.links_domain, now=now
         )
         body, shortened = result.text, result.links
+    status = None
+    if send_at is None:
+        # A reply for "now" is held for the send delay, recallable until the sync takes it.
+        send_at = now + timedelta(seconds=settings.replies_send_delay)
+        status = "pending" if send_at > now else None
     message = outbox.enqueue(
         session,
         profile=profile,
@@ -170,13 +177,14 @@ def queue_reply(
         media=media,
         source=sources.fixed(session, SourceKind.AGENT_REPLY),
         agent=agent,
-        send_at=send_at or now,
+        send_at=send_at,
         now=now,
         from_number=sender or settings.business_number,
+        status=status,
     )
     links.attach(shortened, message)
-    # The customer has an answer: stop the waiting clock, and the agent has read it.
-    conversation.waiting_since = None
+    # The agent has read it. The waiting time runs on until the provider accepts the
+    # reply (outbox.mark_sent): a reply held or scheduled has reached nobody yet.
     conversation.unread = False
     conversation.updated_by_id = agent.id
     audit.record(

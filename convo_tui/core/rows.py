@@ -53,6 +53,8 @@ class InboxRow(NamedTuple):
     snooze_until: datetime | None
     attributed_to: str | None
     blocked: bool
+    reply_pending_at: datetime | None = None
+    """When an agent's reply waiting in the outbox goes out (see Conversation)."""
 
     @property
     def name(self) -> str:

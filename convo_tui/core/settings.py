@@ -350,6 +350,16 @@ SPECS: dict[str, Spec] = {
             check=_coupon_codes,
             parse=_parse_list,
         ),
+        # A reply queued "now" waits this long in the outbox, so a slip can be taken
+        # back (undo) before the sync sends it, as mail clients' undo send.
+        number(
+            "replies.send_delay",
+            10,
+            0,
+            60,
+            "seconds a reply waits before it is sent, so it can be recalled (0: at once)",
+            example=5,
+        ),
     ]
 }
 
@@ -376,6 +386,7 @@ class InboxSettings:
     quiet_hours_start: str
     quiet_hours_end: str
     coupons_codes: list[str]
+    replies_send_delay: int
 
 
 def _field(key: str) -> str:

@@ -5,7 +5,8 @@ read state and the profile's block, before and after). Undoing puts back only
 those fields, and only while each still holds what the action left: a customer
 who texted, a colleague who acted or a snooze that woke up since makes the undo
 refuse with the reason instead of overwriting their change. Consent is never part
-of a change: an opt-out is the customer's, and no agent action undoes it.
+of a change: an opt-out is the customer's, and no agent action undoes it. A queued
+reply is undone by recalling it (`ReplyQueued`, see core/outbox.recall).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from convo_tui.core import audit
+from convo_tui.core.rows import DraftText
 from convo_tui.errors import Refused
 from convo_tui.store.models import Agent, Conversation, Profile
 from convo_tui.text import one_line
@@ -57,6 +59,27 @@ class Change:
             for f in fields(State)
             if getattr(self.before, f.name) != getattr(self.after, f.name)
         )
+
+
+@dataclass(frozen=True)
+class ReplyQueued:
+    """A reply the agent queued: undoing it recalls it from the outbox (while the sync
+    has not taken it) and puts its text back in the conversation's draft."""
+
+    message_id: int
+    conversation_id: int
+    profile_id: int
+
+
+Undoable = Change | ReplyQueued
+"""What the TUI's undo stack holds."""
+
+
+def restored(recalled_body: str, media: tuple[str, ...], draft: DraftText) -> DraftText:
+    """The recalled reply back in the box, before whatever the agent has written since."""
+    if not draft.body.strip() and not draft.media:
+        return DraftText(recalled_body, media)
+    return DraftText(f"{recalled_body}\n{draft.body}", media + draft.media)
 
 
 _WORDS = {

@@ -39,7 +39,8 @@ from convo_tui.core.rows import (
     OrderRow,
     SearchHit,
 )
-from convo_tui.errors import ConvoError, Refused
+from convo_tui.core.undo import ReplyQueued, Undoable
+from convo_tui.errors import ConvoError, NotFound, Refused
 from convo_tui.screens.filters import FilterModal, filter_words
 from convo_tui.text import one_line
 from convo_tui.views import ConversationView, Me, Sent, SourceChoice
@@ -55,7 +56,6 @@ from convo_tui.widgets.worker_errors import report_failure
 if TYPE_CHECKING:
     from convo_tui.app import ConvoApp
     from convo_tui.core import compose
-    from convo_tui.core.undo import Change as Undoable
     from convo_tui.desk import Desk
     from convo_tui.store.quickread import FirstPage
 
@@ -141,11 +141,19 @@ class InboxScreen(Screen[None]):
             self.from_list = from_list
 
     class Undone(Message):
-        def __init__(self, words: str, conversation_id: int | None, ok: bool) -> None:
+        def __init__(
+            self,
+            words: str,
+            conversation_id: int | None,
+            ok: bool,
+            draft: DraftText | None = None,
+        ) -> None:
             super().__init__()
             self.words = words
             self.conversation_id = conversation_id
             self.ok = ok
+            self.draft = draft
+            """A recalled reply's text, back as the conversation's draft."""
 
     class Quiet(Message):
         def __init__(self, draft: compose.Draft, send: Composer.Send) -> None:
@@ -683,16 +691,31 @@ class InboxScreen(Screen[None]):
             self.notify("Nothing to undo.", timeout=3)
             return
         _, change, words = self._undo.pop()
-        self._undo_worker(change, words)
+        live = None
+        if isinstance(change, ReplyQueued) and self.composer.conversation_id == (
+            change.conversation_id
+        ):
+            live = self.composer.draft  # what the box holds now goes after the recalled text
+        self._undo_worker(change, words, live)
 
     @work(thread=True, exit_on_error=False, group="actions")
-    def _undo_worker(self, change: Undoable, words: str) -> None:
+    def _undo_worker(self, change: Undoable, words: str, live: DraftText | None) -> None:
+        draft = None
         try:
-            self.desk.undo(change)
-        except Refused as exc:
+            if isinstance(change, ReplyQueued):
+                cid = change.conversation_id
+                with self._draft_lock:  # no draft write still on its way may overwrite it
+                    self._draft_turn[cid] = self._draft_turn.get(cid, 0) + 1
+                    draft = self.desk.unsend(change, live)
+                    self._drafts.pop(cid, None)
+            else:
+                self.desk.undo(change)
+        except (Refused, NotFound) as exc:
             self.post_message(self.Undone(f"Not undone: {words}: {exc.line()}", None, False))
             return
-        self.post_message(self.Undone(f"Undone: {words}", change.conversation_id, True))
+        if draft is not None:
+            words = f"{words}: recalled, its text is back in the reply box"
+        self.post_message(self.Undone(f"Undone: {words}", change.conversation_id, True, draft))
 
     @on(Undone)
     def _undone(self, message: Undone) -> None:
@@ -702,7 +725,9 @@ class InboxScreen(Screen[None]):
             timeout=4,
             severity="information" if message.ok else "warning",
         )
-        if message.conversation_id is not None and self.inbox.has_focus:
+        if message.draft is not None and message.conversation_id is not None:
+            self.composer.restore(message.conversation_id, message.draft)
+        elif message.conversation_id is not None and self.inbox.has_focus:
             self.inbox.follow(message.conversation_id)  # back under the cursor
         self.store_changed()
 
@@ -877,7 +902,7 @@ class InboxScreen(Screen[None]):
             self._draft_turn[cid] = self._draft_turn.get(cid, 0) + 1
             sent = self.desk.send(message.profile_id, message.body, message.media, send_at=send_at)
             self._drafts.pop(cid, None)
-        self.app.call_from_thread(self._sent, sent, cid)
+        self.app.call_from_thread(self._sent, sent, cid, message.profile_id)
 
     @on(Quiet)
     def _quiet(self, message: Quiet) -> None:
@@ -905,22 +930,27 @@ class InboxScreen(Screen[None]):
     def _send_worker(self, message: Composer.Send, send_at: datetime | None) -> None:
         self._send_now(message, send_at)
 
-    def _sent(self, sent: Sent, conversation_id: int) -> None:
+    def _sent(self, sent: Sent, conversation_id: int, profile_id: int) -> None:
         name = self._who() if self.view and self.view.conversation_id == conversation_id else ""
         name = name or "the customer"
-        if sent.send_at is None:
-            words = f"Queued reply #{sent.message_id} to {name}; it goes out with the next sync."
-        else:
+        what = f"Reply #{sent.message_id} to {name}"
+        if sent.send_at is not None:
             theirs = sent.send_at.astimezone(pytz.timezone(sent.zone or "UTC"))
             mine = sent.send_at.astimezone(self.zone)
-            words = (
-                f"Scheduled reply #{sent.message_id} to {name} for {theirs:%a %H:%M} their "
-                f"time ({mine:%a %H:%M} yours)."
-            )
+            words = f"{what}: scheduled for {theirs:%a %H:%M} their time ({mine:%a %H:%M} yours)"
+        elif sent.recall_until is not None:
+            words = f"{what}: pending, sends at {sent.recall_until.astimezone(self.zone):%H:%M:%S}"
+        else:
+            words = f"{what}: queued, it goes out with the next sync"
         self.composer.sent(conversation_id)
         if self.composer.conversation_id == conversation_id and self.composer.active:
             self.composer.body.focus()
-        self.notify(words, markup=False, timeout=4)
+        # Recallable until the sync takes it: the undo key says so.
+        self._undo.append(
+            (time.monotonic(), ReplyQueued(sent.message_id, conversation_id, profile_id), what)
+        )
+        del self._undo[:-UNDO_KEPT]
+        self.notify(f"{words} — {self._undo_key()} undoes", markup=False, timeout=4)
         self.convo_app.reply_queued()
         self.store_changed()
 

@@ -143,7 +143,11 @@ class Conversation(SQLModel, table=True):
     last_message_preview: str = Field(default="", sa_type=String(200))
     last_message_direction: str = Field(default=Direction.INBOUND.value, sa_type=String(10))
     waiting_since: datetime | None = _when(nullable=True)
-    """Time of the oldest customer text that no agent has answered yet."""
+    """Time of the oldest customer text that no reply the provider accepted has answered."""
+    reply_pending_at: datetime | None = _when(nullable=True)
+    """When the soonest agent reply still in the outbox goes out (a reply held for its
+    send delay, scheduled, or being sent); None when none waits. Kept in step by
+    convo_tui.core.outbox, so the inbox row shows it without a look at the outbox."""
     attributed_source_id: int | None = _fk("message_source.id")
     """The campaign or flow the latest attributed customer text answered."""
     created_at: datetime = _when()

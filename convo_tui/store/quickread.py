@@ -45,7 +45,7 @@ class FirstPage:
 _PAGE_SQL = """
 SELECT c.id, c.profile_id, p.phone, p.first_name, p.last_name, c.status, c.unread,
        c.last_message_at, c.last_message_preview, c.last_message_direction,
-       c.waiting_since, c.snooze_until, s.name, p.blocked
+       c.waiting_since, c.snooze_until, s.name, p.blocked, c.reply_pending_at
 FROM conversation AS c
 JOIN profile AS p ON p.id = c.profile_id
 LEFT OUTER JOIN message_source AS s ON s.id = c.attributed_source_id
@@ -80,6 +80,7 @@ def _row(raw: tuple[object, ...]) -> InboxRow:
         _when(None if snooze is None else str(snooze)),
         None if raw[12] is None else str(raw[12]),
         bool(raw[13]),
+        _when(None if raw[14] is None else str(raw[14])),
     )
 
 

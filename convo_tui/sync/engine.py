@@ -32,6 +32,8 @@ log = logging.getLogger("convo.sync")
 
 OVERLAP = timedelta(hours=1)
 CHUNK = 500
+MIN_REST = 0.5
+"""Seconds between rounds at least, even when a reply is overdue: never a busy loop."""
 FINAL = {"delivered", "undelivered", "failed", "read", "canceled", "received"}
 PENDING_WINDOW = timedelta(days=2)
 
@@ -53,6 +55,8 @@ class SyncReport:
     """Seconds spent waiting on rate limits and backoff."""
     started: datetime = field(default_factory=clock.utcnow)
     finished: datetime | None = None
+    next_due: datetime | None = None
+    """When the soonest queued reply is due (held for its send delay, or scheduled)."""
 
 
 def read_cursor(session: Session, stream: str) -> datetime | None:
@@ -124,10 +128,20 @@ class SyncEngine:
         return report
 
     def follow(self, interval: float, stop: threading.Event) -> Iterable[SyncReport]:
-        """Rounds every `interval` seconds until `stop` is set."""
+        """Rounds every `interval` seconds until `stop` is set (sooner when a reply is due)."""
         while not stop.is_set():
-            yield self.run_once()
-            stop.wait(interval)
+            report = self.run_once()
+            yield report
+            stop.wait(self.rest(report, interval))
+
+    def rest(self, report: SyncReport, interval: float) -> float:
+        """Seconds to wait before the next round: `interval`, or less when a queued reply
+        falls due before then (a reply held a few seconds for recall must not wait a
+        whole poll interval more)."""
+        if report.next_due is None:
+            return interval
+        until = (report.next_due - self.now()).total_seconds()
+        return max(MIN_REST, min(interval, until))
 
     # Streams ---------------------------------------------------------------
 
@@ -240,6 +254,7 @@ class SyncEngine:
 
     def _outbox(self, report: SyncReport) -> None:
         result = push(self.store, self.twilio, now=self.now())
+        report.next_due = result.next_due
         report.sent += result.sent
         report.failed += result.failed
         report.reconciled += result.reconciled

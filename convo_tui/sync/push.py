@@ -52,6 +52,9 @@ class PushReport:
     failed: int = 0
     retried: int = 0
     reconciled: int = 0
+    next_due: datetime | None = None
+    """When the soonest item still queued is due (a reply held for its send delay,
+    scheduled or retried): a sync that runs rounds wakes then, not a whole interval later."""
 
 
 def reconcile(store: Store, twilio: TwilioClient, *, now: datetime) -> PushReport:
@@ -70,6 +73,8 @@ def push(store: Store, twilio: TwilioClient, *, now: datetime) -> PushReport:
         due_ids = [item.id for item in outbox.due(session, now=now)]
     for item_id in due_ids:
         _send_one(store, twilio, item_id, report, now=now)
+    with store.read() as session:
+        report.next_due = outbox.next_due(session)
     return report
 
 
@@ -142,15 +147,16 @@ def _send_one(
             block = None  # an auto-reply may answer a customer without consent
         if block is not None:
             _fail(item, message, f"not sent: {block.message}", now)
+            outbox.note_pending(session, item.profile_id)
             report.failed += 1
             return
         media = list(
             session.exec(select(MessageMedia.url).where(MessageMedia.message_id == message.id))
         )
         to, body = profile.phone, message.body
-        item.state = OutboxState.SENDING.value
-        item.updated_at = now
-        item.attempts += 1
+        # `sending` only if still queued: an agent may have recalled it since it was listed.
+        if outbox.claim(session, item.id or 0, now=now) is None:
+            return
     try:
         sent = twilio.create(to, body, media_urls=media)
     except Ambiguous as exc:
@@ -173,6 +179,7 @@ def _send_one(
             else:
                 _retry_later(item, str(exc.what), now)
                 report.retried += 1
+            outbox.note_pending(session, item.profile_id)
         return
     with store.write() as session:
         item = session.get(OutboxItem, item_id)

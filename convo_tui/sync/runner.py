@@ -175,6 +175,7 @@ class BackgroundSync:
                             rate_limit_wait=waited,
                         )
                     rest = self.interval - (time.monotonic() - started)
+                    rest = min(rest, engine.rest(report, self.interval))  # a reply falls due
                     if rest > 0:
                         self._wake.wait(rest)
                     self._wake.clear()

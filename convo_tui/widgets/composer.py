@@ -162,6 +162,20 @@ class Composer(Vertical):
             self.media_input.value = media
         self._update_info()
 
+    def restore(self, conversation_id: int, draft: DraftText) -> None:
+        """A recalled reply is back: show it, if the box holds that conversation (the
+        store already keeps it as the draft)."""
+        if conversation_id != self.conversation_id:
+            return
+        if self._keep_timer is not None:
+            self._keep_timer.stop()
+            self._keep_timer = None
+        self._kept = draft
+        self.body.load_text(draft.body)
+        self.body.move_cursor(self.body.document.end)
+        self.media_input.value = " ".join(draft.media)
+        self._update_info()
+
     def keep_now(self) -> None:
         """Hand the draft up now if it changed (leaving it, or before the app ends)."""
         if self._keep_timer is not None:

@@ -28,7 +28,7 @@ from textual.strip import Strip
 
 from convo_tui import clock
 from convo_tui.core.rows import InboxFilter, InboxRow
-from convo_tui.display import WAIT_ALERT, ago, until
+from convo_tui.display import WAIT_ALERT, ago, reply_marker, until
 from convo_tui.text import one_line
 from convo_tui.widgets.bar_column import BarScrollView, with_bar
 from convo_tui.widgets.screen_actions import ScreenActions
@@ -563,7 +563,9 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
                 right.append(Segment(f"{wait:>5}", styles["late"] if late else styles["muted"]))
             left = Segment("  ", bar)
             arrow = "→ " if row.last_direction == "outbound" else ""
-            main, main_style = arrow + one_line(row.preview), styles["muted"]
+            marker = reply_marker(row.reply_pending_at, now)
+            main = (f"{marker} · " if marker else "") + arrow + one_line(row.preview)
+            main_style = styles["muted"]
         right_width = sum(cell_len(segment.text) for segment in right)
         main_width = max(width - 2 - right_width - 1, 4)
         main = _fit(main, main_width)

@@ -43,14 +43,29 @@ INDENT = 4
 BORDER = "▌"
 
 
-def message_text(message: ThreadMessage, now: datetime, zone: tzinfo) -> Text:
-    """One message: a head line (time, who, status), the body, then attachments."""
+def outbox_status(message: ThreadMessage, zone: tzinfo, theirs: tzinfo | None) -> str:
+    """A reply not sent yet says when it goes out: the recipient's time for a scheduled
+    one, the second for one held for the send delay (recallable until then)."""
+    if message.status == "scheduled":
+        when = message.sent_at.astimezone(theirs or zone)
+        return f"scheduled for {when:%a %H:%M} {'their' if theirs else 'your'} time"
+    if message.status == "pending":
+        return f"pending · sends at {message.sent_at.astimezone(zone):%H:%M:%S}"
+    return message.status
+
+
+def message_text(
+    message: ThreadMessage, now: datetime, zone: tzinfo, *, theirs: tzinfo | None = None
+) -> Text:
+    """One message: a head line (time, who, status), the body, then attachments.
+
+    `theirs` is the recipient's zone, when known (a scheduled reply's time is theirs)."""
     text = Text()
     text.append(stamp(message.sent_at, now, zone), style="dim")
     text.append("  ")
     text.append_text(safe_line(message.label, style="bold"))
     if message.direction == "outbound":
-        status = message.status
+        status = outbox_status(message, zone, theirs)
         if message.error_code:
             status += f" {message.error_code}"
         text.append(f"  · {status}", style="bold red" if message.status in FAILED else "dim")
@@ -254,7 +269,9 @@ class ThreadView(ScreenActions, BarScrollView, can_focus=True):
             return
         same_conversation = self._shown.key[0] == view.conversation_id
         at_end = self.scroll_offset.y >= self.max_scroll_y
-        texts = tuple(message_text(m, now, zone) for m in view.messages)
+        local = view.card.local_time
+        theirs = local.tzinfo if local is not None else None
+        texts = tuple(message_text(m, now, zone, theirs=theirs) for m in view.messages)
         hit = view.focus_message_id
         if hit is not None and all(m.id != hit for m in view.messages):
             hit = None
