@@ -39,8 +39,8 @@ from convo_tui.core import (
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.agents import CHANGE_SETTINGS
 from convo_tui.core.queries import EventRow, InboxFilter, InboxRow, OrderRow
-from convo_tui.core.rows import ConversationHead, DraftText
-from convo_tui.core.undo import Change, ReplyQueued
+from convo_tui.core.rows import ConversationHead, DraftText, ReplyQueued
+from convo_tui.core.undo import Change
 from convo_tui.errors import NotFound
 from convo_tui.store.engine import Store
 from convo_tui.store.models import (

@@ -221,7 +221,7 @@ async def test_replies_queue_several_in_a_row(demo_store) -> None:
                 .where(OutboxItem.state == "queued")
             ).all()
         assert [m.body for m in queued][-2:] == ["Yes, in black too 👢", "Second one"]
-        assert sum("Queued reply" in n for n in notifications(app)) == 2
+        assert sum("pending, sends at" in n for n in notifications(app)) == 2
         assert app.inbox.composer.body.text == ""
 
 
@@ -263,10 +263,11 @@ async def test_quiet_hours_warning(demo_store, choice: str) -> None:
             # "Now" is after the send delay (replies.send_delay, 10 s): recallable until then.
             assert len(items) == 1 and items[0].send_at == NOW + timedelta(seconds=10)
         else:
-            assert len(items) == 1
             local = items[0].send_at.astimezone(__import__("pytz").timezone("Pacific/Auckland"))
             assert (local.hour, local.minute) == (8, 0)
-            assert any("Scheduled reply" in n for n in notifications(app))
+            assert any(
+                n.startswith("Reply #") and ": scheduled for" in n for n in notifications(app)
+            )
 
 
 async def test_coupon_codes_are_inserted(demo_store) -> None:

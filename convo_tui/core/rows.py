@@ -209,3 +209,13 @@ class SearchResults:
     @property
     def more_customers(self) -> int:
         return self.customers_total - len(self.customers)
+
+
+@dataclass(frozen=True)
+class ReplyQueued:
+    """A reply the agent queued: undoing it recalls it from the outbox (while the sync
+    has not taken it) and puts its text back in the conversation's draft."""
+
+    message_id: int
+    conversation_id: int
+    profile_id: int

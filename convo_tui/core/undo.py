@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from convo_tui.core import audit
-from convo_tui.core.rows import DraftText
+from convo_tui.core.rows import DraftText, ReplyQueued
 from convo_tui.errors import Refused
 from convo_tui.store.models import Agent, Conversation, Profile
 from convo_tui.text import one_line
@@ -59,16 +59,6 @@ class Change:
             for f in fields(State)
             if getattr(self.before, f.name) != getattr(self.after, f.name)
         )
-
-
-@dataclass(frozen=True)
-class ReplyQueued:
-    """A reply the agent queued: undoing it recalls it from the outbox (while the sync
-    has not taken it) and puts its text back in the conversation's draft."""
-
-    message_id: int
-    conversation_id: int
-    profile_id: int
 
 
 Undoable = Change | ReplyQueued

@@ -37,9 +37,9 @@ from convo_tui.core.rows import (
     EventRow,
     InboxFilter,
     OrderRow,
+    ReplyQueued,
     SearchHit,
 )
-from convo_tui.core.undo import ReplyQueued, Undoable
 from convo_tui.errors import ConvoError, NotFound, Refused
 from convo_tui.screens.filters import FilterModal, filter_words
 from convo_tui.text import one_line
@@ -56,6 +56,7 @@ from convo_tui.widgets.worker_errors import report_failure
 if TYPE_CHECKING:
     from convo_tui.app import ConvoApp
     from convo_tui.core import compose
+    from convo_tui.core.undo import Undoable
     from convo_tui.desk import Desk
     from convo_tui.store.quickread import FirstPage
 
