@@ -186,3 +186,49 @@ def test_an_agent_triages_in_tmux(terminal_factory, tmp_path: Path, size) -> Non
             assert conversation.status == "snoozed"
     finally:
         store.close()
+
+
+def test_the_trust_walk_at_80x24(terminal_factory, tmp_path: Path) -> None:
+    """Issue 13's walk in a real terminal: open, type a reply, move away and back (the
+    draft is kept and shows nowhere else), send, undo (the text comes back), close, undo."""
+    db = tmp_path / "demo.sqlite3"
+    term = terminal_factory(80, 24, db)
+    screen = term.wait_for(lambda s: "sync idle" in s.splitlines()[0], "the inbox", 90)
+    name = first_row_name(screen)
+    text = "James: refund approved, card ending 4242"
+    term.keys("Enter")
+    term.wait_for(lambda s: "Reply…" in s and "esc Back" in s.splitlines()[-1], "the box")
+    term.type(text)
+    term.wait_for(lambda s: f"· {len(text)} characters" in s, "the draft in the box")
+    term.keys("Escape")
+    term.wait_for(lambda s: "Open" in s.splitlines()[-1], "the list's keys")
+    term.keys("j")
+    moved = term.wait_for(lambda s: first_row_name(s) == name and "4242" not in s, "the next row")
+    assert "4242" not in moved
+    term.keys("k")
+    term.wait_for(lambda s: "4242" in s, f"{name}'s draft in the preview")
+    term.keys("Enter")
+    term.wait_for(lambda s: f"· {len(text)} characters" in s, "the draft back in the box")
+    term.keys("Enter")
+    screen = term.wait_for(lambda s: "Send now (a)" in s or "pending ·" in s, "the send")
+    if "Send now (a)" in screen:
+        term.keys("a")
+    term.wait_for(lambda s: "pending ·" in s and "· 0 characters" in s, "the reply pending")
+    term.keys("C-r")
+    term.wait_for(
+        lambda s: "pending ·" not in s and f"· {len(text)} characters" in s,
+        "the reply recalled, its text back in the box",
+    )
+    term.keys("Escape")
+    term.wait_for(lambda s: "Open" in s.splitlines()[-1], "the list's keys")
+    term.keys("c")
+    term.wait_for(lambda s: "closed — z undoes" in s, "the close and its undo key")
+    term.keys("z")
+    term.wait_for(lambda s: "Undone:" in s and first_row_name(s) == name, "the close undone")
+    store = open_store(sqlite_url(db), migrate=False)
+    try:
+        with store.read() as session:
+            bodies = [m.body for m in session.exec(select(Message)).all()]
+        assert text not in bodies  # recalled: it never went anywhere
+    finally:
+        store.close()
