@@ -7,7 +7,6 @@ back as messages, and the handlers update the widgets (attributes down).
 from __future__ import annotations
 
 import contextlib
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -41,6 +40,7 @@ from convo_tui.core.rows import (
     SearchHit,
 )
 from convo_tui.errors import ConvoError, NotFound, Refused
+from convo_tui.pending_drafts import PendingDrafts
 from convo_tui.screens.filters import FilterModal, filter_words
 from convo_tui.text import one_line
 from convo_tui.views import ConversationView, Me, Sent, SourceChoice
@@ -204,14 +204,10 @@ class InboxScreen(Screen[None]):
         self._preview: Timer | None = None
         self._allowed: frozenset[str] | None = None
         self._previewing = False
-        self._drafts: dict[int, DraftText] = {}
-        """Drafts handed up by the composer, by conversation (newer than the store's
-        until kept there)."""
-        self._draft_turn: dict[int, int] = {}
-        """The newest write asked for each conversation's draft (older ones are skipped)."""
-        self._draft_lock = threading.Lock()
-        """Draft writes and sends one at a time: a late draft write never brings back a
-        draft that its send removed."""
+        self._drafts = PendingDrafts()
+        """Drafts handed up by the composer and not in the store yet; their writes, the
+        sends and the recalls one at a time (a late write never brings back a draft that
+        its send removed)."""
         self._undo: list[tuple[float, Undoable, str]] = []
         """This agent's recent actions, newest last: (monotonic time, change, words)."""
 
@@ -275,11 +271,16 @@ class InboxScreen(Screen[None]):
         with contextlib.suppress(NoMatches):
             composer = self.composer
             if composer.conversation_id is not None:
-                self._drafts[composer.conversation_id] = composer.draft
-        with self._draft_lock:
-            for cid, draft in list(self._drafts.items()):
-                with contextlib.suppress(ConvoError):
-                    self.desk.save_draft(cid, draft.body, draft.media)
+                self._drafts.handed(composer.conversation_id, composer.draft)
+
+        def save(cid: int, draft: DraftText) -> None:
+            with contextlib.suppress(ConvoError):  # one failure does not stop the rest
+                self._save_draft(cid, draft)
+
+        self._drafts.flush(save)
+
+    def _save_draft(self, conversation_id: int, draft: DraftText) -> None:
+        self.desk.save_draft(conversation_id, draft.body, draft.media)
 
     def on_resize(self, event: Resize) -> None:
         self._size_classes(event.size.width)
@@ -704,11 +705,8 @@ class InboxScreen(Screen[None]):
         draft = None
         try:
             if isinstance(change, ReplyQueued):
-                cid = change.conversation_id
-                with self._draft_lock:  # no draft write still on its way may overwrite it
-                    self._draft_turn[cid] = self._draft_turn.get(cid, 0) + 1
+                with self._drafts.replacing(change.conversation_id):
                     draft = self.desk.unsend(change, live)
-                    self._drafts.pop(cid, None)
             else:
                 self.desk.undo(change)
         except (Refused, NotFound) as exc:
@@ -864,19 +862,11 @@ class InboxScreen(Screen[None]):
     @on(Composer.Keep)
     def _keep(self, message: Composer.Keep) -> None:
         cid = message.conversation_id
-        self._drafts[cid] = message.draft
-        turn = self._draft_turn.get(cid, 0) + 1
-        self._draft_turn[cid] = turn
-        self._keep_worker(cid, message.draft, turn)
+        self._keep_worker(cid, message.draft, self._drafts.handed(cid, message.draft))
 
     @work(thread=True, exit_on_error=False, group="drafts")
     def _keep_worker(self, conversation_id: int, draft: DraftText, turn: int) -> None:
-        with self._draft_lock:
-            if self._draft_turn.get(conversation_id) != turn:
-                return  # a newer write (or a send) came after this one
-            self.desk.save_draft(conversation_id, draft.body, draft.media)
-            if self._drafts.get(conversation_id) == draft:
-                self._drafts.pop(conversation_id, None)  # the store has it now
+        self._drafts.write(conversation_id, draft, turn, self._save_draft)
 
     @on(Composer.Send)
     def _send(self, message: Composer.Send) -> None:
@@ -897,12 +887,10 @@ class InboxScreen(Screen[None]):
         self._send_now(message, None)
 
     def _send_now(self, message: Composer.Send, send_at: datetime | None) -> None:
-        """In a worker: queue the reply; its draft goes with it (see `_draft_lock`)."""
+        """In a worker: queue the reply; its draft goes with it (see PendingDrafts)."""
         cid = message.conversation_id
-        with self._draft_lock:
-            self._draft_turn[cid] = self._draft_turn.get(cid, 0) + 1
+        with self._drafts.replacing(cid):
             sent = self.desk.send(message.profile_id, message.body, message.media, send_at=send_at)
-            self._drafts.pop(cid, None)
         self.app.call_from_thread(self._sent, sent, cid, message.profile_id)
 
     @on(Quiet)

@@ -153,6 +153,20 @@ class Composer(Vertical):
         self.keep_now()
         self.conversation_id = conversation_id
         self.profile_id = profile_id
+        self._show(draft)
+
+    def restore(self, conversation_id: int, draft: DraftText) -> None:
+        """The store now keeps `draft` for this conversation (a recalled reply back):
+        show it, if the box holds that conversation."""
+        if conversation_id != self.conversation_id:
+            return
+        if self._keep_timer is not None:
+            self._keep_timer.stop()
+            self._keep_timer = None
+        self._show(draft)
+
+    def _show(self, draft: DraftText) -> None:
+        """Show a draft the store has (nothing to hand up until it changes)."""
         self._kept = draft
         if self.body.text != draft.body:
             self.body.load_text(draft.body)  # and a fresh undo history: ctrl+z stays here
@@ -160,20 +174,6 @@ class Composer(Vertical):
         media = " ".join(draft.media)
         if self.media_input.value != media:
             self.media_input.value = media
-        self._update_info()
-
-    def restore(self, conversation_id: int, draft: DraftText) -> None:
-        """A recalled reply is back: show it, if the box holds that conversation (the
-        store already keeps it as the draft)."""
-        if conversation_id != self.conversation_id:
-            return
-        if self._keep_timer is not None:
-            self._keep_timer.stop()
-            self._keep_timer = None
-        self._kept = draft
-        self.body.load_text(draft.body)
-        self.body.move_cursor(self.body.document.end)
-        self.media_input.value = " ".join(draft.media)
         self._update_info()
 
     def keep_now(self) -> None:
@@ -298,16 +298,8 @@ class Composer(Vertical):
 
     def sent(self, conversation_id: int) -> None:
         """The reply was queued: clear for the next one (if the box still holds that
-        conversation's draft), keep the focus here."""
-        if conversation_id != self.conversation_id:
-            return
-        if self._keep_timer is not None:
-            self._keep_timer.stop()
-            self._keep_timer = None
-        self._kept = DraftText("")  # the store dropped the draft with the send
-        self.body.load_text("")
-        self.media_input.value = ""
-        self._update_info()
+        conversation's draft; the store dropped it with the send), keep the focus here."""
+        self.restore(conversation_id, DraftText(""))
 
     def insert(self, text: str) -> None:
         if self.active:
