@@ -446,6 +446,7 @@ async def test_a_reply_sent_by_mistake_is_recalled_with_its_text_back(demo_store
         await open_conversation(pilot, MARIA, back_to_list=False)
         await pilot.press(*"Wrong customer, sorry", "enter")
         await settle(pilot)
+        assert type(app.screen).__name__ == "QuietHoursModal"
         await pilot.press("a")  # it is night in San Francisco: send anyway
         await settle(pilot)
         assert outbox_state(demo_store, "Wrong customer, sorry") == "queued"
@@ -470,7 +471,10 @@ async def test_a_reply_sent_by_mistake_is_recalled_with_its_text_back(demo_store
         maria = conversation_of(demo_store, MARIA)
         assert Desk(demo_store, "ana").draft(maria.id).body == "Wrong customer, sorry\nP.S."
 
-        await pilot.press("enter", "a")  # sends the whole box
+        await pilot.press("enter")  # sends the whole box
+        await settle(pilot)
+        assert type(app.screen).__name__ == "QuietHoursModal"
+        await pilot.press("a")
         await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)
@@ -495,6 +499,7 @@ async def test_a_reply_the_sync_took_is_not_recalled(demo_store) -> None:
         await open_conversation(pilot, MARIA, back_to_list=False)
         await pilot.press(*"On its way", "enter")
         await settle(pilot)
+        assert type(app.screen).__name__ == "QuietHoursModal"
         await pilot.press("a")
         await settle(pilot)
         with demo_store.write() as session:
