@@ -7,21 +7,25 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import random
 import re
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import event, text
 
 from convo_tui import demo
+from convo_tui.core import links
 from convo_tui.core.rows import InboxFilter
 from convo_tui.desk import Desk
 from convo_tui.errors import Refused
 from convo_tui.sandbox import Sandbox
 from convo_tui.store import dialect
-from convo_tui.store.engine import Store, open_store
+from convo_tui.store.engine import Store, open_store, sqlite_url
 from convo_tui.store.models import Status
 from convo_tui.sync.lock import SyncBusy, SyncLock
 
@@ -125,8 +129,22 @@ def _by_phone(desk: Desk) -> dict[str, int]:
     return {row.phone: row.conversation_id for row in _inbox(desk, InboxFilter(status=None))}
 
 
-def test_the_demo_reads_the_same_on_postgresql(demo_store: Store, pg_store: Store) -> None:
-    lite, pg = _desks(demo_store, pg_store)
+def _same_link_codes(monkeypatch: pytest.MonkeyPatch, store: Store) -> None:
+    """Load the demo into `store` drawing short-link codes from a fixed sequence: the codes
+    are words to the search index, and random ones made a two-letter prefix ("ma") match
+    a link in one store and not in the other."""
+    draw = random.Random(2026)
+    monkeypatch.setattr(links, "secrets", SimpleNamespace(choice=draw.choice))
+    demo.load(store, now=NOW)
+
+
+def test_the_demo_reads_the_same_on_postgresql(
+    tmp_path: Path, pg_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lite_store = open_store(sqlite_url(tmp_path / "demo.sqlite3"))
+    for store in (lite_store, pg_store):
+        _same_link_codes(monkeypatch, store)
+    lite, pg = Desk(lite_store, "ana", now=lambda: NOW), Desk(pg_store, "ana", now=lambda: NOW)
     assert lite.identify() == pg.identify()
     sources = {s.name: s.id for s in pg.sources()}
     filters = dict(FILTERS)
@@ -158,6 +176,7 @@ def test_the_demo_reads_the_same_on_postgresql(demo_store: Store, pg_store: Stor
         assert _plain(pg.search(words)) == _plain(lite.search(words)), words
     assert pg.settings() == lite.settings()
     assert pg.coupon_codes() == lite.coupon_codes()
+    lite_store.close()
 
 
 def test_customer_search_on_postgresql_finds_and_uses_its_indexes(pg_store: Store) -> None:
