@@ -519,8 +519,10 @@ class InboxScreen(Screen[None]):
         refusal = self.view.refusal if self.view else None
         if refusal is not None and self.composer.has_focus_within:
             # Locked under the agent's fingers (blocked elsewhere, an opt-out arrived):
-            # the focus goes where letters cannot change anything, not to the list.
-            self.thread.focus()
+            # the focus goes where letters cannot change anything, not to the list. At
+            # once: focus() waits a turn, disabling the box blurs it, and with nothing
+            # focused meanwhile a list moving underneath would take the thread along.
+            self.set_focus(self.thread)
         self.composer.set_state(
             open_conversation=self.view is not None,
             refusal=self.view.refusal if self.view else None,
