@@ -161,6 +161,7 @@ def demo(
     from convo_tui.cli.listing import show_inbox
 
     rt = runtime(ctx, db, agent)
+    rt.creates = True  # the demo makes its own store (directories included) when missing
     report = demo_mod.load(rt.store, now=rt.now, wipe=reset)
     if report.profiles:
         rt.out.print(

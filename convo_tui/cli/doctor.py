@@ -118,18 +118,25 @@ def doctor(
 ) -> None:
     """Check the configuration, the store, the providers and SMTP; one line per check."""
     rt = runtime(ctx, db, agent)
-    failed = 0
+    failed: list[str] = []
     for name, check in CHECKS:
         if only and name not in only:
             continue
         try:
             line = check(rt)
         except ConvoError as exc:
-            failed += 1
+            failed.append(name)
             rt.out.print(Text("✗ ", style="bold red") + Text(f"{name}: {exc.line()}"))
             if name in ("config", "store"):
                 break  # the other checks need these
         else:
             rt.out.print(Text("✓ ", style="bold green") + Text(line))
     if failed:
-        raise typer.Exit(7)
+        raise DoctorFailed(
+            f"{len(failed)} check{'s' if len(failed) > 1 else ''} failed ({', '.join(failed)})",
+            "fix what the ✗ lines say, then run `convo doctor` again",
+        )
+
+
+class DoctorFailed(ConvoError):
+    exit_code = 7

@@ -17,6 +17,11 @@ from convo_tui.core.queries import InboxFilter
 from convo_tui.core.replies import why_not
 from convo_tui.store.models import Status
 
+EMPTY_STORE = (
+    "No conversations yet. Try convo on demo data with `convo demo`, "
+    "or configure a provider (see the README) and run `convo sync --once`."
+)
+
 
 class StatusChoice(StrEnum):
     OPEN = "open"
@@ -47,6 +52,7 @@ def show_inbox(
         total = queries.inbox_count(session, flt)
         unread_total = queries.unread_count(session)
         show_unread = rt.settings(session).notifications_unread_indicator
+        any_conversation = bool(rows) or queries.inbox_count(session, InboxFilter(status=None)) > 0
     if as_json:
         rt.print_json(
             {
@@ -73,7 +79,10 @@ def show_inbox(
         title += f" (showing {len(rows)}; use --limit)"
     if not rows:
         rt.out.print(Text(title))
-        rt.out.print(Text("No conversations match."))
+        if total == 0 and not any_conversation:
+            rt.out.print(Text(EMPTY_STORE))
+        else:
+            rt.out.print(Text("No conversations match."))
         return
     rt.out.print(render.inbox_table(rows, rt.now, title=title, width=rt.out.width))
 
