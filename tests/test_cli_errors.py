@@ -10,12 +10,10 @@ from __future__ import annotations
 
 import os
 import pty
-import pwd
 import shutil
 import socket
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -122,8 +120,6 @@ class Scenario:
     env: dict[str, str]
     front: list[str] = field(default_factory=list)
     """Options before the command (--db, --agent)."""
-    as_user: int | None = None
-    """Run the child as this uid (root writes read-only files, so the check needs another user)."""
 
 
 def seeded(path: Path, login: str) -> Path:
@@ -141,12 +137,24 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def place() -> Iterator[Path]:
-    """A folder any user may enter (pytest's own tmp folders are the owner's alone)."""
-    folder = Path(tempfile.mkdtemp(prefix="convo-cli-errors-"))
-    folder.chmod(0o777)
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
+def place(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path
+    for path in IMMUTABLE:
+        subprocess.run(["chattr", "-i", str(path)], check=False)
+    IMMUTABLE.clear()
+
+
+IMMUTABLE: list[Path] = []
+
+
+def immutable(path: Path) -> None:
+    """Make `path` unwritable even for root (chattr +i), or skip where that is not possible."""
+    if shutil.which("chattr") is None:
+        pytest.skip("running as root without chattr: no way to make a file read-only")
+    done = subprocess.run(["chattr", "+i", str(path)], capture_output=True, check=False)
+    if done.returncode != 0 or os.access(path, os.W_OK):
+        pytest.skip(f"running as root and chattr +i failed: {done.stderr!r}")
+    IMMUTABLE.append(path)
 
 
 def scenario(name: str, place: Path) -> Scenario:
@@ -164,12 +172,9 @@ def scenario(name: str, place: Path) -> Scenario:
     if name == "read-only store":
         db = seeded(place / "convo.sqlite3", login)
         db.chmod(0o444)
-        uid = None
-        if os.geteuid() == 0:
-            uid = pwd.getpwnam("nobody").pw_uid
-            for path in place.rglob("*"):
-                os.chown(path, uid, -1) if path.is_dir() else None
-        return Scenario(name, env, ["--db", str(db), "--agent", login], as_user=uid)
+        if os.access(db, os.W_OK):  # root writes whatever the mode says: make it immutable
+            immutable(db)
+        return Scenario(name, env, ["--db", str(db), "--agent", login])
     if name == "missing directory":
         return Scenario(name, env, ["--db", str(place / "no" / "such" / "convo.sqlite3")])
     if name == "unreachable database":
@@ -197,9 +202,6 @@ def run_child(s: Scenario, args: list[str], timeout: float = 30) -> Result:
             timeout=timeout,
             check=False,
             cwd=s.env["HOME"],
-            user=s.as_user,
-            group=s.as_user,
-            extra_groups=[] if s.as_user is not None else None,
         )
     except subprocess.TimeoutExpired as exc:  # e.g. a server that started after all
         return Result(-1, str(exc.stdout or ""), f"still running after {timeout:g} s")
