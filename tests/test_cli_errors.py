@@ -262,3 +262,60 @@ def test_plain_convo_on_a_terminal_with_a_bad_keys_table(place: Path) -> None:
         os.close(primary)
     err = proc.stderr.decode()
     assert problems(Result(proc.returncode, "", err), "inbox.dwon") is None, err
+
+
+def keys_config(place: Path, table: str) -> dict[str, str]:
+    config = place / "keys.toml"
+    config.write_text("[keys]\n" + table)
+    return {"CONVO_CONFIG_FILE": str(config)}
+
+
+def test_a_remap_that_takes_another_actions_key_is_refused(place: Path) -> None:
+    s = scenario("bad [keys] table", place)
+    s.env.update(keys_config(place, 'reply = "s"\n'))
+    line = run_child(s, ["inbox"])
+    line.assert_one_line_error(
+        '[keys] reply = "s" takes the key of snooze (s)', "choose another key or remap snooze too"
+    )
+    s.env.update(keys_config(place, 'reply = "s"\nsnooze = "z"\n'))
+    moved = run_child(s, ["inbox"])
+    assert moved.code == 0, moved.err
+
+
+@pytest.mark.parametrize(
+    ("table", "refused"),
+    [
+        ({"reply": "s"}, "takes the key of snooze (s)"),  # two screen keys
+        ({"inbox.down": "s"}, "takes the key of snooze (s)"),  # the list pane under the screen
+        ({"composer.coupon": "q"}, "takes the key of quit (q)"),  # a pane under the app
+        ({"reply": "?"}, "takes the key of help (?)"),
+        ({"reply": "x", "close": "x"}, "takes the key of close (x)"),  # two remaps at once
+        ({"thread.older": "j"}, "takes the key of thread.down (j)"),  # within one pane
+        ({"reply": ""}, "reply has no key"),
+        ({"nope": "x"}, "unknown binding id 'nope'"),
+    ],
+)
+def test_which_remaps_are_refused(table: dict[str, str], refused: str) -> None:
+    from convo_tui.app import keymap_of
+    from convo_tui.config import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        keymap_of(table)
+    assert refused in caught.value.line()
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        # Panes never focused together may share a key.
+        {"inbox.down": "n", "thread.down": "n"},
+        {"side.next_tab": "j"},  # j moves in the list and scrolls the thread: other panes
+        {"reply": "R", "close": "x"},
+        {"thread.older": "h"},  # its own default again
+        {"reply": "s", "snooze": "z"},  # snooze moved away first
+    ],
+)
+def test_remaps_that_share_no_focus_are_allowed(table: dict[str, str]) -> None:
+    from convo_tui.app import keymap_of
+
+    assert set(keymap_of(table)) == set(table)
