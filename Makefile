@@ -2,36 +2,47 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Two stamps: `make run` installs what running needs, `make test` adds the test tools.
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+# An editable install (the tree's code runs as it is edited); setuptools warns about
+# editable installs in a banner on every install, which says nothing to act on here.
+PIP_INSTALL := PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install --quiet
 
-.PHONY: run test lint typecheck pytest install clean bench postgres
+.PHONY: run test lint typecheck pytest install install-run clean bench postgres
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(PIP_INSTALL) -e .
+	touch $(RUN_STAMP)
 
-install: $(STAMP)
+$(TEST_STAMP): pyproject.toml $(RUN_STAMP)
+	$(PIP_INSTALL) -e '.[test]'
+	touch $(TEST_STAMP)
+
+install-run: $(RUN_STAMP)
+
+install: $(TEST_STAMP)
 
 ## Open convo on the embedded demo data.
-run: $(STAMP)
+run: $(RUN_STAMP)
 	@$(BIN)/python -m compileall -q convo_tui  # bytecode, as a pip install writes it
 	$(BIN)/convo demo
 
 ## Lint, type-check and run every test.
-test: $(STAMP) lint typecheck pytest
+test: $(TEST_STAMP) lint typecheck pytest
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check convo_tui tests data benchmarks
 	$(BIN)/ruff format --check convo_tui tests data benchmarks
 
-typecheck: $(STAMP)
+typecheck: $(TEST_STAMP)
 	$(BIN)/mypy convo_tui
 
-pytest: $(STAMP) postgres
+pytest: $(TEST_STAMP) postgres
 	$(BIN)/pytest -q -n 2 --timeout 600
 
 ## PostgreSQL's server programs for the team-mode tests (Debian's package, when missing);
@@ -41,7 +52,7 @@ postgres:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
 
 ## Every benchmark figure beside its floor (stores cached in benchmarks/.stores/).
-bench: $(STAMP)
+bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
 clean:

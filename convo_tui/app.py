@@ -23,7 +23,7 @@ from textual.worker import Worker
 from convo_tui.collector import COLLECTOR
 from convo_tui.core.timezones import agent_zone_name
 from convo_tui.errors import ConvoError
-from convo_tui.keymap import build_keymap
+from convo_tui.keymap import Bound, build_keymap
 from convo_tui.live import SyncSource, SyncStatus
 from convo_tui.screens.help import HelpScreen
 from convo_tui.screens.inbox import InboxScreen
@@ -55,16 +55,6 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("Full profile", "Open the customer's full profile", "profile"),
     ("Older messages", "Show older messages of the thread", "older"),
 ]
-
-
-def binding_ids() -> set[str]:
-    """Every binding id a `[keys]` table may remap."""
-    ids: set[str] = set()
-    for owner in (ConvoApp, InboxScreen, InboxList, ThreadView, Composer, SideTabs):
-        for binding in owner.BINDINGS:
-            if isinstance(binding, Binding) and binding.id:
-                ids.add(binding.id)
-    return ids
 
 
 class ConvoApp(App[None]):
@@ -102,7 +92,7 @@ class ConvoApp(App[None]):
         self.sync = sync
         self.sync_status = SyncStatus()
         self.poll_seconds = poll_seconds
-        self.keymap_config = build_keymap(keys or {}, binding_ids())
+        self.keymap_config = keymap_of(keys or {})
         self.me: Me | None = None
         self.inbox: InboxScreen | None = None
         self.bells = 0
@@ -284,6 +274,40 @@ class ConvoApp(App[None]):
 
 def _saying(app: App[Any], words: str) -> Callable[[], None]:
     return lambda: app.notify(words, markup=False, timeout=3)
+
+
+SCOPES: tuple[tuple[type[Any], tuple[str, ...]], ...] = (
+    (ConvoApp, ("app",)),
+    (InboxScreen, ("app", "inbox")),
+    (InboxList, ("app", "inbox", "list")),
+    (ThreadView, ("app", "inbox", "thread")),
+    (Composer, ("app", "inbox", "composer")),
+    (SideTabs, ("app", "inbox", "side")),
+)
+"""Whose bindings a `[keys]` table may remap, and where each sits in the focus chain:
+the panes are siblings (one focused at a time), inside the inbox screen, inside the app."""
+
+
+def remappable() -> list[Bound]:
+    """Every binding a `[keys]` table may remap, with its default keys and scope."""
+    found: list[Bound] = []
+    for owner, chain in SCOPES:
+        for binding in owner.BINDINGS:
+            if isinstance(binding, Binding) and binding.id:
+                keys = tuple(key.strip() for key in binding.key.split(","))
+                found.append(Bound(binding.id, keys, chain))
+    return found
+
+
+def binding_ids() -> set[str]:
+    """Every binding id a `[keys]` table may remap."""
+    return {bound.id for bound in remappable()}
+
+
+def keymap_of(keys: Mapping[str, str]) -> dict[str, str]:
+    """The keymap for a `[keys]` table; ConfigError when it names an unknown id, an empty
+    key, or a key that another action active at the same time keeps."""
+    return build_keymap(keys, remappable())
 
 
 def _runner(screen: Screen[Any], action: str) -> Callable[[], Any]:

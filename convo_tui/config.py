@@ -105,7 +105,14 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     env = os.environ if environ is None else environ
     path = config_file(env)
     raw: dict[str, Any] = {}
-    if path.exists():
+    try:
+        exists = path.exists()
+    except OSError as exc:  # a folder on the way this user may not enter
+        raise ConfigError(
+            f"cannot read the config file {path} ({exc.strerror})",
+            "fix the permissions, or set CONVO_CONFIG_FILE to another file",
+        ) from None
+    if exists:
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
@@ -119,7 +126,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
             f"CONVO_CONFIG_FILE names {path}, which does not exist",
             "create it or unset CONVO_CONFIG_FILE",
         )
-    config = Config(source=path if path.exists() else None)
+    config = Config(source=path if exists else None)
     _apply(config, raw, str(path))
     for name, (section, key) in ENV_VARS.items():
         if name in env:

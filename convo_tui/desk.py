@@ -127,6 +127,11 @@ class Desk:
             show = settings_mod.load(session).notifications_unread_indicator
             return queries.inbox_count(session, flt), queries.unread_count(session), show
 
+    def has_conversations(self) -> bool:
+        """Whether the store holds any conversation at all (an empty one says what to do)."""
+        with self.store.read() as session:
+            return session.exec(select(Conversation.id).limit(1)).first() is not None
+
     def sources(self) -> list[SourceChoice]:
         with self.store.read() as session:
             rows = session.exec(

@@ -94,12 +94,15 @@ def open_fast(db: Path | None, agent: str | None) -> int | None:
     desk = PendingDesk()
     stop: list[Callable[[], None]] = []
     loader = threading.Thread(target=lambda: _load(app, desk, db, agent, stop), daemon=True)
-    app = ConvoApp(
-        desk,  # type: ignore[arg-type]
-        keys=config.keys,
-        opening=first,
-        on_opened=loader.start,
-    )
+    try:
+        app = ConvoApp(
+            desk,  # type: ignore[arg-type]
+            keys=config.keys,
+            opening=first,
+            on_opened=loader.start,
+        )
+    except ConfigError:
+        return None  # a bad [keys] table: the CLI reports it
     try:
         app.run()
     finally:

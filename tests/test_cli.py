@@ -233,9 +233,27 @@ def test_roles_without_inbox_access_are_refused(capsys, seeded) -> None:
 
 
 def test_first_run_makes_the_os_login_the_owner(capsys, db_path) -> None:
-    assert run(capsys, "inbox", "--db", db_path).code == 0
+    """`convo init` is the first run: it creates the store and says so; a mistyped path
+    elsewhere is an error that says how to create a store, not an empty inbox."""
+    missing = db_path.parent / "typo" / "convo.sqlite3"
+    run(capsys, "inbox", "--db", missing).assert_one_line_error(
+        f"there is no store at {missing}", "does not exist", "convo init --db", "convo demo"
+    )
+    assert not missing.parent.exists()
+    run(capsys, "inbox", "--db", db_path).assert_one_line_error("convo init --db")
+    assert not db_path.exists()
+    created = run(capsys, "init", "--db", db_path)
+    assert created.code == 0 and "Created the store" in created.out, created.err
+    assert f"{agents.os_login()} is its owner" in created.out
     (only,) = run(capsys, "agents", "list", "--json", "--db", db_path).json()
     assert only["role"] == "owner" and only["login"] == agents.os_login()
+    again = run(capsys, "init", "--db", db_path)
+    assert again.code == 0 and "already exists" in again.out
+    empty = run(capsys, "inbox", "--db", db_path)
+    assert "convo demo" in empty.out and "convo sync" in empty.out, empty.out
+    assert "No conversations match." not in empty.out
+    deep = db_path.parent / "new" / "folder" / "convo.sqlite3"
+    assert run(capsys, "init", "--db", deep).code == 0 and deep.exists()
 
 
 def test_untrusted_text_is_shown_literally(capsys, seeded) -> None:
@@ -283,14 +301,18 @@ def test_config_file_and_env_choose_the_store(capsys, tmp_path, monkeypatch, see
     monkeypatch.setenv("CONVO_CONFIG_FILE", str(config))
     assert run(capsys, "inbox", "--json", "--agent", "olivia").json()["matching"] == 3
     monkeypatch.setenv("CONVO_DATABASE_URL", f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    assert run(capsys, "init", "--agent", "olivia").code == 0
     assert run(capsys, "inbox", "--json", "--agent", "olivia").json()["matching"] == 0
 
 
 def test_default_store_lives_in_the_platform_data_dir(capsys, tmp_path) -> None:
     from convo_tui import paths
 
-    assert run(capsys, "inbox").code == 0
+    run(capsys, "inbox").assert_one_line_error("no store", "convo init`")
+    assert not paths.default_database_path().exists()
+    assert run(capsys, "init").code == 0
     assert paths.default_database_path().exists()
+    assert run(capsys, "inbox").code == 0
     assert str(paths.default_database_path()).startswith(str(Path.home()))
 
 

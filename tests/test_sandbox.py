@@ -455,6 +455,7 @@ def test_sandbox_serve_and_text_as_processes(tmp_path) -> None:
         )
         assert sent.code == 0, sent.err
         assert "+1 415-555-0123 texted the business: SM" in sent.out
+        assert run_process("init", "--db", tmp_path / "s.sqlite3").code == 0
         synced = run_process("sync", "--once", "--db", tmp_path / "s.sqlite3", env=env, timeout=120)
         assert synced.code == 0, synced.err
         thread = run_process("thread", MARIA, "--db", tmp_path / "s.sqlite3", env=env)

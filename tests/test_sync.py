@@ -269,7 +269,7 @@ def test_scheduled_replies_are_released_when_due(store, sandbox) -> None:
     assert _sent_to(sandbox, MARIA, "Tomorrow morning") == 1
 
 
-def test_only_one_sync_per_store_and_a_killed_one_frees_the_lock(db_path, sandbox) -> None:
+def test_only_one_sync_per_store_and_a_killed_one_frees_the_lock(db_path, store, sandbox) -> None:
     from convo_tui.sync.lock import SyncBusy, SyncLock
 
     store = open_store(sqlite_url(db_path))
@@ -299,7 +299,7 @@ def test_only_one_sync_per_store_and_a_killed_one_frees_the_lock(db_path, sandbo
     store.close()
 
 
-def test_killing_sync_at_random_moments_never_loses_or_doubles(db_path, sandbox) -> None:
+def test_killing_sync_at_random_moments_never_loses_or_doubles(db_path, store, sandbox) -> None:
     """SIGKILL a real `convo sync --once` many times, then let one finish."""
     env = env_for(sandbox)
     rng = random.Random(7)
@@ -324,12 +324,12 @@ def test_killing_sync_at_random_moments_never_loses_or_doubles(db_path, sandbox)
     assert set(sids) == provider_sids(sandbox)
 
 
-def test_sync_cli_once_and_bad_config(db_path, sandbox, tmp_path) -> None:
+def test_sync_cli_once_and_bad_config(db_path, store, sandbox, tmp_path) -> None:
     env = env_for(sandbox)
     result = run_process("sync", "--once", "--db", db_path, env=env, timeout=120)
     assert result.code == 0, result.err
     assert "new messages" in result.out
-    missing = run_process("sync", "--once", "--db", tmp_path / "x.sqlite3")
+    missing = run_process("sync", "--once", "--db", db_path)
     missing.assert_one_line_error("Twilio is not configured", "convo sandbox serve")
     wrong = run_process(
         "sync",
@@ -351,7 +351,7 @@ def test_sync_cli_once_and_bad_config(db_path, sandbox, tmp_path) -> None:
     run_process("sync", "--db", db_path, env=env).assert_one_line_error("--once or --follow")
 
 
-def test_doctor(db_path, sandbox, tmp_path) -> None:
+def test_doctor(db_path, store, sandbox, tmp_path) -> None:
     env = env_for(sandbox)
     good = run_process("doctor", "--db", db_path, env=env)
     assert good.code == 0, good.out + good.err
@@ -416,7 +416,7 @@ def test_a_silent_smtp_server_never_holds_up_sync(store, sandbox) -> None:
         assert pending >= 1
 
 
-def test_sync_follow_shows_progress_and_stops_on_ctrl_c(db_path, sandbox) -> None:
+def test_sync_follow_shows_progress_and_stops_on_ctrl_c(db_path, store, sandbox) -> None:
     env = env_for(sandbox)
     proc = subprocess.Popen(
         [

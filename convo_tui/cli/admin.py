@@ -158,6 +158,7 @@ def demo(
     from convo_tui.cli.listing import show_inbox
 
     rt = runtime(ctx, db, agent)
+    rt.creates = True  # the demo makes its own store (directories included) when missing
     progress = ProgressLine()  # the load takes seconds: say what is loading meanwhile
     try:
         report = demo_mod.load(rt.store, now=rt.now, wipe=reset, progress=progress)

@@ -13,7 +13,7 @@ app = typer.Typer(
     name="convo",
     help="A keyboard-driven inbox for two-way SMS customer support.",
     no_args_is_help=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion (bash, zsh, fish, pwsh)
     rich_markup_mode=None,
     pretty_exceptions_enable=False,
 )

@@ -12,15 +12,14 @@ from rich.text import Text
 
 from convo_tui.cli.app import AgentOption, DbOption, app, runtime
 from convo_tui.cli.runtime import Runtime
-from convo_tui.config import load_config
 from convo_tui.errors import ConvoError
 
 Check = Callable[[Runtime], str]
 
 
 def _config(rt: Runtime) -> str:
-    config = load_config()
-    rt._config = config
+    rt._config = None  # read afresh, [keys] table included
+    config = rt.config
     where = str(config.source) if config.source else "no config file; CONVO_* variables only"
     return f"config: {where}"
 
@@ -143,18 +142,25 @@ def doctor(
 ) -> None:
     """Check the configuration, the store, the providers and SMTP; one line per check."""
     rt = runtime(ctx, db, agent)
-    failed = 0
+    failed: list[tuple[str, ConvoError]] = []
     for name, check in CHECKS:
         if only and name not in only:
             continue
         try:
             line = check(rt)
         except ConvoError as exc:
-            failed += 1
+            failed.append((name, exc))
             rt.out.print(Text("✗ ", style="bold red") + Text(f"{name}: {exc.line()}"))
             if name in ("config", "store"):
                 break  # the other checks need these
         else:
             rt.out.print(Text("✓ ", style="bold green") + Text(line))
     if failed:
-        raise typer.Exit(7)
+        # One line on stderr too, as for every failing command: the first failure in full.
+        (name, first), more = failed[0], len(failed) - 1
+        also = f" (and {more} more check{'s' if more > 1 else ''}: see above)" if more else ""
+        raise DoctorFailed(f"{name}: {first.what}{also}", first.fix)
+
+
+class DoctorFailed(ConvoError):
+    exit_code = 7

@@ -1,4 +1,4 @@
-"""Read commands: inbox, thread, profile."""
+"""Read commands: inbox, thread, profile, sources."""
 
 from __future__ import annotations
 
@@ -12,10 +12,16 @@ from convo_tui import phones
 from convo_tui.cli import render
 from convo_tui.cli.app import AgentOption, DbOption, JsonOption, app, runtime
 from convo_tui.cli.runtime import Runtime
-from convo_tui.core import conversation_read, profiles, queries, recipient_time, sources, timezones
+from convo_tui.core import conversation_read, profiles, queries, recipient_time, timezones
+from convo_tui.core import sources as sources_mod
 from convo_tui.core.queries import InboxFilter
 from convo_tui.core.replies import why_not
 from convo_tui.store.models import Status
+
+EMPTY_STORE = (
+    "No conversations yet. Try convo on demo data with `convo demo`, "
+    "or configure a provider (see the README) and run `convo sync --once`."
+)
 
 
 class StatusChoice(StrEnum):
@@ -37,7 +43,7 @@ def show_inbox(
     with rt.reading() as (session, _agent):
         source_id = None
         if attributed_to:
-            source_id = sources.find_campaign_or_flow(session, attributed_to).id
+            source_id = sources_mod.find_campaign_or_flow(session, attributed_to).id
         flt = InboxFilter(
             status=None if status is StatusChoice.ALL else Status(status.value),
             unread=unread,
@@ -47,6 +53,7 @@ def show_inbox(
         total = queries.inbox_count(session, flt)
         unread_total = queries.unread_count(session)
         show_unread = rt.settings(session).notifications_unread_indicator
+        any_conversation = bool(rows) or queries.inbox_count(session, InboxFilter(status=None)) > 0
     if as_json:
         rt.print_json(
             {
@@ -73,7 +80,10 @@ def show_inbox(
         title += f" (showing {len(rows)}; use --limit)"
     if not rows:
         rt.out.print(Text(title))
-        rt.out.print(Text("No conversations match."))
+        if total == 0 and not any_conversation:
+            rt.out.print(Text(EMPTY_STORE))
+        else:
+            rt.out.print(Text("No conversations match."))
         return
     rt.out.print(render.inbox_table(rows, rt.now, title=title, width=rt.out.width))
 
@@ -259,3 +269,26 @@ def profile(
                     + render.safe(line.product_name)
                     + Text(f"  {render.money(line.unit_price_cents, order.currency)}")
                 )
+
+
+@app.command()
+def sources(
+    ctx: typer.Context,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    agent: AgentOption = None,
+) -> None:
+    """List the campaigns and flows (what `inbox --attributed-to` takes: name or id)."""
+    rt = runtime(ctx, db, agent)
+    with rt.reading() as (session, _me):
+        found = sources_mod.campaigns_and_flows(session)
+    if as_json:
+        rt.print_json([{"name": s.name, "kind": s.kind, "id": s.external_id} for s in found])
+        return
+    if not found:
+        rt.out.print(Text("No campaigns or flows yet (they arrive with `convo sync`)."))
+        return
+    for source in found:
+        rt.out.print(
+            render.safe(source.name) + Text(f"  {source.kind}  {source.external_id or '-'}")
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +19,7 @@ from convo_tui import clock
 from convo_tui.config import Config, load_config
 from convo_tui.core import agents, conversations
 from convo_tui.core import settings as settings_mod
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.engine import MissingStore, Store, open_store, sqlite_url
 from convo_tui.store.models import Agent, Conversation, Status
 
 
@@ -28,6 +29,9 @@ class Runtime:
 
     db: Path | None = None
     agent_login: str | None = None
+    creates: bool = False
+    """Whether opening the store may create it (`convo init`, `convo demo`); elsewhere a
+    missing store is an error that says how to create one."""
     _config: Config | None = None
     _store: Store | None = None
     now: datetime = field(default_factory=lambda: clock.utcnow())
@@ -41,7 +45,14 @@ class Runtime:
     @property
     def config(self) -> Config:
         if self._config is None:
-            self._config = load_config()
+            config = load_config()
+            if config.keys:
+                # The terminal UI's bindings decide what [keys] may say: loaded only when the
+                # file has that table, so a broken one is reported by every command alike.
+                from convo_tui.app import keymap_of
+
+                keymap_of(config.keys)
+            self._config = config
         return self._config
 
     def database_url(self) -> str:
@@ -53,8 +64,16 @@ class Runtime:
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = open_store(self.database_url())
+            try:
+                self._store = open_store(self.database_url(), create=self.creates)
+            except MissingStore as exc:
+                raise MissingStore(exc.what, self.create_hint()) from None
         return self._store
+
+    def create_hint(self) -> str:
+        """How to create the store this invocation points at."""
+        where = f" --db {shlex.quote(str(self.db))}" if self.db is not None else ""
+        return f"create it with `convo init{where}`, or try convo with `convo demo{where}`"
 
     def login(self) -> str:
         return self.agent_login or agents.os_login()

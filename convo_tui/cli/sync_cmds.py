@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Annotated
 
 import httpx
 import typer
-from rich.live import Live
-from rich.table import Table
+from rich.text import Text
 
-from convo_tui import phones
+from convo_tui import clock, phones
 from convo_tui.cli.app import DbOption, app, runtime
 from convo_tui.errors import ConvoError
+from convo_tui.text import one_line
 
 if TYPE_CHECKING:
     from convo_tui.sync.engine import SyncReport
@@ -54,7 +54,6 @@ def sync(
     db: DbOption = None,
 ) -> None:
     """Pull messages, delivery updates, profiles, events and orders; push queued replies."""
-    from convo_tui.sync.engine import SyncReport
     from convo_tui.sync.runner import sync_engine
 
     if once == follow:
@@ -74,45 +73,45 @@ def sync(
                 "the next round tries again",
             )
         return
-    totals = SyncReport()
+    # One line per round (and per error): readable at 80 columns and in a pipe or a log.
+    rt.out.print(Text(f"convo sync --follow: round #n every {interval:g}s; Ctrl-C stops."))
     rounds = 0
-    last: SyncReport | None = None
-
-    def view() -> Table:
-        table = Table(
-            title=f"convo sync --follow (every {interval:g}s) · Ctrl-C stops",
-            show_header=True,
-            expand=False,
-        )
-        for name in ("rounds", *COUNTS, "rate", "waited", "errors"):
-            table.add_column(name, justify="right")
-        rate = "-"
-        if last is not None and last.finished is not None:
-            seconds = max((last.finished - last.started).total_seconds(), 0.001)
-            rate = f"{(last.messages + last.updates) / seconds:.0f}/s"
-        counts = [str(getattr(totals, name)) for name in COUNTS]
-        table.add_row(str(rounds), *counts, rate, f"{totals.waited:.1f}s", str(len(totals.errors)))
-        if last is not None and last.errors:
-            table.caption = "last errors: " + "; ".join(last.errors)[:300]
-        return table
-
     stop = threading.Event()
-    with (
-        sync_engine(store, config) as engine,
-        Live(view(), console=rt.out, auto_refresh=False) as live,
-    ):
+    with sync_engine(store, config) as engine:
         try:
             for report in engine.follow(interval, stop):
                 rounds += 1
-                last = report
-                for name in (*COUNTS, "reconciled"):
-                    setattr(totals, name, getattr(totals, name) + getattr(report, name))
-                totals.waited += report.waited
-                totals.errors.extend(report.errors)
-                live.update(view(), refresh=True)
+                stamp = f"{clock.utcnow().astimezone():%H:%M:%S} #{rounds}"
+                rt.out.print(Text(f"{stamp}: {_round_line(report)}"))
+                for error in report.errors:
+                    rt.out.print(Text(f"{stamp}: error: {one_line(error, 300)}"))
         except KeyboardInterrupt:
             stop.set()
-    rt.out.print(f"Stopped after {rounds} round(s).")
+    rt.out.print(Text(f"Stopped after {rounds} round(s)."))
+
+
+def _counted(r: SyncReport) -> str:
+    """The counters that are not zero, in order: "12 messages, 3 updates"."""
+    names = {"sent": "sent"}
+    parts = [f"{getattr(r, n)} {names.get(n, n)}" for n in (*COUNTS, "reconciled") if getattr(r, n)]
+    if r.errors:
+        parts.append(f"{len(r.errors)} error{'s' if len(r.errors) > 1 else ''}")
+    return ", ".join(parts)
+
+
+RATE_FITS = 60
+
+
+def _round_line(r: SyncReport) -> str:
+    line = _counted(r) or "nothing new"
+    if r.finished is not None and (r.messages or r.updates):
+        seconds = max((r.finished - r.started).total_seconds(), 0.001)
+        rate = f" ({(r.messages + r.updates) / seconds:.0f}/s)"
+        if len(line + rate) <= RATE_FITS:  # within 80 columns with the time and round
+            line += rate
+    if r.waited:
+        line += f", {r.waited:.1f}s waiting on rate limits"
+    return line
 
 
 @sandbox_app.command("serve")

@@ -66,5 +66,26 @@ def find_campaign_or_flow(session: Session, text: str) -> MessageSource:
     for source in candidates:
         if source.external_id == text.strip() or source.name.casefold() == wanted:
             return source
-    names = ", ".join(sorted(repr(s.name) for s in candidates)[:8]) or "none yet"
-    raise NotFound(f"no campaign or flow named {text!r}", f"known: {names}")
+    if not candidates:
+        raise NotFound(f"no campaign or flow named {text!r}", "none is known yet (sync first)")
+    names = sorted(repr(s.name) for s in candidates)
+    shown = ", ".join(names[:KNOWN_SHOWN])
+    if len(names) > KNOWN_SHOWN:
+        more = len(names) - KNOWN_SHOWN
+        shown += f" and {more} more (`convo sources` lists all {len(names)})"
+    raise NotFound(f"no campaign or flow named {text!r}", f"known: {shown}")
+
+
+KNOWN_SHOWN = 8
+"""Names an unknown --attributed-to lists before pointing at `convo sources`."""
+
+
+def campaigns_and_flows(session: Session) -> list[MessageSource]:
+    """Every campaign and flow, by name (what --attributed-to accepts)."""
+    return list(
+        session.exec(
+            select(MessageSource)
+            .where(col(MessageSource.kind).in_([SourceKind.CAMPAIGN.value, SourceKind.FLOW.value]))
+            .order_by(col(MessageSource.name))
+        ).all()
+    )

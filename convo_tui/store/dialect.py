@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, TypeVar
 
 from sqlalchemy import Table, event
@@ -83,6 +83,46 @@ def is_corrupt(exc: BaseException) -> bool:
         message = str(exc.orig).lower()
         return "not a database" in message or "malformed" in message or "corrupt" in message
     return False
+
+
+def is_read_only(exc: BaseException) -> bool:
+    """True when the store may be read but not written (file mode, read-only mount or
+    transaction, a database user without write grants)."""
+    if isinstance(exc, DBAPIError):
+        message = str(exc.orig).lower()
+        return (
+            "readonly database" in message
+            or "read-only" in message
+            or "permission denied" in message
+        )
+    return False
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """True when a database server could not be reached or refused the login."""
+    if isinstance(exc, OperationalError):
+        message = str(exc.orig).lower()
+        return any(
+            sign in message
+            for sign in (
+                "connection failed",  # psycopg 3: refused, timed out, login refused...
+                "failed to resolve host",
+                "could not connect",
+                "could not translate host name",
+            )
+        )
+    return False
+
+
+CONNECT_TIMEOUT_S = 10
+"""How long a database server may take to answer a connection (PostgreSQL)."""
+
+
+def connect_args(backend: str, query: Mapping[str, Any]) -> dict[str, Any]:
+    """Driver arguments: an unreachable server fails in seconds, not minutes."""
+    if backend == "postgresql" and "connect_timeout" not in query:
+        return {"connect_timeout": CONNECT_TIMEOUT_S}
+    return {}
 
 
 class _Explain(Executable, ClauseElement):

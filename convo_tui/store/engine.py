@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +15,13 @@ from sqlmodel import Session
 
 from convo_tui.errors import StoreError
 from convo_tui.store import dialect
+
+
+class MissingStore(StoreError):
+    """There is no convo store where the URL points (only `convo init` and `convo demo`
+    create one: a mistyped path is not an empty inbox)."""
+
+    exit_code = 5
 
 
 def sqlite_url(path: Path) -> str:
@@ -72,6 +80,13 @@ def store_error(exc: DBAPIError, label: str) -> StoreError | DBAPIError:
             f"the store {label} is not a convo database or is damaged",
             "restore it from a backup, or point --db / CONVO_DATABASE_URL at another file",
         )
+    if dialect.is_read_only(exc):
+        return read_only(label)
+    if dialect.is_unreachable(exc):
+        return StoreError(
+            f"cannot connect to the database {label} ({_first_line(exc)})",
+            "check that the server runs and CONVO_DATABASE_URL (host, port, user, password)",
+        )
     if "unable to open" in str(exc.orig).lower():
         return StoreError(
             f"cannot open the store {label}",
@@ -80,8 +95,23 @@ def store_error(exc: DBAPIError, label: str) -> StoreError | DBAPIError:
     return exc
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for `url`, configured for convo (no connection is made yet)."""
+def read_only(label: str) -> StoreError:
+    return StoreError(
+        f"the store {label} is read-only",
+        "make it writable for your user (e.g. chmod u+w on the file), or use another store",
+    )
+
+
+def _first_line(exc: DBAPIError) -> str:
+    """The driver's own first line (never the SQL or the URL, so never a password)."""
+    return str(exc.orig).strip().splitlines()[0][:160]
+
+
+def make_engine(url: str, *, create: bool = True) -> Engine:
+    """An engine for `url`, configured for convo (no connection is made yet).
+
+    A SQLite file's directory is created only with `create`; without it a file
+    that does not exist is a MissingStore, and one this user may not write is refused."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -90,9 +120,18 @@ def make_engine(url: str) -> Engine:
             "use a path with --db, or a URL such as sqlite:///inbox.db or postgresql+psycopg://...",
         ) from None
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(parsed.database).expanduser()
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif not path.exists():
+            where = "" if path.parent.is_dir() else f" (the folder {path.parent} does not exist)"
+            raise MissingStore(f"there is no store at {path}{where}", "create it with `convo init`")
+        if path.exists() and not os.access(path, os.W_OK):
+            raise read_only(str(path))
     try:
-        engine = create_engine(parsed)
+        engine = create_engine(
+            parsed, connect_args=dialect.connect_args(parsed.get_backend_name(), parsed.query)
+        )
     except Exception as exc:  # an unknown driver or a missing DBAPI module
         raise StoreError(
             f"cannot use the database URL {parsed.render_as_string(hide_password=True)} ({exc})",
@@ -102,15 +141,19 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def open_store(url: str, *, migrate: bool = True) -> Store:
-    """Open (and by default create or upgrade) the store at `url`."""
-    engine = make_engine(url)
+def open_store(url: str, *, migrate: bool = True, create: bool = True) -> Store:
+    """Open (and by default create or upgrade) the store at `url`.
+
+    With `create=False` only an existing convo store opens (an older one is still
+    upgraded): a missing SQLite file or a database without convo's tables is a
+    MissingStore. The CLI opens so; `convo init`, `convo demo` and tests create."""
+    engine = make_engine(url, create=create)
     store = Store(engine=engine, url=url)
     if migrate:
         from convo_tui.store.schema import ensure_schema
 
         try:
-            ensure_schema(store)
+            ensure_schema(store, create=create)
         except BaseException:
             engine.dispose()
             raise

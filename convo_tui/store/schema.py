@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 
 from convo_tui.errors import StoreError
-from convo_tui.store.engine import Store, store_error
+from convo_tui.store.engine import MissingStore, Store, store_error
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -52,8 +52,9 @@ def _stored_revision(store: Store) -> str | None:
         return str(row[0]) if row is not None else None
 
 
-def ensure_schema(store: Store) -> None:
-    """Bring the store to the schema this convo knows, or refuse with a clear line."""
+def ensure_schema(store: Store, *, create: bool = True) -> None:
+    """Bring the store to the schema this convo knows, or refuse with a clear line;
+    without `create`, a database with no convo schema yet is a MissingStore."""
     try:
         if _stored_revision(store) == known_head():
             return  # the usual case, without loading alembic
@@ -79,6 +80,10 @@ def ensure_schema(store: Store) -> None:
                 raise StoreError(
                     f"{store.label} holds tables that are not a convo store",
                     "point --db / CONVO_DATABASE_URL at a new or convo file",
+                )
+            if current is None and not create:
+                raise MissingStore(
+                    f"there is no convo store in {store.label} yet", "create it with `convo init`"
                 )
             if current is not None and _unknown(script, current):
                 raise StoreError(

@@ -9,7 +9,7 @@ the row count, so a million conversations open and scroll like a hundred.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
@@ -39,6 +39,12 @@ if TYPE_CHECKING:
 
 ROW_HEIGHT = 2
 PAGE = 100
+EMPTY_STORE = (
+    " No conversations yet.",
+    " Try convo on demo data: convo demo",
+    " or configure a provider (see the README) and run convo sync.",
+)
+"""What an inbox with no conversation at all says (not a filter's "none match")."""
 MUTED = 0.6
 """How much of the text colour the dim parts of a row keep over the background."""
 KEEP_PAGES = 12
@@ -52,6 +58,8 @@ class Counts:
     total: int
     unread: int
     show_unread: bool
+    empty_store: bool = False
+    """No conversation at all, whatever the filter: the inbox says how to get some."""
 
 
 class InboxList(ScreenActions, BarScrollView, can_focus=True):
@@ -149,6 +157,7 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
         self._fetch_scheduled = False
         self._generation = 0
         self._loaded_once = False
+        self._empty_store = False
         self._announced = False
         self._follow = False
         """After a reload: keep the cursor on the conversation it was on."""
@@ -353,6 +362,8 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
         desk = self.desk
         assert desk is not None
         counts = Counts(*desk.counts(flt)) if with_counts else None
+        if counts is not None and counts.total == 0 and not desk.has_conversations():
+            counts = replace(counts, empty_store=True)
         loaded: dict[int, list[InboxRow]] = {}
         for page in sorted(pages):
             after, before = anchors.get(page, (None, None))
@@ -386,6 +397,7 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
         total = self.total
         if message.counts is not None:
             self.total = message.counts.total
+            self._empty_store = message.counts.empty_store
             self._set_virtual_size()
             self.post_message(self.Counted(message.counts))
             if self.total == 0:
@@ -480,8 +492,9 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
         line = int(self.scroll_offset.y) + y
         index, part = divmod(line, ROW_HEIGHT)
         if self.total == 0:
-            if line == 0 and self._loaded_once:
-                return with_bar(self._strip(Text(" No conversations match."), width, base), bar)
+            empty = EMPTY_STORE if self._empty_store else (" No conversations match.",)
+            if line < len(empty) and self._loaded_once:
+                return with_bar(self._strip(Text(empty[line]), width, base), bar)
             return with_bar(Strip.blank(width, base), bar)
         if index >= self.total:
             return with_bar(Strip.blank(width, base), bar)

@@ -23,8 +23,15 @@ def report_failure(node: Widget | Screen[Any] | App[Any], event: Worker.StateCha
         return
     node.log.error(f"worker {event.worker.name} failed", error)
     node.notify(
-        one_line(f"Something went wrong: {type(error).__name__}: {error}", 300),
+        one_line(f"Something went wrong: {type(error).__name__}{_first_line(error)}", 300),
         severity="error",
         markup=False,
         timeout=8,
     )
+
+
+def _first_line(error: BaseException | None) -> str:
+    """ ": " and the error's first line: a database error's next lines are its SQL and
+    parameters (customer text, even), which never belong in a toast."""
+    lines = str(error or "").strip().splitlines()
+    return f": {lines[0]}" if lines else ""

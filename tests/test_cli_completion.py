@@ -1,0 +1,25 @@
+"""Shell completion as typer offers it: `convo --show-completion SHELL` prints the script,
+and the script's callback completes commands."""
+
+from __future__ import annotations
+
+from .cli_helpers import run_process
+
+
+def test_show_completion_prints_a_bash_script() -> None:
+    shown = run_process("--show-completion", "bash")
+    assert shown.code == 0, shown.err
+    assert "_convo_completion()" in shown.out
+    assert "complete -o default -F _convo_completion convo" in shown.out
+
+
+def test_the_completion_callback_completes_commands() -> None:
+    """What bash runs on tab after `convo in`."""
+    env = {"_CONVO_COMPLETE": "complete_bash", "COMP_WORDS": "convo in", "COMP_CWORD": "1"}
+    done = run_process(env=env)
+    assert done.code == 0, done.err
+    assert {"inbox", "init"} <= set(done.out.split())
+
+
+def test_install_completion_is_offered() -> None:
+    assert "--install-completion" in run_process("--help").out
