@@ -54,6 +54,7 @@ SAMPLE_ARGUMENTS = {
     "body": "hello",
     "login": "zed",
     "item_id": "1",
+    "number": "1",
 }
 """A valid-looking value for the parameters named so; others get "1" (…_id) or "x"."""
 OVERRIDES: dict[tuple[str, ...], list[str]] = {
@@ -277,7 +278,7 @@ def test_a_remap_that_takes_another_actions_key_is_refused(place: Path) -> None:
     line.assert_one_line_error(
         '[keys] reply = "s" takes the key of snooze (s)', "choose another key or remap snooze too"
     )
-    s.env.update(keys_config(place, 'reply = "s"\nsnooze = "z"\n'))
+    s.env.update(keys_config(place, 'reply = "s"\nsnooze = "S"\n'))
     moved = run_child(s, ["inbox"])
     assert moved.code == 0, moved.err
 
@@ -312,7 +313,7 @@ def test_which_remaps_are_refused(table: dict[str, str], refused: str) -> None:
         {"side.next_tab": "j"},  # j moves in the list and scrolls the thread: other panes
         {"reply": "R", "close": "x"},
         {"thread.older": "h"},  # its own default again
-        {"reply": "s", "snooze": "z"},  # snooze moved away first
+        {"reply": "s", "snooze": "S"},  # snooze moved away first
     ],
 )
 def test_remaps_that_share_no_focus_are_allowed(table: dict[str, str]) -> None:
