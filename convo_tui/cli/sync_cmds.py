@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import httpx
 import typer
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
-from convo_tui import phones
+from convo_tui import clock, phones
 from convo_tui.cli.app import DbOption, app, runtime
 from convo_tui.errors import ConvoError
 
@@ -54,6 +56,7 @@ def sync(
     db: DbOption = None,
 ) -> None:
     """Pull messages, delivery updates, profiles, events and orders; push queued replies."""
+    from convo_tui.live import SyncStatus, short_reason
     from convo_tui.sync.engine import SyncReport
     from convo_tui.sync.runner import sync_engine
 
@@ -77,12 +80,15 @@ def sync(
     totals = SyncReport()
     rounds = 0
     last: SyncReport | None = None
+    last_ok: datetime | None = None
+    told: list[str] = []
 
     def view() -> Table:
         table = Table(
             title=f"convo sync --follow (every {interval:g}s) · Ctrl-C stops",
             show_header=True,
             expand=False,
+            caption_justify="left",
         )
         for name in ("rounds", *COUNTS, "rate", "waited", "errors"):
             table.add_column(name, justify="right")
@@ -93,7 +99,9 @@ def sync(
         counts = [str(getattr(totals, name)) for name in COUNTS]
         table.add_row(str(rounds), *counts, rate, f"{totals.waited:.1f}s", str(len(totals.errors)))
         if last is not None and last.errors:
-            table.caption = "last errors: " + "; ".join(last.errors)[:300]
+            # The words of the terminal inbox's status line (the errors are printed in full).
+            state = SyncStatus("failing", last_ok, short_reason(last.errors[0]))
+            table.caption = state.describe(clock.utcnow().astimezone())
         return table
 
     stop = threading.Event()
@@ -105,10 +113,17 @@ def sync(
             for report in engine.follow(interval, stop):
                 rounds += 1
                 last = report
+                if not report.errors:
+                    last_ok = report.finished
                 for name in (*COUNTS, "reconciled"):
                     setattr(totals, name, getattr(totals, name) + getattr(report, name))
                 totals.waited += report.waited
                 totals.errors.extend(report.errors)
+                if report.errors and report.errors != told:
+                    # Printed whole above the table, once while they stay the same.
+                    for error in report.errors:
+                        live.console.print(Text(f"sync error: {error}"), soft_wrap=True)
+                told = report.errors
                 live.update(view(), refresh=True)
         except KeyboardInterrupt:
             stop.set()

@@ -56,8 +56,9 @@ def _status(info: StatusInfo, now: datetime, compact: int) -> Text:
     text.append("  ")
     sync = info.sync.describe(now)
     if compact >= 2:
-        sync = sync.split(" · ")[0]  # "sync idle", "sync error"...
-    text.append(sync, style="bold red" if info.sync.state == "error" else "dim")
+        sync = sync.split(" · ")[0]  # "sync idle", "sync failing: <why>"...
+    troubled = info.sync.state in ("failing", "stalled")
+    text.append(sync, style="bold red" if troubled else "dim")
     return text
 
 
