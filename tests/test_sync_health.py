@@ -49,14 +49,21 @@ def sandbox() -> Iterator[Sandbox]:
     sb.stop()  # again, when a test stopped it already: harmless
 
 
+class Silent(str):
+    """The base URL of a provider that accepts connections and never answers."""
+
+    accepted: list[socket.socket]
+
+
 @pytest.fixture
-def silent() -> Iterator[str]:
-    """A provider that accepts connections and never answers: its base URL."""
+def silent() -> Iterator[Silent]:
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen(16)
     held: list[socket.socket] = []
     done = threading.Event()
+    url = Silent(f"http://127.0.0.1:{server.getsockname()[1]}")
+    url.accepted = held
 
     def accept() -> None:
         server.settimeout(0.2)
@@ -69,7 +76,7 @@ def silent() -> Iterator[str]:
 
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.getsockname()[1]}"
+    yield url
     done.set()
     thread.join(2)
     for conn in held:
@@ -165,6 +172,33 @@ async def test_a_provider_that_never_answers_shows_stalled(store, silent) -> Non
             assert "sync stalled since " in line, line
     finally:
         sync.stop(timeout=1)
+
+
+def test_a_round_against_a_provider_that_never_answers_ends(store, silent) -> None:
+    """Each provider is tried for one request only (the budget of failed tries cuts
+    its retries short), not once for every stream: the round ends with the reason."""
+    import httpx
+
+    from convo_tui.providers.klaviyo import KlaviyoClient
+    from convo_tui.providers.twilio import TwilioClient
+    from convo_tui.sync.engine import SyncEngine
+
+    policy = RetryPolicy(attempts=6, base=0.01, cap=0.05, budget=1.0)
+    timeout = httpx.Timeout(0.4, connect=1.0)
+    twilio = TwilioClient(silent, "AC" + "0" * 32, "AC" + "0" * 32, "t0ken",
+                          from_number="+14155550100", policy=policy, timeout=timeout)  # fmt: skip
+    klaviyo = KlaviyoClient(silent, "pk_x", policy=policy, timeout=timeout)
+    try:
+        report = SyncEngine(store, twilio, klaviyo).run_once()
+    finally:
+        twilio.close()
+        klaviyo.close()
+    assert len(silent.accepted) <= 2 * 3, len(silent.accepted)  # 3 tries a provider at most
+    assert report.failures["profiles"].startswith("Klaviyo at ")
+    assert "no answer (ReadTimeout) after " in report.failures["profiles"]
+    assert "after 6 attempts" not in report.failures["profiles"]
+    assert "not asked again this round" in report.failures["events"]
+    assert "no answer (ReadTimeout)" in report.failures["messages"]
 
 
 async def test_bad_credentials_say_failing_and_the_panel_has_the_401_not_the_secret(
