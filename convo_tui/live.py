@@ -131,7 +131,7 @@ class ErrorRecord:
     text: str
     """In full, secrets removed."""
     times: int = 1
-    """How many times in a row (a round every few seconds repeats the same error)."""
+    """How many times since the first (a round every few seconds repeats the same errors)."""
     first: datetime | None = None
     """When a repeated error first happened."""
 

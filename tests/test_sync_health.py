@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -297,3 +298,177 @@ def test_sync_follow_says_failing_with_the_reason_as_the_inbox_does(db_path, san
     assert "sync failing: Klaviyo answered 401: Missing or invalid private key." in out, out
     assert "Twilio answered 401 (code 20003): Authenticate" in out, out
     assert WRONG_TOKEN not in out + err and WRONG_KEY not in out + err
+
+
+@pytest.fixture
+def sandbox_process() -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
+    """`convo sandbox serve` as a child process, and the variables it prints."""
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "convo_tui", "sandbox", "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert serve.stdout is not None
+        exports: dict[str, str] = {}
+        while len(exports) < 6:
+            line = serve.stdout.readline()
+            assert line, "the sandbox ended before it printed its variables"
+            if line.startswith("export "):
+                name, _, value = line.removeprefix("export ").strip().partition("=")
+                exports[name] = value.strip("'")
+        yield serve, exports
+    finally:
+        serve.kill()
+        serve.wait(timeout=10)
+
+
+def config_from(env: dict[str, str]) -> Config:
+    return Config(
+        twilio=TwilioConfig(
+            base_url=env["CONVO_TWILIO_BASE_URL"],
+            account_sid=env["CONVO_TWILIO_ACCOUNT_SID"],
+            auth_token=env["CONVO_TWILIO_AUTH_TOKEN"],
+            from_number=env["CONVO_TWILIO_FROM"],
+        ),
+        klaviyo=KlaviyoConfig(
+            base_url=env["CONVO_KLAVIYO_BASE_URL"], api_key=env["CONVO_KLAVIYO_API_KEY"]
+        ),
+    )
+
+
+async def test_a_killed_sandbox_process_shows_failing_before_the_first_retry(
+    store, sandbox_process
+) -> None:
+    """The issue's story: the sandbox (a real process) is killed while the inbox syncs
+    against it. The status line says failing, with the reason, at the first refused try:
+    the round is still in its first backoff, so this is well within one interval."""
+    serve, env = sandbox_process
+    release = threading.Event()
+    policy = RetryPolicy(attempts=5, sleep=lambda _s: release.wait(30))
+    app, sync = live_app(store, config_from(env), interval=0.3, policy=policy)
+    sync.start()
+    try:
+        async with app.run_test(size=(160, 40)) as pilot:
+            line = await shown(pilot, lambda t: "sync idle" in t, lambda: status_line(app))
+            assert "sync idle" in line, line
+            serve.kill()
+            serve.wait(timeout=10)
+            line = await shown(pilot, lambda t: "failing" in t, lambda: status_line(app))
+            assert "sync failing: " in line, line
+            assert "cannot connect" in line or "no answer" in line, line
+            assert "last ok" in line, line
+            assert "syncing" not in line, line
+            assert not release.is_set()  # the round is still in its first backoff
+            await pilot.press("Y")
+            text = await shown(pilot, lambda t: "Last errors" in t, lambda: panel_text(app))
+            assert "running" in rounds_of(text), text  # the round has not given up yet
+    finally:
+        release.set()
+        sync.stop()
+
+
+def panel_body(app: ConvoApp) -> str:
+    """The panel's lines alone, without its border and the inbox around it."""
+    lines = []
+    for line in plain(app).splitlines():
+        left, right = line.find("│"), line.rfind("│")
+        if 0 <= left < right:
+            lines.append(line[left + 1 : right].strip())
+    return "\n".join(lines)
+
+
+def section(text: str, title: str) -> list[str]:
+    """The lines of one part of the panel (under its title, up to the next)."""
+    titles = ("Last rounds", "Streams", "Last errors (in full)", "Rate-limit waits")
+    lines, inside = [], False
+    for line in text.splitlines():
+        if line in titles:
+            inside = line == title
+        elif inside and line:
+            lines.append(line)
+    return lines
+
+
+def stream_row(text: str, name: str) -> str:
+    """The panel's line for one stream."""
+    return next((line for line in section(text, "Streams") if line.startswith(name)), "")
+
+
+TIME = r"\d\d:\d\d:\d\d"
+DAY = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d"
+
+
+async def test_the_panel_shows_each_streams_cursor_and_last_success(store, sandbox) -> None:
+
+    app, sync = live_app(store, config_for(sandbox), interval=3600)
+    sync.start()
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await shown(pilot, lambda t: "sync idle" in t, lambda: status_line(app))
+            await pilot.press("Y")
+            text = await shown(pilot, lambda t: "klaviyo.profiles" in t, lambda: panel_body(app))
+            for name in ("twilio.messages", "klaviyo.profiles", "klaviyo.events"):
+                row = stream_row(text, name)
+                # stream, cursor (a day and time), cursor moved, last ok, no error
+                assert re.fullmatch(rf"{name}\s+{DAY}\s+{TIME}\s+{TIME}\s+—", row), text
+            for name in ("deliveries", "outbox"):
+                row = stream_row(text, name)
+                assert re.fullmatch(rf"{name}\s+—\s+—\s+{TIME}\s+—", row), row
+    finally:
+        sync.stop()
+
+
+async def test_repeated_errors_are_listed_once_with_a_count_and_streams_say_why(
+    store, sandbox
+) -> None:
+    """Bad credentials every round: the errors stay one line each (×N), not twenty
+    copies of two alternating errors; each stream has no success and its short reason."""
+    config = config_for(sandbox, token=WRONG_TOKEN, key=WRONG_KEY)
+    app, sync = live_app(store, config, interval=0.2)
+    sync.start()
+    try:
+        async with app.run_test(size=(160, 60)) as pilot:
+            await shown(pilot, lambda t: "failing" in t, lambda: status_line(app))
+            await settle(pilot)
+            await pilot.press("Y")
+            text = await shown(
+                pilot,
+                lambda t: any(r.startswith("3 ") for r in section(t, "Last rounds")),
+                lambda: panel_body(app),
+            )
+            errors = section(text, "Last errors (in full)")
+            # One line for each step's error (profiles, events, messages), each counted.
+            assert len(errors) == 3, text
+            assert all(re.match(rf"{TIME} \(×\d+ since {TIME}\)  ", e) for e in errors), text
+            assert sum("Missing or invalid private key." in e for e in errors) == 2, text
+            assert sum("Authenticate" in e for e in errors) == 1, text
+            row = stream_row(text, "klaviyo.profiles")
+            assert row.startswith("klaviyo.profiles"), text
+            assert "Klaviyo answered 401: Missing or invalid private key." in row, row
+            # The short reason: the advice and the code are in the full error below.
+            assert "check the credentials" not in row, row
+            assert "code 20003" not in stream_row(text, "twilio.messages"), text
+            assert re.search(r"klaviyo\.profiles\s+—\s+—\s+—\s+Klaviyo", row), row
+    finally:
+        sync.stop()
+
+
+async def test_the_panel_names_the_step_a_stalled_round_waits_in(store, silent) -> None:
+    config = Config(
+        twilio=TwilioConfig(
+            base_url=silent, account_sid="AC" + "0" * 32, auth_token="t0ken", from_number="+1415"
+        )
+    )
+    app, sync = live_app(store, config, interval=0.3)
+    sync.start()
+    try:
+        async with app.run_test(size=(160, 40)) as pilot:
+            await started(pilot)
+            await shown(pilot, lambda t: "stalled" in t, lambda: status_line(app))
+            await pilot.press("Y")
+            text = await shown(pilot, lambda t: "running (" in t, lambda: panel_text(app))
+            assert "running (messages)" in rounds_of(text), text
+    finally:
+        sync.stop(timeout=1)

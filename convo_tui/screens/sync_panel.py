@@ -21,7 +21,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from convo_tui.live import SyncHealth, SyncSource, ago
+from convo_tui.live import SyncHealth, SyncSource, ago, short_reason
 from convo_tui.text import one_line
 
 REFRESH = 0.5
@@ -92,7 +92,11 @@ def health_view(
             Text(_position(s.cursor, zone)),
             Text(_when(s.moved, zone)),
             Text(_when(s.last_success, zone)),
-            Text(s.last_error or "—", style="red" if s.last_error else "dim"),
+            # Short here: the errors in full are listed below.
+            Text(
+                short_reason(s.last_error) if s.last_error else "—",
+                style="red" if s.last_error else "dim",
+            ),
         )
 
     errors: RenderableType = Text("None since the app started.", style="dim")

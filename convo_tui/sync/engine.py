@@ -122,6 +122,7 @@ class SyncEngine:
         ]
         for name, step in steps:
             report.step = name
+            self.on_progress(report)  # which step runs, for sync health
             try:
                 step(report)
             except ProviderError as exc:

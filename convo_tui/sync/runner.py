@@ -258,9 +258,12 @@ class BackgroundSync:
     def _error(self, text: str) -> None:
         text, now = self._clean(text), clock.utcnow()
         with self._lock:
-            last = self._errors[-1] if self._errors else None
-            if last is not None and last.text == text:  # the same again: counted, not listed
-                self._errors[-1] = replace(last, at=now, times=last.times + 1)
+            # The same error again (each round repeats it): counted and moved up, not
+            # listed again, so the panel keeps room for different ones.
+            same = next((e for e in self._errors if e.text == text), None)
+            if same is not None:
+                self._errors.remove(same)
+                self._errors.append(replace(same, at=now, times=same.times + 1))
             else:
                 self._errors.append(ErrorRecord(now, text, first=now))
 
