@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import threading
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, work
@@ -67,6 +67,9 @@ class ConvoApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="quit", tooltip="Quit convo"),
         Binding("question_mark,f1", "help", "Keys", id="help", tooltip="All keys of this pane"),
+        Binding(
+            "Y", "sync_panel", "Sync", id="sync_panel", show=False, tooltip="Sync health, sync now"
+        ),
     ]
 
     class StoreChanged(Message):
@@ -91,6 +94,7 @@ class ConvoApp(App[None]):
         self._on_opened = on_opened
         self.sync = sync
         self.sync_status = SyncStatus()
+        self._sync_words = ""
         self.poll_seconds = poll_seconds
         self.keymap_config = keymap_of(keys or {})
         self.me: Me | None = None
@@ -179,8 +183,10 @@ class ConvoApp(App[None]):
             self.call_from_thread(self._show_sync, status)
 
     def _show_sync(self, status: SyncStatus) -> None:
-        if status != self.sync_status:
-            self.sync_status = status
+        # The words too: "last ok 40s ago" moves on while the status stays the same.
+        words = status.describe(self.now())
+        if status != self.sync_status or words != self._sync_words:
+            self.sync_status, self._sync_words = status, words
             if self.inbox is not None:
                 self.inbox.show_status()
 
@@ -241,6 +247,15 @@ class ConvoApp(App[None]):
         if self.inbox is not None:
             self.inbox.store_changed()
 
+    def action_sync_panel(self) -> None:
+        from convo_tui.screens.sync_panel import SyncPanel
+
+        if isinstance(self.screen, SyncPanel):
+            self.pop_screen()
+            return
+        zone = self.inbox.zone if self.inbox is not None else None
+        self.push_screen(SyncPanel(self.sync, zone=zone or UTC, now=self.now))
+
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
@@ -255,6 +270,11 @@ class ConvoApp(App[None]):
             "Settings", "Inbox settings (auto-reply, links, ...)", self.action_settings
         )
         yield SystemCommand("Keys", "All keys of the focused pane", self.action_help)
+        yield SystemCommand(
+            "Sync health",
+            "Last sync rounds, errors in full, rate-limit waits, sync now",
+            self.action_sync_panel,
+        )
         yield SystemCommand("Quit", "Quit convo", self.action_quit)
         inbox = self.inbox
         if inbox is None:

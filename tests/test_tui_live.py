@@ -69,7 +69,9 @@ async def test_new_texts_appear_with_a_notification_and_the_bell(demo_store) -> 
 
 
 async def test_sync_state_shows_in_the_status_line_and_replies_wake_it(demo_store) -> None:
-    sync = FakeSync(SyncStatus("error", NOW - timedelta(seconds=30), "HTTP 503 from Twilio", 2, 12))
+    sync = FakeSync(
+        SyncStatus("failing", NOW - timedelta(seconds=30), "Twilio answered 503", 2, 12)
+    )
     app = make_app(demo_store, sync=sync)
     async with app.run_test(size=(160, 48)) as pilot:
         await started(pilot)
@@ -77,7 +79,7 @@ async def test_sync_state_shows_in_the_status_line_and_replies_wake_it(demo_stor
         await pilot.pause(0.2)
         await settle(pilot)
         line = plain(app).splitlines()[0]
-        assert "sync error · last 30s ago · rate-limited 12s · 2 errors" in line
+        assert "sync failing: Twilio answered 503 · last ok 30s ago · rate-limited 12s" in line
         await open_conversation(pilot, "+447700123456")  # Margaret, London 15:00
         await pilot.press("r", *"On its way", "enter")
         await settle(pilot)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import httpx
@@ -12,7 +13,6 @@ from rich.text import Text
 from convo_tui import clock, phones
 from convo_tui.cli.app import DbOption, app, runtime
 from convo_tui.errors import ConvoError
-from convo_tui.text import one_line
 
 if TYPE_CHECKING:
     from convo_tui.sync.engine import SyncReport
@@ -22,7 +22,7 @@ app.add_typer(sandbox_app, name="sandbox")
 
 
 COUNTS = ("messages", "updates", "profiles", "events", "orders", "sent", "failed")
-"""The SyncReport counters the --follow table adds up."""
+"""The SyncReport counters a --follow round line names."""
 
 
 def _summary(r: SyncReport) -> str:
@@ -54,6 +54,7 @@ def sync(
     db: DbOption = None,
 ) -> None:
     """Pull messages, delivery updates, profiles, events and orders; push queued replies."""
+    from convo_tui.live import SyncStatus, short_reason
     from convo_tui.sync.runner import sync_engine
 
     if once == follow:
@@ -76,15 +77,27 @@ def sync(
     # One line per round (and per error): readable at 80 columns and in a pipe or a log.
     rt.out.print(Text(f"convo sync --follow: round #n every {interval:g}s; Ctrl-C stops."))
     rounds = 0
+    last_ok: datetime | None = None
+    told: list[str] = []
     stop = threading.Event()
     with sync_engine(store, config) as engine:
         try:
             for report in engine.follow(interval, stop):
                 rounds += 1
-                stamp = f"{clock.utcnow().astimezone():%H:%M:%S} #{rounds}"
+                if not report.errors:
+                    last_ok = report.finished
+                now = clock.utcnow().astimezone()
+                stamp = f"{now:%H:%M:%S} #{rounds}"
                 rt.out.print(Text(f"{stamp}: {_round_line(report)}"))
-                for error in report.errors:
-                    rt.out.print(Text(f"{stamp}: error: {one_line(error, 300)}"))
+                if report.errors:
+                    # The words of the terminal inbox's status line, then the errors whole
+                    # (wrapped, never cut), once while they stay the same.
+                    state = SyncStatus("failing", last_ok, short_reason(report.errors[0]))
+                    rt.out.print(Text(f"{stamp}: {state.describe(now)}"))
+                    if report.errors != told:
+                        for error in report.errors:
+                            rt.out.print(Text(f"{stamp}: error: {error}"))
+                told = report.errors
         except KeyboardInterrupt:
             stop.set()
     rt.out.print(Text(f"Stopped after {rounds} round(s)."))

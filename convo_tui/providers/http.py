@@ -7,6 +7,12 @@ A request is retried only when that cannot cause a second effect:
 A POST whose fate is unknown (a 5xx, a read timeout, a dropped connection)
 raises `Ambiguous`: the caller must look at the provider's own records before
 trying again, or it may send the same text twice.
+
+A request gives up after `RetryPolicy.budget` seconds of failed tries (rate-limit
+waits the provider asked for do not count), and once a provider could not be
+reached it is not asked again until `Transport.reset()` (the next sync round): a
+provider that accepts connections and never answers costs a round one request's
+tries, not one for every page and every pending delivery.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from convo_tui.errors import ConvoError
 log = logging.getLogger("convo.providers")
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+"""Per read (and per connect): a provider silent for 15 s fails the try."""
 MAX_RETRY_AFTER = 120.0
 
 
@@ -58,8 +65,10 @@ class RetryPolicy:
     attempts: int = 5
     base: float = 0.5
     cap: float = 30.0
-    sleep: Callable[[float], None] = field(default=time.sleep)
+    sleep: Callable[[float], object] = field(default=time.sleep)
     rng: random.Random = field(default_factory=random.Random)
+    budget: float = 45.0
+    """Seconds of failed tries (timeouts, backoff) after which a request gives up."""
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Jittered exponential backoff; a Retry-After from the provider wins (capped)."""
@@ -84,6 +93,24 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     return max(moment.timestamp() - time.time(), 0.0)
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One try of a request, for whoever watches sync health (no secrets in it: the
+    path without its query, the status, a short reason)."""
+
+    provider: str
+    method: str
+    path: str
+    outcome: str
+    """answered (any HTTP answer but a 429), rate_limited or failed (no answer, a 5xx)."""
+    status: int | None = None
+    reason: str = ""
+    wait: float = 0.0
+    """Seconds the client now waits before trying again (0: it does not)."""
+    retry_after: float | None = None
+    """The provider's Retry-After, when it gave one."""
+
+
 @dataclass
 class Transport:
     """One provider endpoint: base URL, an httpx client, the retry policy."""
@@ -94,6 +121,18 @@ class Transport:
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     waits: list[float] = field(default_factory=list)
     """Seconds waited on rate limits and backoff, for the progress display."""
+    observer: Callable[[Attempt], None] | None = None
+    """Told about every try as it ends (sync health)."""
+    down: str | None = None
+    """Why the provider could not be reached; requests fail at once until `reset()`."""
+
+    def reset(self) -> None:
+        """A new round: try the provider again."""
+        self.down = None
+
+    def _tell(self, attempt: Attempt) -> None:
+        if self.observer is not None:
+            self.observer(attempt)
 
     def url(self, path_or_url: str) -> str:
         """An absolute URL under the base URL; a link that leaves it is refused."""
@@ -114,41 +153,66 @@ class Transport:
         self, method: str, path_or_url: str, *, idempotent: bool, **kwargs: Any
     ) -> httpx.Response:
         url = self.url(path_or_url)
+        if self.down is not None:
+            raise Unreachable(
+                f"{self.name} at {self.base_url}: not asked again this round ({self.down})",
+                "sync tries again next round",
+            )
+        path = urlsplit(url).path
         last: str = ""
+        spent = 0.0  # seconds of failed tries and backoff, not rate-limit waits
+        tries = 0
         for attempt in range(self.policy.attempts):
+            tries = attempt + 1
             retry_after: float | None = None
+            status: int | None = None
+            began = time.monotonic()
             try:
                 response = self.client.request(method, url, **kwargs)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 last = f"cannot connect ({type(exc).__name__})"
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
+                last = f"no answer ({type(exc).__name__})"
                 if not idempotent:
+                    self._tell(Attempt(self.name, method, path, "failed", reason=last))
                     raise Ambiguous(
                         f"{self.name}: the answer to {method} was lost ({type(exc).__name__})",
                         "its outcome is checked against the provider before any retry",
                     ) from None
-                last = f"{type(exc).__name__}"
             else:
-                if response.status_code == 429:
+                status = response.status_code
+                if status == 429:
                     retry_after = retry_after_seconds(response)
                     last = "rate limited (429)"
-                elif response.status_code >= 500:
+                elif status >= 500:
+                    last = f"server error {status}"
                     if not idempotent:
+                        self._tell(Attempt(self.name, method, path, "failed", status, last))
                         raise Ambiguous(
-                            f"{self.name}: {method} answered {response.status_code}",
+                            f"{self.name}: {method} answered {status}",
                             "its outcome is checked against the provider before any retry",
-                            status=response.status_code,
+                            status=status,
                         )
-                    last = f"server error {response.status_code}"
                 else:
+                    self._tell(Attempt(self.name, method, path, "answered", status))
                     return response
-            if attempt + 1 < self.policy.attempts:
-                wait = self.policy.delay(attempt, retry_after)
-                log.info("%s: %s; retrying in %.1fs", self.name, last, wait)
-                self.waits.append(wait)
-                self.policy.sleep(wait)
+            limited = status == 429
+            if not limited:
+                spent += time.monotonic() - began
+            more = attempt + 1 < self.policy.attempts and (limited or spent < self.policy.budget)
+            wait = self.policy.delay(attempt, retry_after) if more else 0.0
+            outcome = "rate_limited" if limited else "failed"
+            self._tell(Attempt(self.name, method, path, outcome, status, last, wait, retry_after))
+            if not more:
+                break
+            log.info("%s: %s; retrying in %.1fs", self.name, last, wait)
+            self.waits.append(wait)
+            if not limited:
+                spent += wait
+            self.policy.sleep(wait)
+        self.down = last
         raise Unreachable(
-            f"{self.name} at {self.base_url}: {last} after {self.policy.attempts} attempts",
+            f"{self.name} at {self.base_url}: {last} after {tries} attempt{'s' * (tries != 1)}",
             "check the network and the provider's status; sync tries again next round",
         )
 

@@ -333,7 +333,8 @@ class InboxScreen(Screen[None]):
             filter_words=filter_words(self.filter, self.source_names),
             sync=self.convo_app.sync_status,
         )
-        self.query_one(StatusLine).show_info(self.info, self.now())
+        # In the agent's zone: a stalled sync says since when on the agent's clock.
+        self.query_one(StatusLine).show_info(self.info, self.now().astimezone(self.zone))
 
     @on(InboxList.Counted)
     def _counted(self, event: InboxList.Counted) -> None:

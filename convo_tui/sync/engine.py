@@ -52,11 +52,17 @@ class SyncReport:
     reconciled: int = 0
     errors: list[str] = field(default_factory=list)
     waited: float = 0.0
-    """Seconds spent waiting on rate limits and backoff."""
+    """Seconds spent waiting on rate limits and backoff in this round."""
     started: datetime = field(default_factory=clock.utcnow)
     finished: datetime | None = None
     next_due: datetime | None = None
     """When the soonest queued reply is due (held for its send delay, or scheduled)."""
+    step: str = ""
+    """The step running now (for sync health)."""
+    done: dict[str, datetime] = field(default_factory=dict)
+    """Steps that ran without error this round, and when each ended."""
+    failures: dict[str, str] = field(default_factory=dict)
+    """Steps that failed this round, with the error."""
 
 
 def read_cursor(session: Session, stream: str) -> datetime | None:
@@ -64,6 +70,11 @@ def read_cursor(session: Session, stream: str) -> datetime | None:
     if row is None or not row.position:
         return None
     return datetime.fromisoformat(row.position)
+
+
+def cursors(session: Session) -> dict[str, tuple[str, datetime]]:
+    """Every stream's cursor: its position and when it last moved."""
+    return {row.stream: (row.position, row.updated_at) for row in session.exec(select(SyncCursor))}
 
 
 def save_cursor(session: Session, stream: str, position: datetime, *, now: datetime) -> None:
@@ -100,6 +111,10 @@ class SyncEngine:
 
     def run_once(self) -> SyncReport:
         report = SyncReport(started=self.now())
+        transports = [self.twilio.http] + ([self.klaviyo.http] if self.klaviyo else [])
+        waited_before = sum(sum(t.waits) for t in transports)
+        for transport in transports:
+            transport.reset()  # a provider down last round is asked again
         steps: list[tuple[str, Callable[[SyncReport], None]]] = []
         if self.klaviyo is not None:
             steps += [("profiles", self._profiles), ("events", self._events)]
@@ -110,19 +125,24 @@ class SyncEngine:
             ("outbox", self._outbox),
         ]
         for name, step in steps:
+            report.step = name
+            self.on_progress(report)  # which step runs, for sync health
             try:
                 step(report)
             except ProviderError as exc:
                 report.errors.append(f"{name}: {exc.line()}")
+                report.failures[name] = exc.line()
                 log.warning("sync %s: %s", name, exc.line())
+            else:
+                if name not in report.failures:  # the outbox runs twice
+                    report.done[name] = self.now()
             self.on_progress(report)
+        report.step = ""
         with self.store.write() as session:
             conversations.wake_due(session, now=self.now())
         if self.after_round is not None:
             self.after_round(self.store, self.now())
-        report.waited = sum(self.twilio.http.waits) + (
-            sum(self.klaviyo.http.waits) if self.klaviyo else 0.0
-        )
+        report.waited = sum(sum(t.waits) for t in transports) - waited_before
         report.finished = self.now()
         self.on_progress(report)
         return report

@@ -10,18 +10,29 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from convo_tui import clock
 from convo_tui.config import Config
 from convo_tui.core.email_notify import EmailNotifier
 from convo_tui.errors import ConvoError
-from convo_tui.live import SyncStatus
+from convo_tui.live import (
+    ErrorRecord,
+    RateLimitWait,
+    RoundRecord,
+    StreamHealth,
+    SyncHealth,
+    SyncStatus,
+    short_reason,
+)
 from convo_tui.providers import factory
-from convo_tui.providers.http import RetryPolicy
+from convo_tui.providers.http import Attempt, RetryPolicy
 from convo_tui.store.engine import Store
+from convo_tui.sync import engine as engine_mod
 from convo_tui.sync.engine import SyncEngine, SyncReport
 from convo_tui.sync.lock import SyncBusy, SyncLock
 
@@ -64,10 +75,15 @@ def sync_engine(
     on_progress: Callable[[SyncReport], None] | None = None,
     policy: RetryPolicy | None = None,
     mailer: Mailer | None = None,
+    observer: Callable[[Attempt], None] | None = None,
 ) -> Iterator[SyncEngine]:
-    """A SyncEngine for `store` under its sync lock (raises SyncBusy when held)."""
+    """A SyncEngine for `store` under its sync lock (raises SyncBusy when held);
+    `observer` is told about every HTTP try (sync health)."""
     twilio = factory.twilio_client(config, policy)
     klaviyo = factory.klaviyo_client(config, policy)
+    twilio.http.observer = observer
+    if klaviyo is not None:
+        klaviyo.http.observer = observer
     mailer = mailer or Mailer(EmailNotifier(store, config.smtp))
     try:
         with SyncLock(store):
@@ -85,13 +101,65 @@ def sync_engine(
             klaviyo.close()
 
 
+def secrets_of(config: Config) -> list[str]:
+    """What must never be shown: tokens, keys, passwords."""
+    values = [
+        config.twilio.auth_token,
+        config.twilio.api_key_secret,
+        config.klaviyo.api_key,
+        config.smtp.password,
+    ]
+    return [v for v in values if v and len(v) >= 4]
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "•••")
+    return text
+
+
+def pulled_words(report: SyncReport) -> str:
+    parts = [
+        (report.messages, "new message"),
+        (report.updates, "delivery update"),
+        (report.profiles, "profile"),
+        (report.events, "event"),
+        (report.orders, "order"),
+    ]
+    words = [f"{n} {what}{'s' * (n != 1)}" for n, what in parts if n]
+    return ", ".join(words) or "nothing new"
+
+
+def pushed_words(report: SyncReport) -> str:
+    parts = [(report.sent, "sent"), (report.failed, "failed"), (report.reconciled, "found sent")]
+    return ", ".join(f"{n} {what}" for n, what in parts if n) or "nothing"
+
+
+STEPS = (
+    ("profiles", engine_mod.PROFILES),
+    ("events", engine_mod.EVENTS),
+    ("messages", engine_mod.MESSAGES),
+    ("deliveries", ""),
+    ("outbox", ""),
+)
+"""The steps of a round as the panel lists them, with the cursor each reads from."""
+
+KEPT = 20
+"""Rounds, errors and rate-limit waits the panel keeps (newest)."""
+
+
 class BackgroundSync:
     """Sync rounds on a thread every `interval` seconds, for the terminal UI.
 
     It is the UI's `SyncSource`: `status()` tells the status line how sync is
-    doing, `wake()` starts the next round now (a reply was queued). When another
-    process already syncs this store (a team's `convo sync --follow`), this one
-    stays off and the UI simply reads what that one writes.
+    doing, `health()` fills the sync panel, `wake()` starts the next round now (a
+    reply was queued, or "sync now"). When another process already syncs this store
+    (a team's `convo sync --follow`), this one stays off and the UI simply reads
+    what that one writes.
+
+    Health is watched per HTTP try, not per round: a refused connection says
+    "failing" at once, while the round still retries; a round with no answer from
+    the provider for longer than `stall_after` (default: the interval) is "stalled".
     """
 
     def __init__(
@@ -102,20 +170,42 @@ class BackgroundSync:
         interval: float = 5.0,
         policy: RetryPolicy | None = None,
         on_news: Callable[[], None] | None = None,
+        stall_after: float | None = None,
     ) -> None:
         """`on_news` is called (on the sync thread) after a round that stored something,
         so a UI can look at the store at once instead of at its next poll."""
         self.store = store
         self.config = config
         self.interval = interval
-        self.policy = policy
+        self.stall_after = stall_after if stall_after is not None else interval
+        self._stop = threading.Event()
+        # Backoff waits end early when the app quits.
+        self.policy = policy or RetryPolicy(sleep=self._stop.wait)
         self.on_news = on_news
+        self._secrets = secrets_of(config)
         self._status = SyncStatus(state="idle")
         self._lock = threading.Lock()
         self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._why = "interval"
         self._told = (0, 0, 0, 0)
         self._thread = threading.Thread(target=self._run, name="convo-sync", daemon=True)
+        # Health, under _lock:
+        self._activity = time.monotonic()
+        """When the provider last answered (or the round began): stalls count from it."""
+        self._activity_at = clock.utcnow()
+        self._waiting_until = 0.0
+        self._waiting_until_at: datetime | None = None
+        self._trouble: str | None = None
+        """The last failed try, until the provider answers again."""
+        self._failing: str | None = None
+        """The last round's first error, until a round ends without one."""
+        self._rounds: deque[RoundRecord] = deque(maxlen=KEPT)
+        self._errors: deque[ErrorRecord] = deque(maxlen=KEPT)
+        self._waits: deque[RateLimitWait] = deque(maxlen=KEPT)
+        self._steps: dict[str, StreamHealth] = {
+            cursor or name: StreamHealth(name=cursor or name) for name, cursor in STEPS
+        }
+        self._round: RoundRecord | None = None
 
     def start(self) -> BackgroundSync:
         self._thread.start()
@@ -128,65 +218,196 @@ class BackgroundSync:
 
     def status(self) -> SyncStatus:
         with self._lock:
-            return self._status
+            status = self._status
+            if status.state != "syncing":
+                return status
+            now = time.monotonic()
+            if now < self._waiting_until:
+                return replace(status, state="waiting", since=self._waiting_until_at)
+            trouble = self._trouble or self._failing
+            if trouble:
+                return replace(status, state="failing", last_error=trouble)
+            if now - self._activity > self.stall_after:
+                return replace(status, state="stalled", since=self._activity_at)
+            return status
 
-    def wake(self) -> None:
+    def health(self) -> SyncHealth:
+        status = self.status()
+        with self._lock:
+            rounds = ([self._round] if self._round is not None else []) + list(self._rounds)
+            return SyncHealth(
+                status=status,
+                interval=self.interval,
+                rounds=tuple(rounds),
+                streams=tuple(self._steps.values()),
+                errors=tuple(reversed(self._errors)),
+                waits=tuple(reversed(self._waits)),
+            )
+
+    def wake(self, why: str = "reply queued") -> None:
+        self._why = why
         self._wake.set()
 
     def _set(self, **changes: object) -> None:
         with self._lock:
             self._status = replace(self._status, **changes)  # type: ignore[arg-type]
 
-    def _news(self, report: SyncReport) -> None:
+    def _clean(self, text: str) -> str:
+        return redact(text, self._secrets)
+
+    def _error(self, text: str) -> None:
+        text, now = self._clean(text), clock.utcnow()
+        with self._lock:
+            # The same error again (each round repeats it): counted and moved up, not
+            # listed again, so the panel keeps room for different ones.
+            same = next((e for e in self._errors if e.text == text), None)
+            if same is not None:
+                self._errors.remove(same)
+                self._errors.append(replace(same, at=now, times=same.times + 1))
+            else:
+                self._errors.append(ErrorRecord(now, text, first=now))
+
+    def _attempt(self, attempt: Attempt) -> None:
+        """Every HTTP try as it ends (on the sync thread)."""
+        now, at = time.monotonic(), clock.utcnow()
+        with self._lock:
+            self._activity, self._activity_at = now + attempt.wait, at
+            if attempt.outcome == "answered":
+                self._trouble = None
+                return
+            if attempt.outcome == "rate_limited":
+                self._waiting_until = now + attempt.wait
+                self._waiting_until_at = at + timedelta(seconds=attempt.wait)
+                self._waits.append(
+                    RateLimitWait(
+                        at,
+                        attempt.provider,
+                        attempt.method,
+                        attempt.path,
+                        attempt.retry_after,
+                        attempt.wait,
+                    )
+                )
+                self._status = replace(
+                    self._status, rate_limit_wait=self._status.rate_limit_wait + attempt.wait
+                )
+                return
+            retrying = f"; retrying in {attempt.wait:.0f}s" if attempt.wait else ""
+            self._trouble = self._clean(f"{attempt.provider}: {attempt.reason}{retrying}")
+
+    def _progress(self, report: SyncReport) -> None:
         """After each step: tell the UI as soon as a step stored something new,
         not at the end of the round (deliveries and the outbox can take a while)."""
+        with self._lock:
+            self._activity, self._activity_at = time.monotonic(), clock.utcnow()
+            if self._round is not None:
+                self._round = replace(
+                    self._round,
+                    step=report.step,
+                    pulled=pulled_words(report),
+                    pushed=pushed_words(report),
+                )
         seen = (report.messages, report.updates, report.sent, report.failed)
         if seen != self._told and any(seen):
             self._told = seen
             if self.on_news is not None:
                 self.on_news()
 
+    def _begin(self, why: str) -> None:
+        with self._lock:
+            number = self._rounds[0].number + 1 if self._rounds else 1
+            self._round = RoundRecord(number=number, why=why, started=clock.utcnow())
+            self._activity, self._activity_at = time.monotonic(), clock.utcnow()
+            self._trouble = None
+            self._waiting_until = 0.0
+            self._status = replace(self._status, state="syncing", since=None)
+
+    def _end(self, report: SyncReport, cursors: dict[str, tuple[str, datetime]]) -> None:
+        errors = tuple(self._clean(e) for e in report.errors)
+        for error in errors:
+            self._error(error)
+        with self._lock:
+            if self._round is not None:
+                self._rounds.appendleft(
+                    replace(
+                        self._round,
+                        finished=report.finished or clock.utcnow(),
+                        step="",
+                        pulled=pulled_words(report),
+                        pushed=pushed_words(report),
+                        errors=errors,
+                    )
+                )
+                self._round = None
+            for name, stream in STEPS:
+                key = stream or name
+                step = self._steps[key]
+                position, moved = cursors.get(stream, (None, None)) if stream else (None, None)
+                failure = report.failures.get(name)
+                self._steps[key] = replace(
+                    step,
+                    cursor=position or step.cursor,
+                    moved=moved or step.moved,
+                    last_success=report.done.get(name, step.last_success),
+                    last_error=self._clean(failure) if failure else None,
+                )
+            self._trouble = None
+            if errors:
+                self._failing = short_reason(errors[0])
+                self._status = replace(
+                    self._status,
+                    state="failing",
+                    last_error=self._failing,
+                    errors=self._status.errors + len(errors),
+                )
+            else:
+                self._failing = None
+                self._status = replace(
+                    self._status, state="idle", last_sync=report.finished, last_error=None
+                )
+
     def _run(self) -> None:
         try:
             with sync_engine(
-                self.store, self.config, policy=self.policy, on_progress=self._news
+                self.store,
+                self.config,
+                policy=self.policy,
+                on_progress=self._progress,
+                observer=self._attempt,
             ) as engine:
-                waited = 0.0
+                why = "first round"
                 while not self._stop.is_set():
                     # Rounds start every `interval` seconds, whatever a round took,
                     # so a text waits at most one interval for its round.
                     started = time.monotonic()
-                    self._set(state="syncing")
+                    self._begin(why)
                     self._told = (0, 0, 0, 0)
                     report = engine.run_once()
-                    waited += report.waited
-                    if report.errors:
-                        self._set(
-                            state="error",
-                            last_error=report.errors[-1],
-                            errors=self.status().errors + len(report.errors),
-                            rate_limit_wait=waited,
-                        )
-                    else:
-                        self._set(
-                            state="idle",
-                            last_sync=report.finished,
-                            last_error=None,
-                            rate_limit_wait=waited,
-                        )
+                    with self.store.read() as session:
+                        cursors = engine_mod.cursors(session)
+                    self._end(report, cursors)
                     rest = self.interval - (time.monotonic() - started)
-                    rest = min(rest, engine.rest(report, self.interval))  # a reply falls due
-                    if rest > 0:
-                        self._wake.wait(rest)
+                    due = engine.rest(report, self.interval)  # a held reply falls due
+                    timeout_why = "reply due" if due < rest else "interval"
+                    rest = min(rest, due)
+                    woken = self._wake.wait(rest) if rest > 0 else self._wake.is_set()
+                    why = self._why if woken else timeout_why
                     self._wake.clear()
+                    self._why = "interval"
         except SyncBusy as exc:
             self._set(state="off", last_error=exc.what)
         except ConvoError as exc:  # bad config: shown, never a crash
-            self._set(state="error", last_error=exc.line(), errors=self.status().errors + 1)
+            self._error(exc.line())
+            self._set(
+                state="failing",
+                last_error=self._clean(exc.what),
+                errors=self.status().errors + 1,
+            )
         except Exception as exc:  # the UI must outlive a sync bug; the log has the rest
             log.exception("background sync stopped")
+            self._error(f"sync stopped: {type(exc).__name__}: {exc}")
             self._set(
-                state="error",
+                state="failing",
                 last_error=f"sync stopped: {type(exc).__name__}",
                 errors=self.status().errors + 1,
             )

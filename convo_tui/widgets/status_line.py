@@ -73,14 +73,14 @@ def _status(info: StatusInfo, now: datetime, compact: int) -> Text:
 def _sync_words(sync: SyncStatus, now: datetime, compact: int) -> str:
     words = sync.describe(now)
     if compact >= 2:
-        words = words.split(" · ")[0]  # "sync idle", "sync error"...
+        words = words.split(" · ")[0]  # "sync idle", "sync failing: <why>"...
     if compact >= 6:
-        words = words.removeprefix("sync ")  # "idle", "error"
+        words = words.removeprefix("sync ")  # "idle", "failing: <why>"
     return words
 
 
 def _sync_style(sync: SyncStatus) -> str:
-    return "bold red" if sync.state == "error" else "dim"
+    return "bold red" if sync.state in ("failing", "stalled") else "dim"
 
 
 class StatusLine(Static):
