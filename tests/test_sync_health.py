@@ -269,7 +269,9 @@ async def test_sync_now_in_the_panel_runs_a_round(store, sandbox) -> None:
         sync.stop()
 
 
-def test_sync_follow_says_failing_with_the_reason_as_the_inbox_does(db_path, sandbox) -> None:
+def test_sync_follow_says_failing_with_the_reason_as_the_inbox_does(
+    db_path, store, sandbox
+) -> None:
     """`convo sync --follow` (a child process) names a failing round's reason in the
     status line's words, then the errors in full, and never the secret."""
     env = {
