@@ -39,7 +39,7 @@ def _summary(r: SyncReport) -> str:
     if r.reconciled:
         parts.append(f"{r.reconciled} found already sent")
     if r.waited:
-        parts.append(f"{r.waited:.1f}s waiting on rate limits")
+        parts.append(f"{r.waited:.1f}s waiting (backoff, rate limits)")
     return ", ".join(parts)
 
 
@@ -123,7 +123,7 @@ def _round_line(r: SyncReport) -> str:
         if len(line + rate) <= RATE_FITS:  # within 80 columns with the time and round
             line += rate
     if r.waited:
-        line += f", {r.waited:.1f}s waiting on rate limits"
+        line += f", {r.waited:.1f}s waiting (backoff, rate limits)"
     return line
 
 

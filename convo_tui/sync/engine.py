@@ -132,7 +132,9 @@ class SyncEngine:
             except ProviderError as exc:
                 report.errors.append(f"{name}: {exc.line()}")
                 report.failures[name] = exc.line()
-                log.warning("sync %s: %s", name, exc.line())
+                # The report carries it to whoever runs the round (the CLI prints it, the
+                # inbox shows it); a warning here printed it a second time on stderr.
+                log.info("sync %s: %s", name, exc.line())
             else:
                 if name not in report.failures:  # the outbox runs twice
                     report.done[name] = self.now()
