@@ -98,6 +98,15 @@ def config_for(sb: Sandbox, *, token: str | None = None, key: str | None = None)
     )
 
 
+def silent_config(silent: str) -> Config:
+    """Twilio only, at a provider that takes connections and never answers."""
+    return Config(
+        twilio=TwilioConfig(
+            base_url=silent, account_sid="AC" + "0" * 32, auth_token="t0ken", from_number="+1415"
+        )
+    )
+
+
 def live_app(
     store: Store, config: Config, *, interval: float, policy: RetryPolicy | None = None
 ) -> tuple[ConvoApp, BackgroundSync]:
@@ -158,12 +167,7 @@ async def test_a_provider_gone_shows_failing_while_the_round_still_retries(store
 
 
 async def test_a_provider_that_never_answers_shows_stalled(store, silent) -> None:
-    config = Config(
-        twilio=TwilioConfig(
-            base_url=silent, account_sid="AC" + "0" * 32, auth_token="t0ken", from_number="+1415"
-        )
-    )
-    app, sync = live_app(store, config, interval=0.3)
+    app, sync = live_app(store, silent_config(silent), interval=0.3)
     sync.start()
     try:
         async with app.run_test(size=(160, 40)) as pilot:
@@ -458,12 +462,7 @@ async def test_repeated_errors_are_listed_once_with_a_count_and_streams_say_why(
 
 
 async def test_the_panel_names_the_step_a_stalled_round_waits_in(store, silent) -> None:
-    config = Config(
-        twilio=TwilioConfig(
-            base_url=silent, account_sid="AC" + "0" * 32, auth_token="t0ken", from_number="+1415"
-        )
-    )
-    app, sync = live_app(store, config, interval=0.3)
+    app, sync = live_app(store, silent_config(silent), interval=0.3)
     sync.start()
     try:
         async with app.run_test(size=(160, 40)) as pilot:
