@@ -34,7 +34,7 @@ from convo_tui.store.models import (
     SourceKind,
 )
 from convo_tui.sync import ingest
-from convo_tui.sync.engine import SyncEngine, SyncReport
+from convo_tui.sync.engine import MESSAGES, SyncEngine, SyncReport, save_cursor
 
 from .conftest import BUSINESS, NOW, add_profile
 
@@ -309,6 +309,8 @@ def test_sync_orders_a_page_by_time_before_applying_it(store) -> None:
     with store.write() as session:
         _auto_reply_on(session)
         add_profile(session, SHOPPER_B)
+        # Not a first sync (its history earns no auto-replies): the store synced before.
+        save_cursor(session, MESSAGES, NOW - timedelta(minutes=40), now=NOW)
         # The send was labelled from its "Received SMS" event before the text came.
         session.add(
             SendHint(message_sid="SMe1", kind="campaign", name="Spring", external_id="c-spring")

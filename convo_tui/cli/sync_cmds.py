@@ -38,6 +38,11 @@ def _summary(r: SyncReport) -> str:
         parts.append(f"{r.failed} failed")
     if r.reconciled:
         parts.append(f"{r.reconciled} found already sent")
+    if r.in_doubt:
+        parts.append(
+            f"{r.in_doubt} repl{'y' if r.in_doubt == 1 else 'ies'} in doubt"
+            " (looked up at the provider before any resend)"
+        )
     if r.waited:
         parts.append(f"{r.waited:.1f}s waiting (backoff, rate limits)")
     return ", ".join(parts)
@@ -105,8 +110,9 @@ def sync(
 
 def _counted(r: SyncReport) -> str:
     """The counters that are not zero, in order: "12 messages, 3 updates"."""
-    names = {"sent": "sent"}
-    parts = [f"{getattr(r, n)} {names.get(n, n)}" for n in (*COUNTS, "reconciled") if getattr(r, n)]
+    names = {"sent": "sent", "in_doubt": "in doubt"}
+    counted = (*COUNTS, "reconciled", "in_doubt")
+    parts = [f"{getattr(r, n)} {names.get(n, n)}" for n in counted if getattr(r, n)]
     if r.errors:
         parts.append(f"{len(r.errors)} error{'s' if len(r.errors) > 1 else ''}")
     return ", ".join(parts)

@@ -53,19 +53,28 @@ def wanted(
     return True
 
 
+ANSWERS_LIKE_AUTO_REPLY = (SourceKind.AUTO_REPLY, SourceKind.BUSINESS)
+"""Texts that count as an auto-reply for the cooldown: ours, and business texts pulled
+from the provider with no campaign or flow behind them (another store's auto-reply looks
+like that). Campaign and flow texts do not: customers answering them are who an
+auto-reply is for."""
+
+
 def last_auto_replies(
     session: Session, profile_ids: Sequence[int], *, since: datetime
 ) -> dict[int, datetime]:
-    """The newest auto-reply after `since` of each of these profiles that has one."""
+    """The newest auto-reply (or business text like one) after `since` of each of these
+    profiles that has one."""
     found: dict[int, datetime] = {}
+    kinds = [kind.value for kind in ANSWERS_LIKE_AUTO_REPLY]
     for part in in_lists(profile_ids):
         rows = session.exec(
             select(Message.profile_id, func.max(Message.sent_at))
             .join(MessageSource, col(MessageSource.id) == col(Message.source_id))
             .where(
                 col(Message.profile_id).in_(part),
-                MessageSource.kind == SourceKind.AUTO_REPLY.value,
-                MessageSource.external_id == SourceKind.AUTO_REPLY.value,
+                col(MessageSource.kind).in_(kinds),
+                col(MessageSource.external_id) == col(MessageSource.kind),
                 col(Message.sent_at) > since,
             )
             .group_by(col(Message.profile_id))

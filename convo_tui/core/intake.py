@@ -98,10 +98,12 @@ def apply(
     *,
     now: datetime,
     settings: settings_mod.InboxSettings | None = None,
+    auto_replies: bool = True,
 ) -> list[Result]:
     """Apply the inbound and outbound rules to `texts`, in this order, in the caller's
-    transaction; one result per text."""
-    return _Batch(session, now, settings).run(texts)
+    transaction; one result per text. Without `auto_replies` (a first sync's history)
+    no text earns an auto-reply."""
+    return _Batch(session, now, settings, auto_replies=auto_replies).run(texts)
 
 
 class _Row:
@@ -124,10 +126,16 @@ class _Stored:
 
 class _Batch:
     def __init__(
-        self, session: Session, now: datetime, settings: settings_mod.InboxSettings | None
+        self,
+        session: Session,
+        now: datetime,
+        settings: settings_mod.InboxSettings | None,
+        *,
+        auto_replies: bool = True,
     ) -> None:
         self.session = session
         self.now = now
+        self.auto_replies = auto_replies
         self._settings = settings
         self._stored: dict[str, _Stored] = {}
         self._existing: dict[str, Message] = {}
@@ -213,6 +221,16 @@ class _Batch:
         if settings.auto_reply_enabled and settings.auto_reply_cooldown_hours:
             since = self.now - timedelta(hours=settings.auto_reply_cooldown_hours)
             self._auto_replied = autoreply.last_auto_replies(session, ids, since=since)
+            # The provider marks no text as an auto-reply: one another store sent comes in
+            # as a plain business text, in this batch (even just after the customer's
+            # text) or stored before. Any of them within the cooldown counts as one.
+            for text in fresh:
+                if (
+                    isinstance(text, OutboundText)
+                    and text.source_kind in autoreply.ANSWERS_LIKE_AUTO_REPLY
+                    and text.sent_at > since
+                ):
+                    self._note_auto_reply(pk(self._profiles[text.to_number]), text.sent_at)
 
     def _source(self, kind: SourceKind, name: str, external_id: str | None) -> MessageSource:
         """`sources.ensure`, asked once per campaign or flow in the batch."""
@@ -330,7 +348,7 @@ class _Batch:
         )
 
         auto_reply: _Row | None = None
-        if autoreply.wanted(
+        if self.auto_replies and autoreply.wanted(
             profile,
             settings,
             received_at=text.sent_at,

@@ -137,6 +137,7 @@ def item_values(
         "state": OutboxState.QUEUED.value,
         "send_at": send_at,
         "agent_id": agent_id,
+        "accepted": False,
         "created_at": now,
         "updated_at": now,
     }
@@ -154,9 +155,10 @@ def pending(session: Session) -> list[OutboxItem]:
 
 
 def mark_sent(
-    session: Session, item: OutboxItem, *, provider_sid: str, status: str, now: datetime
+    session: Session, item: OutboxItem, *, provider_sid: str | None, status: str, now: datetime
 ) -> Message:
-    """Record that the provider accepted the message under `provider_sid`."""
+    """Record that the provider accepted the message under `provider_sid` (None: under an
+    id convo could not learn, so its delivery is not followed)."""
     message = session.get(Message, item.message_id)
     if message is None:
         raise NotFound(f"outbox item {item.id} has no message", "")
@@ -219,6 +221,7 @@ def _move(session: Session, item_id: int, to: OutboxState, *, now: datetime) -> 
     values: dict[str, Any] = {"state": to.value, "updated_at": now}
     if to is OutboxState.SENDING:
         values["attempts"] = col(OutboxItem.attempts) + 1
+        values["accepted"] = False
     moved = session.exec(
         update(OutboxItem)
         .where(col(OutboxItem.id) == item_id, col(OutboxItem.state) == OutboxState.QUEUED.value)

@@ -12,6 +12,7 @@ import httpx
 
 from convo_tui.providers.http import (
     DEFAULT_TIMEOUT,
+    Ambiguous,
     BadResponse,
     ProviderError,
     RetryPolicy,
@@ -20,6 +21,16 @@ from convo_tui.providers.http import (
 )
 
 API = "/2010-04-01"
+
+
+class Accepted(Ambiguous):
+    """A send the provider answered 2xx for, with an answer that cannot be read: the text
+    went out and is never sent again. `sid` is set when the answer still named one."""
+
+    def __init__(self, what: str, *, sid: str | None, status: str = "queued") -> None:
+        super().__init__(what, "it is not sent again; its id is found in the provider's list")
+        self.sid = sid
+        self.accepted_status = status
 
 
 @dataclass(frozen=True)
@@ -139,7 +150,9 @@ class TwilioClient:
         """Pages of messages, newest first, following next_page_uri until it is null."""
         params: dict[str, str] = {"PageSize": str(page_size)}
         if sent_on_or_after is not None:
-            params["DateSent>"] = sent_on_or_after.isoformat()  # sent as DateSent%3E=YYYY-MM-DD
+            # The document's schema gives this filter the date-time format (its prose says
+            # YYYY-MM-DD); the official library sends ISO 8601 UTC. Twilio filters whole days.
+            params["DateSent>"] = f"{sent_on_or_after.isoformat()}T00:00:00Z"
         if to:
             params["To"] = to
         if from_:
@@ -155,7 +168,11 @@ class TwilioClient:
             url = data.get("next_page_uri")
 
     def fetch(self, sid: str) -> TwilioMessage:
-        return parse_message(self.http.get_json(f"{self._messages}/{sid}.json"))
+        found = parse_message(self.http.get_json(f"{self._messages}/{sid}.json"))
+        if found.sid != sid:
+            # Stored, it would be a stranger's text under the wrong id (and a profile).
+            raise BadResponse(f"Twilio answered message {found.sid} when asked for {sid}", "")
+        return found
 
     def media(self, sid: str) -> list[TwilioMedia]:
         data = self.http.get_json(f"{self._messages}/{sid}/Media.json")
@@ -199,11 +216,27 @@ class TwilioClient:
         response = self.http.request("POST", f"{self._messages}.json", idempotent=False, data=form)
         if response.status_code >= 400:
             raise error_from("Twilio", response)
+        if not 200 <= response.status_code < 300:
+            raise Ambiguous(
+                f"Twilio answered {response.status_code} to a send",
+                "its outcome is checked against the provider before any retry",
+                status=response.status_code,
+            )
+        # Any 2xx means the provider took the text: whatever the body says, it is never
+        # sent again. An answer that cannot be read is settled by looking it up.
         try:
-            return parse_message(response.json())
+            data = response.json()
         except ValueError:
-            raise BadResponse(
-                "Twilio accepted the message but its answer is not JSON", ""
+            raise Accepted("Twilio accepted the text; its answer is not JSON", sid=None) from None
+        try:
+            return parse_message(data)
+        except BadResponse as exc:
+            sid = data.get("sid") if isinstance(data, dict) else None
+            status = data.get("status") if isinstance(data, dict) else None
+            raise Accepted(
+                f"Twilio accepted the text but its answer is unreadable ({exc.what})",
+                sid=sid if isinstance(sid, str) and sid else None,
+                status=status if isinstance(status, str) and status else "queued",
             ) from None
 
 

@@ -19,6 +19,13 @@ KINDS = {
     "duplicate": "start each page with the last item of the previous one",
     "shift": "new texts arrive while a list is paged, and pages move by offset",
     "foreign_link": "the next-page link points at another host (a client must not follow it)",
+    "lag": "the message list leaves out texts sent in the last `delay` seconds (a list that "
+    "lags its sends)",
+    "odd_answer": "a POST is carried out and answered 201 with fields a client cannot read "
+    "(ISO dates, counts in words)",
+    "repeat_sid": "a POST is carried out and answered with the sid of the text sent before it "
+    "(a provider bug)",
+    "other_message": "a fetch of one message answers another message",
 }
 # Paging faults need several pages: they cap the page size while they last.
 PAGING = {"duplicate", "shift"}
@@ -32,6 +39,8 @@ class Fault:
     path: str = ""
     """Applies to requests whose path contains this ("" is every path)."""
     method: str = ""
+    query: str = ""
+    """Applies to requests whose query (`k=v&k=v`, decoded) contains this."""
     retry_after: float | None = None
     delay: float = 3.0
     page_size: int = 100
@@ -47,16 +56,18 @@ class Fault:
             count=int(data.get("count", 1)),
             path=str(data.get("path", "")),
             method=str(data.get("method", "")).upper(),
+            query=str(data.get("query", "")),
             retry_after=float(retry_after) if retry_after is not None else None,
             delay=float(data.get("delay", 3.0)),
             page_size=int(data.get("page_size", 100)),
         )
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, query: str = "") -> bool:
         return (
             self.count > 0
             and (not self.path or self.path in path)
             and (not self.method or self.method == method)
+            and (not self.query or self.query in query)
         )
 
 
@@ -71,10 +82,10 @@ class FaultPlan:
         with self._lock:
             self._faults = list(faults)
 
-    def take(self, method: str, path: str) -> Fault | None:
+    def take(self, method: str, path: str, query: str = "") -> Fault | None:
         with self._lock:
             for fault in self._faults:
-                if fault.matches(method, path):
+                if fault.matches(method, path, query):
                     fault.count -= 1
                     return fault
         return None

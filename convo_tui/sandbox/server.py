@@ -173,6 +173,7 @@ class Sandbox:
         self.twilio = twilio_api.TwilioApi(self.world)
         self.klaviyo = KlaviyoApi(self.world)
         self.faults = FaultPlan()
+        self._last_created: str | None = None
         self.requests = 0
         try:
             self.server = SandboxServer((host, port), self)
@@ -251,9 +252,15 @@ class Sandbox:
         if refusal is not None:
             handler.send(refusal)
             return
-        fault = self.faults.take(request.method, request.path)
+        query = "&".join(f"{k}={v}" for k, v in request.query)
+        fault = self.faults.take(request.method, request.path, query)
         if fault is not None and fault.kind in CAPS_PAGES:
             request = self._paging_fault(request, fault, klaviyo=klaviyo)
+        elif fault is not None and fault.kind == "lag":
+            headers = {**request.headers, "x-sandbox-lag": f"{fault.delay:g}"}
+            request = Request(
+                request.method, request.path, request.query, headers, request.body, request.base_url
+            )
         if fault is not None and fault.kind in ("429", "500", "503"):
             handler.send(self._fault_answer(fault, klaviyo=klaviyo))
             return
@@ -263,7 +270,8 @@ class Sandbox:
             answer.headers.update(
                 {"RateLimit-Limit": "75", "RateLimit-Remaining": "74", "RateLimit-Reset": "1"}
             )
-        if fault is None or fault.kind in PAGING:
+        before, self._last_created = self._last_created, self._created_sid(request, answer)
+        if fault is None or fault.kind in PAGING or fault.kind == "lag":
             handler.send(answer)
         elif fault.kind == "slow":
             time.sleep(fault.delay)  # the work is done; only the answer is late
@@ -279,6 +287,34 @@ class Sandbox:
             handler.send(
                 Answer(200, b"<html><body>502 Bad Gateway</body></html>{", "application/json")
             )
+        elif fault.kind in ("odd_answer", "repeat_sid", "other_message"):
+            handler.send(self._odd_answer(fault.kind, answer, before, now))
+
+    def _created_sid(self, request: Request, answer: Answer) -> str | None:
+        """The sid of the text a POST just created (for the repeat_sid fault)."""
+        if request.method != "POST" or answer.status != 201:
+            return self._last_created
+        try:
+            sid = json.loads(answer.body).get("sid")
+        except ValueError:
+            return self._last_created
+        return sid if isinstance(sid, str) else self._last_created
+
+    def _odd_answer(self, kind: str, answer: Answer, before: str | None, now: datetime) -> Answer:
+        """An answer that is valid HTTP and JSON but wrong in what it says."""
+        if answer.status >= 300:
+            return answer
+        data = json.loads(answer.body)
+        if kind == "odd_answer":
+            data["date_created"] = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+            data["num_segments"] = "one"
+        elif kind == "repeat_sid" and before is not None:
+            data["sid"] = before
+        elif kind == "other_message":
+            others = [m for m in self.world.listed(now) if m.sid != data.get("sid")]
+            if others:
+                data = self.twilio.message_json(others[0])
+        return Answer(answer.status, json.dumps(data).encode(), answer.content_type, answer.headers)
 
     def _paging_fault(self, request: Request, fault: Fault, *, klaviyo: bool) -> Request:
         """Cap the page size so there are pages, then repeat or shift them."""

@@ -12,7 +12,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from convo_tui import phones
+from convo_tui import phones, smart_encoding
 from convo_tui.core.sms_cost import cost
 from convo_tui.sandbox.wire import Answer, Request, json_answer
 from convo_tui.sandbox.world import Media, Message, World, rfc2822
@@ -137,9 +137,13 @@ class TwilioApi:
         to, from_ = request.param("To"), request.param("From")
         exact = _day(request.param("DateSent"))
         after, before = _day(request.param("DateSent>")), _day(request.param("DateSent<"))
+        lag = float(request.headers.get("x-sandbox-lag") or 0)
         found = []
         for message in self.world.listed(now):
             day = message.when.astimezone(UTC).date()
+            young = lag > 0 and (now - message.created).total_seconds() < lag
+            if young and message.direction != "inbound":
+                continue  # the lag fault: a new send is not in the list yet
             if to and message.to_number != to:
                 continue
             if from_ and message.from_number != from_:
@@ -163,6 +167,8 @@ class TwilioApi:
             else:
                 fields[key] = value
         to, body = fields.get("To", "").strip(), fields.get("Body", "")
+        if self.world.smart_encoding or fields.get("SmartEncoded", "").lower() == "true":
+            body = smart_encoding.encode(body)  # stored and listed as rewritten
         sender, service = fields.get("From", "").strip(), fields.get("MessagingServiceSid", "")
         if not to:
             return error(400, 21604, "A 'To' phone number is required.")
@@ -347,12 +353,19 @@ def _is_e164(number: str) -> bool:
 
 
 def _day(value: str | None) -> datetime.date | None:  # type: ignore[valid-type]
+    """A DateSent filter: YYYY-MM-DD (the document's prose and example) or an ISO 8601
+    UTC date-time (its schema's format, and what the official library sends); whole days
+    either way, as Twilio filters. Anything else is refused."""
     if not value:
         return None
-    try:
-        return datetime.strptime(value[:10], "%Y-%m-%d").date()
-    except ValueError:
-        raise ValueError(f"DateSent must be YYYY-MM-DD, not {value!r}") from None
+    for form in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%SZ"):
+        try:
+            return datetime.strptime(value, form).date()
+        except ValueError:
+            continue
+    raise ValueError(
+        f"DateSent must be YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ, not {value!r}"
+    ) from None
 
 
 def _instant(value: str) -> datetime | None:

@@ -141,6 +141,9 @@ class World:
         self.opted_out: set[str] = set()
         """Numbers that texted an opt-out keyword last: sending to them fails with 21610."""
         self.sources: dict[str, dict[str, str]] = {}
+        self.smart_encoding = False
+        """As a Messaging Service with smart encoding on: look-alike punctuation in a send
+        is stored (and listed) in its GSM-7 form."""
         self._counter = 0
 
     # Ids --------------------------------------------------------------------

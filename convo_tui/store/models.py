@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlmodel import Field, SQLModel
 
@@ -277,6 +278,11 @@ class OutboxItem(SQLModel, table=True):
     agent_id: int | None = _fk("agent.id")
     created_at: datetime = _when()
     updated_at: datetime = _when()
+    """For a `sending` item: when the send began (a reply in doubt is judged from it)."""
+    accepted: bool = Field(
+        default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
+    )
+    """`sending` and accepted: the provider answered 2xx, unreadably; it is never sent again."""
 
 
 class ReplyDraft(SQLModel, table=True):

@@ -19,13 +19,13 @@ from sqlmodel import Session, col, select
 from convo_tui import clock
 from convo_tui.core import conversations
 from convo_tui.core import settings as settings_mod
-from convo_tui.providers.http import ProviderError
+from convo_tui.providers.http import BadResponse, ProviderError
 from convo_tui.providers.klaviyo import KlaviyoClient
 from convo_tui.providers.twilio import TwilioClient, TwilioMedia, TwilioMessage
 from convo_tui.store.dialect import in_lists
 from convo_tui.store.engine import Store
 from convo_tui.store.models import Direction, Message, SyncCursor
-from convo_tui.sync import ingest
+from convo_tui.sync import doubt, ingest
 from convo_tui.sync.push import push, reconcile
 
 log = logging.getLogger("convo.sync")
@@ -50,6 +50,9 @@ class SyncReport:
     sent: int = 0
     failed: int = 0
     reconciled: int = 0
+    in_doubt: int = 0
+    """Replies maybe sent, not found at the provider yet: never sent again until a lookup
+    settles them (see sync.doubt)."""
     errors: list[str] = field(default_factory=list)
     waited: float = 0.0
     """Seconds spent waiting on rate limits and backoff in this round."""
@@ -142,6 +145,7 @@ class SyncEngine:
         report.step = ""
         with self.store.write() as session:
             conversations.wake_due(session, now=self.now())
+            report.in_doubt = doubt.count(session)
         if self.after_round is not None:
             self.after_round(self.store, self.now())
         report.waited = sum(sum(t.waits) for t in transports) - waited_before
@@ -206,6 +210,9 @@ class SyncEngine:
         with self.store.read() as session:
             cursor = read_cursor(session, MESSAGES)
         floor = cursor - OVERLAP if cursor else None
+        # A first sync reads history: texts another store answered long ago (or minutes
+        # ago, its auto-replies looking like any business text) earn no auto-reply here.
+        history = cursor is None
         collected: dict[str, TwilioMessage] = {}
         for page in self.twilio.list_pages(sent_on_or_after=floor.date() if floor else None):
             for message in page:
@@ -223,7 +230,11 @@ class SyncEngine:
             with self.store.write() as session:
                 settings = settings_mod.load(session)
                 outcomes = ingest.ingest_messages(
-                    session, [(m, media.get(m.sid, [])) for m in chunk], settings, now=now
+                    session,
+                    [(m, media.get(m.sid, [])) for m in chunk],
+                    settings,
+                    now=now,
+                    auto_replies=not history,
                 )
                 report.messages += outcomes.count("new")
                 report.updates += outcomes.count("updated")
@@ -254,11 +265,15 @@ class SyncEngine:
                 )
                 .limit(200)
             ).all()
+        bad: BadResponse | None = None
         for sid in pending:
             if sid is None or sid in self._gone:
                 continue
             try:
                 fresh = self.twilio.fetch(sid)
+            except BadResponse as exc:
+                bad = bad or exc  # one odd answer must not hold up the others
+                continue
             except ProviderError as exc:
                 if exc.status != 404:
                     raise
@@ -270,6 +285,8 @@ class SyncEngine:
                 settings = settings_mod.load(session)
                 if ingest.ingest_message(session, fresh, [], settings, now=self.now()) == "updated":
                     report.updates += 1
+        if bad is not None:
+            raise bad
 
     def _reconcile(self, report: SyncReport) -> None:
         report.reconciled += reconcile(self.store, self.twilio, now=self.now()).reconciled
@@ -280,3 +297,5 @@ class SyncEngine:
         report.sent += result.sent
         report.failed += result.failed
         report.reconciled += result.reconciled
+        for anomaly in result.anomalies:
+            report.errors.append(f"outbox: {anomaly}")

@@ -26,6 +26,7 @@ from convo_tui.store.models import (
     SourceKind,
     pk,
 )
+from convo_tui.sync import doubt
 
 RECEIVED_SMS = "Received SMS"
 PLACED_ORDER = "Placed Order"
@@ -166,10 +167,15 @@ def ingest_messages(
     settings: InboxSettings,
     *,
     now: datetime,
+    auto_replies: bool = True,
 ) -> list[str]:
     """Apply provider messages (with their media) in this order, each as `ingest_message`
-    would, with the lookups made once for the batch; one outcome per message."""
+    would, with the lookups made once for the batch; one outcome per message. Without
+    `auto_replies` (history), no customer text earns an auto-reply."""
     outcomes: list[str] = ["known"] * len(batch)
+    # Our own replies in doubt, seen in the pull: they take their sid here, so they are
+    # never stored again as somebody else's text (and never sent again).
+    doubt.settle_pulled(session, [m for m, _media in batch], now=now)
     hints = _send_hints(session, [m.sid for m, _media in batch if not m.inbound])
     texts: list[InboundText | OutboundText] = []
     slots: list[int] = []
@@ -222,7 +228,7 @@ def ingest_messages(
                 )
             )
         slots.append(slot)
-    results = intake.apply(session, texts, now=now, settings=settings)
+    results = intake.apply(session, texts, now=now, settings=settings, auto_replies=auto_replies)
     for slot, result in zip(slots, results, strict=True):
         if isinstance(result, InboundResult):
             outcomes[slot] = "known" if result.duplicate else "new"

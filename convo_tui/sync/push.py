@@ -2,19 +2,19 @@
 
 A reply is committed locally (queued) before any network call. Sending moves
 it to `sending` in its own transaction first; only then is the provider
-called. If the process dies, or the answer is lost, the item stays `sending`
-and the next round looks for it in the provider's own message list before
-deciding anything: found, it is marked sent with that sid; not found, it is
-queued again. So a text reaches the provider at most once per reply.
+called. If the process dies, or the answer is lost or unreadable, the item
+stays `sending`: in doubt, until the provider's own records settle it (see
+`doubt`). So a text reaches the provider at most once per reply.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from convo_tui.core import outbox, replies
 from convo_tui.core import settings as settings_mod
@@ -23,6 +23,7 @@ from convo_tui.core.replies import Block
 from convo_tui.providers.http import Ambiguous, ProviderError
 from convo_tui.providers.twilio import (
     PERMANENT_SEND_ERRORS,
+    Accepted,
     TwilioClient,
     TwilioMessage,
     is_permanent,
@@ -37,13 +38,15 @@ from convo_tui.store.models import (
     OutboxState,
     Profile,
 )
+from convo_tui.sync import doubt
 
 log = logging.getLogger("convo.sync")
 
 ALWAYS_BLOCK = (Block.BLOCKED, Block.OPTED_OUT, Block.ALPHANUMERIC_SENDER)
-CLOCK_SKEW = timedelta(minutes=5)
 RETRY_BASE = timedelta(seconds=30)
 MAX_ATTEMPTS = 8
+LOST = "the answer was lost; it is looked up at the provider before any retry"
+UNREAD = "the provider accepted it; its answer could not be read, so its id is looked up"
 
 
 @dataclass
@@ -52,15 +55,23 @@ class PushReport:
     failed: int = 0
     retried: int = 0
     reconciled: int = 0
+    in_doubt: int = 0
+    """Replies whose fate is not known yet (answer lost, lookup failed or too early)."""
+    anomalies: list[str] = field(default_factory=list)
+    """What the provider said that cannot be true (one id for two texts)."""
     next_due: datetime | None = None
     """When the soonest item still queued is due (a reply held for its send delay,
-    scheduled or retried): a sync that runs rounds wakes then, not a whole interval later."""
+    scheduled or retried), or a reply in doubt may be judged: a sync that runs rounds
+    wakes then, not a whole interval later."""
+
+    def wake(self, at: datetime | None) -> None:
+        if at is not None and (self.next_due is None or at < self.next_due):
+            self.next_due = at
 
 
 def reconcile(store: Store, twilio: TwilioClient, *, now: datetime) -> PushReport:
-    """Settle replies left `sending` by a crash or a lost answer. Sync runs this before
-    it pulls messages: a pulled copy of our own text would otherwise look like a
-    stranger's, and the reply would be queued again."""
+    """Settle replies in doubt. Sync runs this before it pulls messages (and the pull
+    settles any it sees, see `doubt.settle_pulled`)."""
     report = PushReport()
     _reconcile(store, twilio, report, now=now)
     return report
@@ -74,58 +85,71 @@ def push(store: Store, twilio: TwilioClient, *, now: datetime) -> PushReport:
     for item_id in due_ids:
         _send_one(store, twilio, item_id, report, now=now)
     with store.read() as session:
-        report.next_due = outbox.next_due(session)
+        report.wake(outbox.next_due(session))
     return report
 
 
 def _reconcile(store: Store, twilio: TwilioClient, report: PushReport, *, now: datetime) -> None:
     with store.read() as session:
-        stuck = session.exec(
-            select(OutboxItem, Message, Profile.phone)
-            .join(Message, col(Message.id) == col(OutboxItem.message_id))
-            .join(Profile, col(Profile.id) == col(OutboxItem.profile_id))
-            .where(OutboxItem.state == OutboxState.SENDING.value)
-        ).all()
-    for item, message, phone in stuck:
-        started = item.updated_at
-        found = _find_sent(twilio, phone, message.body, started)
+        doubts = doubt.in_doubt(session)
+    by_recipient: dict[str, list[doubt.Doubt]] = defaultdict(list)
+    for item in doubts:
+        by_recipient[item.to].append(item)
+    failure: ProviderError | None = None
+    for to, group in by_recipient.items():
+        try:
+            listed = _listed(twilio, to, min(d.oldest for d in group))
+        except ProviderError as exc:
+            # No proof either way: every reply of the group stays in doubt.
+            failure = failure or exc
+            report.in_doubt += len(group)
+            continue
         with store.write() as session:
-            fresh = session.get(OutboxItem, item.id)
-            if fresh is None or fresh.state != OutboxState.SENDING.value:
-                continue
-            if found is not None and not _claimed(session, found.sid):
-                outbox.mark_sent(
-                    session, fresh, provider_sid=found.sid, status=found.status, now=now
-                )
-                report.reconciled += 1
-                log.info(
-                    "outbox item %s was sent before (%s); not sending again", item.id, found.sid
-                )
-            else:
-                fresh.state = OutboxState.QUEUED.value
-                fresh.updated_at = now
+            matches = doubt.match(group, doubt.unclaimed(session, listed))
+            for item in group:
+                found = matches.get(item.item_id)
+                if found is not None:
+                    if doubt.settle(session, item.item_id, found, now=now):
+                        report.reconciled += 1
+                        log.info("outbox item %s was sent (%s); not sending again",
+                                 item.item_id, found.sid)  # fmt: skip
+                elif item.due_for_resend(now):
+                    _resend(session, item.item_id, now)
+                elif item.accepted and now - item.since >= doubt.GIVE_UP:
+                    _sent_unseen(session, item.item_id, now)
+                else:
+                    report.in_doubt += 1
+                    report.wake(item.since + doubt.GRACE if not item.accepted else None)
+    if failure is not None:
+        raise failure
 
 
-def _find_sent(twilio: TwilioClient, to: str, body: str, started: datetime) -> TwilioMessage | None:
-    """Our text in the provider's list: same recipient and body, created after we began."""
-    since = (started - CLOCK_SKEW).date()
-    for page in twilio.list_pages(sent_on_or_after=since, to=to, page_size=100):
-        for candidate in page:
-            created = candidate.date_created or candidate.when
-            if (
-                candidate.direction.startswith("outbound")
-                and candidate.body == body
-                and created is not None
-                and created >= started - CLOCK_SKEW
-            ):
-                return candidate
-        if page and all((m.when or started) < started - CLOCK_SKEW for m in page):
+def _listed(twilio: TwilioClient, to: str, oldest: datetime) -> list[TwilioMessage]:
+    """The provider's texts to `to` since `oldest` (its list is newest first)."""
+    found: list[TwilioMessage] = []
+    for page in twilio.list_pages(sent_on_or_after=oldest.date(), to=to, page_size=100):
+        found.extend(page)
+        if page and all((m.when or oldest) < oldest for m in page):
             break
-    return None
+    return found
 
 
-def _claimed(session: Session, sid: str) -> bool:
-    return session.exec(select(Message.id).where(Message.provider_sid == sid)).first() is not None
+def _resend(session: Session, item_id: int, now: datetime) -> None:
+    """Not at the provider well after its answer was lost: it never got there."""
+    item = session.get(OutboxItem, item_id)
+    if item is not None and item.state == OutboxState.SENDING.value:
+        item.state = OutboxState.QUEUED.value
+        item.last_error = "not found at the provider after its answer was lost; sent again"
+        item.updated_at = now
+        log.info("outbox item %s: not at the provider; sending it again", item_id)
+
+
+def _sent_unseen(session: Session, item_id: int, now: datetime) -> None:
+    item = session.get(OutboxItem, item_id)
+    if item is None or item.state != OutboxState.SENDING.value:
+        return
+    message = outbox.mark_sent(session, item, provider_sid=None, status="sent", now=now)
+    message.error_message = "accepted by the provider, which never listed it: delivery unknown"
 
 
 def _send_one(
@@ -159,9 +183,18 @@ def _send_one(
             return
     try:
         sent = twilio.create(to, body, media_urls=media)
+    except Accepted as exc:
+        _accepted(store, item_id, exc, report, now=now)
+        return
     except Ambiguous as exc:
         log.warning("outbox item %s: %s; it is checked before any retry", item_id, exc.what)
-        return  # stays `sending`: reconciled next round
+        with store.write() as session:
+            item = session.get(OutboxItem, item_id)
+            if item is not None and item.state == OutboxState.SENDING.value:
+                item.last_error = LOST
+        report.in_doubt += 1
+        report.wake(now + doubt.GRACE)
+        return  # stays `sending`: in doubt until the provider's list settles it
     except ProviderError as exc:
         with store.write() as session:
             item = session.get(OutboxItem, item_id)
@@ -184,8 +217,45 @@ def _send_one(
     with store.write() as session:
         item = session.get(OutboxItem, item_id)
         if item is not None:
-            outbox.mark_sent(session, item, provider_sid=sent.sid, status=sent.status, now=now)
-            report.sent += 1
+            _record_sent(session, item, sent.sid, sent.status, report, now=now)
+
+
+def _record_sent(
+    session: Session, item: OutboxItem, sid: str, status: str, report: PushReport, *, now: datetime
+) -> None:
+    """The provider took the reply under `sid`. A sid another message holds already is the
+    provider's mistake: the reply still went out (it is sent, with no id to follow it by),
+    the other message keeps its own, and the anomaly is reported."""
+    holder = session.exec(select(Message.id).where(Message.provider_sid == sid)).first()
+    if holder is None:
+        outbox.mark_sent(session, item, provider_sid=sid, status=status, now=now)
+    else:
+        message = outbox.mark_sent(session, item, provider_sid=None, status=status, now=now)
+        message.error_message = f"the provider gave it the id of another message ({sid})"
+        report.anomalies.append(
+            f"the provider answered the send of outbox item {item.id} with {sid}, the id of "
+            "another message; both are kept, its delivery is not followed"
+        )
+        log.warning("outbox item %s: %s is another message's id", item.id, sid)
+    report.sent += 1
+
+
+def _accepted(
+    store: Store, item_id: int | None, exc: Accepted, report: PushReport, *, now: datetime
+) -> None:
+    """A 2xx that cannot be read: sent, never retried. With its id it is settled now;
+    without, it stays in doubt (accepted) until the provider's list shows it."""
+    log.warning("outbox item %s: %s", item_id, exc.what)
+    with store.write() as session:
+        item = session.get(OutboxItem, item_id)
+        if item is None or item.state != OutboxState.SENDING.value:
+            return
+        if exc.sid is not None:
+            _record_sent(session, item, exc.sid, exc.accepted_status, report, now=now)
+            return
+        item.accepted = True
+        item.last_error = UNREAD
+    report.in_doubt += 1
 
 
 def _fail(

@@ -131,7 +131,12 @@ def pulled_words(report: SyncReport) -> str:
 
 
 def pushed_words(report: SyncReport) -> str:
-    parts = [(report.sent, "sent"), (report.failed, "failed"), (report.reconciled, "found sent")]
+    parts = [
+        (report.sent, "sent"),
+        (report.failed, "failed"),
+        (report.reconciled, "found sent"),
+        (report.in_doubt, "in doubt"),
+    ]
     return ", ".join(f"{n} {what}" for n, what in parts if n) or "nothing"
 
 
