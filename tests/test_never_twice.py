@@ -368,3 +368,89 @@ def test_the_date_filter_is_an_iso_date_time_and_the_sandbox_checks_it(sandbox) 
     ]:
         answer = httpx.get(sandbox.base_url + path, params={"DateSent>": value}, auth=auth)
         assert answer.status_code == status, (value, answer.text)
+
+
+# The SIGKILL test, with replies in flight -----------------------------------------------
+
+KILL_FAULTS = [
+    [{"kind": "drop", "count": 2, "path": "Messages.json", "method": "POST"}],
+    [{"kind": "500", "count": 1, "path": "Messages.json", "method": "POST"}],
+    [{"kind": "slow", "count": 3, "delay": 1.5, "path": "Messages.json", "method": "POST"}],
+    [{"kind": "500", "count": 5, "path": "Messages.json", "method": "GET"}],
+    [{"kind": "invalid_json", "count": 6, "path": "Messages.json", "query": "To=+"}],
+    [{"kind": "lag", "count": 50, "delay": 20, "path": "Messages.json"}],
+    [{"kind": "invalid_json", "count": 1, "path": "Messages.json", "method": "POST"}],
+    [],
+]
+"""Per round of the kill loop: lost answers, failed sends, failed and lagging lookups."""
+
+
+def test_killing_sync_with_replies_in_flight_never_sends_twice_or_loses_one(
+    db_path, store, sandbox
+) -> None:
+    """SIGKILL a real `convo sync --once` at random moments while replies (many of the
+    same text) go out under the faults above; then let rounds finish. Every reply is at
+    the provider exactly once."""
+    import os
+    import random
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    customers = ["+14155550123", "+12065550147", "+13125550142"]
+    _sync(store, sandbox)
+    for phone in customers:
+        sandbox.inject_inbound(phone, "hello, a question about my order")
+    _sync(store, sandbox)
+    _set_delay(store, 0)
+    rng = random.Random(14)
+    queued: list[tuple[str, str]] = []
+    env = {**os.environ, **env_for(sandbox)}
+    kills = 30
+    for round_ in range(kills):
+        for _ in range(rng.choice([0, 1, 2])):
+            phone = rng.choice(customers)
+            body = rng.choice(["Thanks!", "On it!", f"Update {round_ % 4}"])
+            with store.write() as session:
+                from convo_tui.core import replies
+
+                ana = agents.identify(session, "ana", now=utcnow())
+                profile = profiles.find(session, phone, "US")
+                replies.queue_reply(
+                    session, ana, profile, body, settings=settings_mod.load(session), now=utcnow()
+                )
+            queued.append((phone, body))
+        faults = rng.choice(KILL_FAULTS)
+        sandbox.set_faults([*faults, {"kind": "slow", "delay": 0.05, "count": 100000}])
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "convo_tui", "sync", "--once", "--db", str(db_path)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(rng.uniform(0.2, 2.0))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    sandbox.set_faults([])
+    for minutes in (0, 1, 2, 3):
+        _sync(store, sandbox, now=_later(minutes))
+    with store.read() as session:
+        states = session.exec(select(OutboxItem.state)).all()
+    assert set(states) == {OutboxState.SENT.value}, states
+    expected: dict[tuple[str, str], int] = {}
+    for key in queued:
+        expected[key] = expected.get(key, 0) + 1
+    with closing(
+        TwilioClient(
+            sandbox.base_url, sandbox.credentials.account_sid, sandbox.credentials.account_sid,
+            sandbox.credentials.auth_token, policy=fast_policy(), timeout=FAST,
+        )
+    ) as twilio:  # fmt: skip
+        at_provider: dict[tuple[str, str], int] = {}
+        for page in twilio.list_pages(page_size=1000):
+            for m in page:
+                if m.direction == "outbound-api" and (m.to_number, m.body) in expected:
+                    at_provider[m.to_number, m.body] = at_provider.get((m.to_number, m.body), 0) + 1
+    assert at_provider == expected  # none twice, none lost
+    assert len(queued) >= 20
