@@ -454,3 +454,14 @@ def test_killing_sync_with_replies_in_flight_never_sends_twice_or_loses_one(
                     at_provider[m.to_number, m.body] = at_provider.get((m.to_number, m.body), 0) + 1
     assert at_provider == expected  # none twice, none lost
     assert len(queued) >= 20
+
+
+def test_outbox_list_says_which_replies_are_in_doubt(db_path, waiting, sandbox) -> None:
+    message_id = _queue(waiting, "Checking on it now")
+    sandbox.set_faults([LOST_POST])
+    _sync(waiting, sandbox)
+    listed = run_process("outbox", "list", "--json", "--db", db_path, "--agent", "ana")
+    (row,) = [r for r in listed.json() if r["id"] == message_id]
+    assert row["in_doubt"] is True and row["state"] == "sending"
+    table = run_process("outbox", "list", "--db", db_path, "--agent", "ana")
+    assert "in doubt" in table.out

@@ -47,6 +47,7 @@ def outbox_list(
                     "send_at": item.send_at.isoformat(),
                     "scheduled": item.send_at > rt.now,
                     "attempts": item.attempts,
+                    "in_doubt": _in_doubt(item),
                     "last_error": item.last_error,
                 }
                 for item, body, _, phone in rows
@@ -61,11 +62,16 @@ def outbox_list(
         table.add_column(column, no_wrap=column != "text", overflow="ellipsis")
     for item, body, status, phone in rows:
         when = item.send_at.astimezone(zone)
-        state = item.state
+        state = "in doubt" if _in_doubt(item) else item.state
         if item.send_at > rt.now:  # held for the send delay (recallable), or scheduled
             state = "pending" if status == "pending" else "scheduled"
         table.add_row(str(item.message_id), phone, f"{when:%Y-%m-%d %H:%M %Z}", state, safe(body))
     rt.out.print(table)
+
+
+def _in_doubt(item: OutboxItem) -> bool:
+    """Sent, maybe: its answer was lost or unreadable, and the sync is looking it up."""
+    return item.state == "sending" and (item.accepted or item.last_error is not None)
 
 
 ReplyNumber = Annotated[
