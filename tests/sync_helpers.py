@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
 
@@ -51,3 +57,29 @@ def env_for(sb: Sandbox) -> dict[str, str]:
         "CONVO_KLAVIYO_BASE_URL": sb.base_url,
         "CONVO_KLAVIYO_API_KEY": c.klaviyo_api_key,
     }
+
+
+@contextmanager
+def twilio_for(sb: Sandbox) -> Iterator[TwilioClient]:
+    """A Twilio client of the sandbox account, sending from its number."""
+    twilio, klaviyo = clients(sb)
+    klaviyo.close()
+    try:
+        yield twilio
+    finally:
+        twilio.close()
+
+
+def kill_a_sync(
+    db_path: Path, env: dict[str, str], rng: random.Random, low: float, high: float
+) -> None:
+    """A real `convo sync --once`, SIGKILLed after a random while."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "convo_tui", "sync", "--once", "--db", str(db_path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(rng.uniform(low, high))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)

@@ -23,7 +23,7 @@ from convo_tui.sync.doubt import GRACE
 from convo_tui.sync.engine import SyncReport
 
 from .cli_helpers import run_process
-from .sync_helpers import FAST, engine_for, env_for, fast_policy
+from .sync_helpers import FAST, engine_for, env_for, fast_policy, kill_a_sync, twilio_for
 from .test_outbox_sync import MARIA, _item, _queue, _sent_to, _set_delay
 
 LOST_POST = {"kind": "drop", "count": 1, "path": "Messages.json", "method": "POST"}
@@ -266,12 +266,7 @@ def _auto_reply_on(store: Store) -> None:
 
 
 def _auto_replies_at(sb: Sandbox, to: str) -> int:
-    with closing(
-        TwilioClient(
-        sb.base_url, sb.credentials.account_sid, sb.credentials.account_sid,
-        sb.credentials.auth_token, policy=fast_policy(), timeout=FAST,
-        )
-    ) as twilio:  # fmt: skip
+    with twilio_for(sb) as twilio:
         return sum(
             1
             for page in twilio.list_pages(to=to)
@@ -313,13 +308,7 @@ def test_a_business_text_pulled_within_the_cooldown_holds_the_auto_reply(store, 
     new = "+14155550198"
     sandbox.inject_inbound(new, "do you ship to Canada?")
     # Someone else (another tool, the console) answered before this store's next round.
-    with closing(
-        TwilioClient(
-        sandbox.base_url, sandbox.credentials.account_sid, sandbox.credentials.account_sid,
-        sandbox.credentials.auth_token, from_number=sandbox.credentials.from_number,
-        policy=fast_policy(), timeout=FAST,
-        )
-    ) as twilio:  # fmt: skip
+    with twilio_for(sandbox) as twilio:
         twilio.create(new, "Thanks for your text! ACME will answer soon.")
     _sync(store, sandbox)
     _sync(store, sandbox)
@@ -393,10 +382,6 @@ def test_killing_sync_with_replies_in_flight_never_sends_twice_or_loses_one(
     the provider exactly once."""
     import os
     import random
-    import signal
-    import subprocess
-    import sys
-    import time
 
     customers = ["+14155550123", "+12065550147", "+13125550142"]
     _sync(store, sandbox)
@@ -423,15 +408,7 @@ def test_killing_sync_with_replies_in_flight_never_sends_twice_or_loses_one(
             queued.append((phone, body))
         faults = rng.choice(KILL_FAULTS)
         sandbox.set_faults([*faults, {"kind": "slow", "delay": 0.05, "count": 100000}])
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "convo_tui", "sync", "--once", "--db", str(db_path)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(rng.uniform(0.2, 2.0))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
+        kill_a_sync(db_path, env, rng, 0.2, 2.0)
     sandbox.set_faults([])
     for minutes in (0, 1, 2, 3):
         _sync(store, sandbox, now=_later(minutes))
@@ -441,12 +418,7 @@ def test_killing_sync_with_replies_in_flight_never_sends_twice_or_loses_one(
     expected: dict[tuple[str, str], int] = {}
     for key in queued:
         expected[key] = expected.get(key, 0) + 1
-    with closing(
-        TwilioClient(
-            sandbox.base_url, sandbox.credentials.account_sid, sandbox.credentials.account_sid,
-            sandbox.credentials.auth_token, policy=fast_policy(), timeout=FAST,
-        )
-    ) as twilio:  # fmt: skip
+    with twilio_for(sandbox) as twilio:
         at_provider: dict[tuple[str, str], int] = {}
         for page in twilio.list_pages(page_size=1000):
             for m in page:

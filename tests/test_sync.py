@@ -34,7 +34,7 @@ from convo_tui.store.models import (
 from convo_tui.sync.doubt import GRACE
 
 from .cli_helpers import run_process
-from .sync_helpers import clients, engine_for, env_for, fast_policy
+from .sync_helpers import clients, engine_for, env_for, fast_policy, kill_a_sync
 
 MARIA, LUCAS, KENJI, SPAM = "+14155550123", "+5511912345678", "+819012345678", "+12125550199"
 
@@ -314,15 +314,7 @@ def test_killing_sync_at_random_moments_never_loses_or_doubles(db_path, store, s
     rng = random.Random(7)
     sandbox.set_faults([{"kind": "slow", "delay": 0.05, "count": 100000}])  # widen the windows
     for _ in range(12):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "convo_tui", "sync", "--once", "--db", str(db_path)],
-            env={**os.environ, **env},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(rng.uniform(0.3, 2.5))
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
+        kill_a_sync(db_path, {**os.environ, **env}, rng, 0.3, 2.5)
     sandbox.set_faults([])
     final = run_process("sync", "--once", "--db", db_path, env=env, timeout=120)
     assert final.code == 0, final.err

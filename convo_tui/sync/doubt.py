@@ -26,6 +26,7 @@ from convo_tui.core import outbox
 from convo_tui.providers.twilio import TwilioMessage
 from convo_tui.store.dialect import in_lists
 from convo_tui.store.models import Message, MessageMedia, OutboxItem, OutboxState, Profile
+from convo_tui.sync import ingest
 
 GRACE = timedelta(minutes=2)
 """How long after a lost answer a lookup that does not find the text may count as proof
@@ -144,20 +145,12 @@ def settle_pulled(session: Session, pulled: Sequence[TwilioMessage], *, now: dat
     outbound = [m for m in pulled if not m.inbound]
     if not outbound or not any_in_doubt(session):
         return 0
-    known = _known(session, [m.sid for m in outbound])
+    known = ingest.known_sids(session, [m.sid for m in outbound])
     matches = match(in_doubt(session), (m for m in outbound if m.sid not in known))
     return sum(settle(session, item_id, found, now=now) for item_id, found in matches.items())
 
 
-def _known(session: Session, sids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for part in in_lists(sids):
-        rows = session.exec(select(Message.provider_sid).where(col(Message.provider_sid).in_(part)))
-        found.update(sid for sid in rows if sid)
-    return found
-
-
 def unclaimed(session: Session, candidates: Sequence[TwilioMessage]) -> list[TwilioMessage]:
     """The candidates no stored message holds yet."""
-    known = _known(session, [m.sid for m in candidates])
+    known = ingest.known_sids(session, [m.sid for m in candidates])
     return [m for m in candidates if m.sid not in known]

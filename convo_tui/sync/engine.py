@@ -229,6 +229,9 @@ class SyncEngine:
             now = self.now()
             with self.store.write() as session:
                 settings = settings_mod.load(session)
+                # Our own replies in doubt, seen in the pull, take their sid first: they
+                # are never stored again as somebody else's text (nor sent again).
+                doubt.settle_pulled(session, chunk, now=now)
                 outcomes = ingest.ingest_messages(
                     session,
                     [(m, media.get(m.sid, [])) for m in chunk],

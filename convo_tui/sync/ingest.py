@@ -26,7 +26,6 @@ from convo_tui.store.models import (
     SourceKind,
     pk,
 )
-from convo_tui.sync import doubt
 
 RECEIVED_SMS = "Received SMS"
 PLACED_ORDER = "Placed Order"
@@ -173,9 +172,6 @@ def ingest_messages(
     would, with the lookups made once for the batch; one outcome per message. Without
     `auto_replies` (history), no customer text earns an auto-reply."""
     outcomes: list[str] = ["known"] * len(batch)
-    # Our own replies in doubt, seen in the pull: they take their sid here, so they are
-    # never stored again as somebody else's text (and never sent again).
-    doubt.settle_pulled(session, [m for m, _media in batch], now=now)
     hints = _send_hints(session, [m.sid for m, _media in batch if not m.inbound])
     texts: list[InboundText | OutboundText] = []
     slots: list[int] = []
