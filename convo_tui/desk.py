@@ -23,6 +23,7 @@ from convo_tui.core import (
     agents,
     changes,
     compose,
+    controls,
     conversation_read,
     conversations,
     coupons,
@@ -407,7 +408,13 @@ class Desk:
                 drafts.discard(session, int(agent.id or 0), message.conversation_id)
             zone = recipient_time.resolve(profile, now).name
             held = outbox.item_for(session, message).send_at if send_at is None else None
-            return Sent(int(message.id or 0), send_at, zone, held if held and held > now else None)
+            return Sent(
+                int(message.id or 0),
+                send_at,
+                zone,
+                held if held and held > now else None,
+                controls.clean(body).notice(),
+            )
 
     def recall(self, message_id: int) -> outbox.Recalled:
         """Take back a reply the sync has not taken yet (undo send), audited as

@@ -100,6 +100,8 @@ class Sent:
     zone: str | None
     recall_until: datetime | None = None
     """While held for the send delay: until when it can be recalled (the sync takes it then)."""
+    removed: str | None = None
+    """What was taken out of the text as typed (control characters), in one line."""
 
 
 @dataclass(frozen=True)

@@ -127,3 +127,10 @@ def customer_texts(store: Store, phone: str, body: str, sid: str) -> None:
             ),
             now=NOW,
         )
+
+
+def paste(app: ConvoApp, text: str) -> None:
+    """A bracketed paste, as the terminal driver hands it to the app."""
+    from textual import events
+
+    app.post_message(events.Paste(text))

@@ -50,7 +50,10 @@ def reply(
         settings = rt.settings(session)
         found = profiles.find(session, phone, settings.phone_default_region)
         replies.check_allowed(session, found, settings, sender=rt.config.twilio.from_number)
+        replies.check_content(text, media or [])
         draft = compose.draft(found, text, settings, now=rt.now)
+        if draft.removed:
+            rt.err.print(Text(draft.removed))
         rt.out.print(Text(draft.cost_line()))
         send_at = None
         warning = draft.quiet.warning()

@@ -4,33 +4,115 @@ from __future__ import annotations
 
 import smtplib
 import ssl
+import stat
+import tomllib
 from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.text import Text
 
+from convo_tui import file_modes, paths
 from convo_tui.cli.app import AgentOption, DbOption, app, runtime
 from convo_tui.cli.runtime import Runtime
+from convo_tui.config import Config
 from convo_tui.errors import ConvoError
 
-Check = Callable[[Runtime], str]
+Checked = str | tuple[str, list[str]]
+"""A check's line, or its line and warnings (one line each; they fail nothing)."""
+Check = Callable[[Runtime], Checked]
 
 
-def _config(rt: Runtime) -> str:
+def _config(rt: Runtime) -> Checked:
     rt._config = None  # read afresh, [keys] table included
     config = rt.config
-    where = str(config.source) if config.source else "no config file; CONVO_* variables only"
-    return f"config: {where}"
+    if config.source is None:
+        return "config: no config file; CONVO_* variables only"
+    warnings = []
+    mode = file_modes.open_to_others(config.source)
+    if mode is not None and _has_secrets(config):
+        warnings.append(
+            f"config: {config.source} holds secrets and other users can read it "
+            f"(mode {mode:o}) — {file_modes.fix(config.source)}"
+        )
+    return f"config: {config.source}", warnings
 
 
-def _store(rt: Runtime) -> str:
+def _has_secrets(config: Config) -> bool:
+    """Whether the config file (not a CONVO_* variable) sets a password, token or key."""
+    assert config.source is not None
+    try:
+        raw = tomllib.loads(config.source.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True  # read a moment ago: say it rather than guess
+    sections = {name: raw.get(name) for name in ("twilio", "klaviyo", "smtp")}
+    for section, key in SECRETS:
+        table = sections[section]
+        if isinstance(table, dict) and table.get(key):
+            return True
+    url = raw.get("database_url")
+    return isinstance(url, str) and _has_password(url)
+
+
+def _has_password(url: str) -> bool:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return bool(make_url(url).password)
+    except ArgumentError:
+        return False
+
+
+SECRETS = [
+    ("twilio", "auth_token"),
+    ("twilio", "api_key_secret"),
+    ("klaviyo", "api_key"),
+    ("smtp", "password"),
+]
+
+
+def _store(rt: Runtime) -> Checked:
     from convo_tui.store.schema import current_revision, head_revision
 
     store = rt.store
     with store.engine.connect() as conn:
         revision = current_revision(conn)
-    return f"store: {store.label} (schema {revision}, current {head_revision()})"
+    line = f"store: {store.label} (schema {revision}, current {head_revision()})"
+    return line, _store_warnings(store.url)
+
+
+def _store_warnings(url: str) -> list[str]:
+    """A SQLite store's files (and convo's own data folder) that other users can read."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return []
+    database = Path(parsed.database).expanduser().absolute()
+    warnings = []
+    main = file_modes.open_to_others(database)
+    for suffix in file_modes.STORE_SUFFIXES:
+        path = database.with_name(database.name + suffix)
+        mode = file_modes.open_to_others(path)
+        # SQLite gives -wal and -shm the store's mode: one line for the three, unless
+        # a side file kept another.
+        if mode is not None and (not suffix or mode != main):
+            warnings.append(
+                f"store: other users can read {path} (mode {mode:o}) — {file_modes.fix(path)}"
+            )
+    folder = database.parent
+    mode = file_modes.open_to_others(folder)
+    # A folder of the user's choosing (--db) may be open if the files are not; convo's
+    # own data folder is made private, and a folder others may write is never safe.
+    ours = folder == paths.data_dir().absolute()
+    if mode is not None and (ours or mode & stat.S_IWOTH) and not mode & stat.S_ISVTX:
+        warnings.append(
+            f"store: other users can open the folder {folder} (mode {mode:o}) — "
+            f"{file_modes.fix(folder)}"
+        )
+    return warnings
 
 
 def _agent(rt: Runtime) -> str:
@@ -147,14 +229,17 @@ def doctor(
         if only and name not in only:
             continue
         try:
-            line = check(rt)
+            checked = check(rt)
         except ConvoError as exc:
             failed.append((name, exc))
             rt.out.print(Text("✗ ", style="bold red") + Text(f"{name}: {exc.line()}"))
             if name in ("config", "store"):
                 break  # the other checks need these
         else:
+            line, warnings = (checked, []) if isinstance(checked, str) else checked
             rt.out.print(Text("✓ ", style="bold green") + Text(line))
+            for warning in warnings:
+                rt.out.print(Text("! ", style="bold yellow") + Text(warning))
     if failed:
         # One line on stderr too, as for every failing command: the first failure in full.
         (name, first), more = failed[0], len(failed) - 1

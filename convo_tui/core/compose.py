@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from convo_tui.core import links, recipient_time
+from convo_tui.core import controls, links, recipient_time
 from convo_tui.core.settings import InboxSettings
 from convo_tui.core.sms_cost import Cost, cost
 from convo_tui.store.models import Profile
@@ -23,6 +23,8 @@ class Draft:
     quiet: recipient_time.QuietCheck
     next_window: datetime | None
     """When quiet and the zone is known: the next window start, UTC."""
+    removed: str | None = None
+    """What was taken out of the text as typed (control characters), in one line."""
 
     def cost_line(self) -> str:
         return cost_line(self.cost)
@@ -39,11 +41,15 @@ def cost_line(found: Cost) -> str:
 
 
 def text_cost(body: str, *, shorten: bool, domain: str) -> Cost:
-    """What `body` costs as sent (links shortened when that setting is on); pure, no store."""
+    """What `body` costs as sent (controls out, links shortened when that setting is on);
+    pure, no store."""
+    body = controls.clean(body).text
     return cost(links.preview(body, domain) if shorten else body)
 
 
 def draft(profile: Profile, body: str, settings: InboxSettings, *, now: datetime) -> Draft:
+    cleaned = controls.clean(body)
+    body = cleaned.text
     text = links.preview(body, settings.links_domain) if settings.links_shorten else body
     zone = recipient_time.resolve(profile, now)
     quiet = recipient_time.check(
@@ -54,4 +60,4 @@ def draft(profile: Profile, body: str, settings: InboxSettings, *, now: datetime
         next_window = recipient_time.next_window_start(
             zone.name, now, start=settings.quiet_hours_start
         )
-    return Draft(text, cost(text), quiet, next_window)
+    return Draft(text, cost(text), quiet, next_window, cleaned.notice())

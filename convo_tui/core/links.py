@@ -138,22 +138,83 @@ def attach(links: tuple[ShortLink, ...], message: Message) -> None:
         link.message_id = pk(message)
 
 
-def record_click(session: Session, code: str, *, now: datetime, client: str = "") -> str | None:
-    """The target URL for `code` (None if unknown), recording the click as activity."""
+CLICK_WINDOW = timedelta(minutes=30)
+"""A link opened again by the same client within this counts once: a phone that reloads,
+a double tap, a client that fetches a page twice are one click."""
+
+PREVIEW_BOTS = (
+    "facebookexternalhit",
+    "facebot",
+    "twitterbot",
+    "slackbot",
+    "slack-imgproxy",
+    "whatsapp",
+    "telegrambot",
+    "discordbot",
+    "linkedinbot",
+    "skypeuripreview",
+    "applebot",
+    "googlebot",
+    "bingbot",
+    "pinterest",
+    "redditbot",
+    "embedly",
+    "iframely",
+    "vkshare",
+    "viber",
+    "snapchat",
+    "google-pagerenderer",
+    "bitlybot",
+)
+"""User agents of link-preview fetchers and crawlers (lower case, matched anywhere):
+they are redirected like anyone, but a preview is not a customer's click."""
+
+
+def is_preview_bot(user_agent: str) -> bool:
+    agent = user_agent.lower()
+    return any(bot in agent for bot in PREVIEW_BOTS)
+
+
+def record_click(
+    session: Session, code: str, *, now: datetime, client: str = "", visitor: str = ""
+) -> str | None:
+    """The target URL for `code` (None if unknown), recording the click as activity
+    once per `visitor` (a digest of the client's address and user agent) within
+    CLICK_WINDOW, and not at all for a link-preview bot."""
     link = session.exec(select(ShortLink).where(ShortLink.code == code)).first()
     if link is None:
         return None
+    if is_preview_bot(client) or _clicked_lately(session, link, visitor, now=now):
+        return link.url
     link.clicks += 1
     session.add(
         ActivityEvent(
             profile_id=link.profile_id,
             metric=CLICKED,
             occurred_at=now,
-            properties={"url": link.url, "code": code, "client": client[:100]},
+            properties={"url": link.url, "code": code, "client": client[:100], "visitor": visitor},
             message_id=link.message_id,
         )
     )
     return link.url
+
+
+def _clicked_lately(session: Session, link: ShortLink, visitor: str, *, now: datetime) -> bool:
+    """Whether this visitor's click on this link is recorded within the window (the
+    profile's few recent clicks, by the profile/metric/time index)."""
+    recent = session.exec(
+        select(ActivityEvent.properties).where(
+            ActivityEvent.profile_id == link.profile_id,
+            ActivityEvent.metric == CLICKED,
+            col(ActivityEvent.occurred_at) > now - CLICK_WINDOW,
+        )
+    )
+    return any(
+        isinstance(props, dict)
+        and props.get("code") == link.code
+        and props.get("visitor", "") == visitor
+        for props in recent
+    )
 
 
 def target(session: Session, code: str) -> str | None:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from sqlmodel import Session
 
 from convo_tui import phones
-from convo_tui.core import audit, links, outbox, profiles, sources
+from convo_tui.core import audit, controls, links, outbox, profiles, sources
 from convo_tui.core.settings import InboxSettings
 from convo_tui.errors import Refused
 from convo_tui.store.models import (
@@ -120,8 +120,18 @@ def check_allowed(
 
 
 def check_content(body: str, media: Sequence[str]) -> None:
-    """Refuse an empty or over-long text and bad media URLs, naming the limit."""
+    """Refuse an empty or over-long text and bad media URLs, naming the limit.
+
+    `body` is checked as it is sent: without control characters (core.controls)."""
+    cleaned = controls.clean(body)
+    body = cleaned.text
     if not body.strip() and not media:
+        if cleaned.removed:
+            names = ", ".join(dict.fromkeys(cleaned.removed))
+            raise Refused(
+                f"the reply holds nothing but control characters ({names}), which are not sent",
+                "write some text or attach media with --media URL",
+            )
         raise Refused("the reply is empty", "write some text or attach media with --media URL")
     if len(body) > MAX_BODY:
         raise Refused(
@@ -158,6 +168,7 @@ def queue_reply(
     Without `send_at` it goes out after the send delay (`replies.send_delay`)."""
     conversation = check_allowed(session, profile, settings, sender=sender)
     check_content(body, media)
+    body = controls.clean(body).text  # what reaches the customer: no escapes, no controls
     shortened: tuple[ShortLink, ...] = ()
     if settings.links_shorten:
         result = links.shorten(

@@ -943,6 +943,9 @@ class InboxScreen(Screen[None]):
         )
         del self._undo[:-UNDO_KEPT]
         self.notify(f"{words} — {self._undo_key()} undoes", markup=False, timeout=4)
+        if sent.removed:
+            notice = sent.removed[0].upper() + sent.removed[1:]
+            self.notify(notice, severity="warning", markup=False, timeout=6)
         self.convo_app.reply_queued()
         self.store_changed()
 

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session
 
+from convo_tui import file_modes
 from convo_tui.errors import StoreError
 from convo_tui.store import dialect
 
@@ -122,7 +123,9 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         path = Path(parsed.database).expanduser()
         if create:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # Made before SQLite first opens it: its -wal and -shm files take its mode.
+            file_modes.make_dir(path.parent)
+            file_modes.create_file(path)
         elif not path.exists():
             where = "" if path.parent.is_dir() else f" (the folder {path.parent} does not exist)"
             raise MissingStore(f"there is no store at {path}{where}", "create it with `convo init`")
@@ -157,4 +160,8 @@ def open_store(url: str, *, migrate: bool = True, create: bool = True) -> Store:
         except BaseException:
             engine.dispose()
             raise
+    if create and make_url(url).get_backend_name() == "sqlite":
+        database = make_url(url).database
+        if database not in (None, "", ":memory:"):
+            file_modes.match_store(Path(database).expanduser())
     return store

@@ -10,6 +10,7 @@ from types import TracebackType
 
 from sqlalchemy.engine import Connection, make_url
 
+from convo_tui import file_modes
 from convo_tui.errors import ConvoError
 from convo_tui.store import dialect
 from convo_tui.store.engine import Store
@@ -41,7 +42,7 @@ class SyncLock:
 
     def _lock_file(self, database: Path) -> None:
         path = database.with_name(database.name + ".sync-lock")
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = file_modes.open_file(path, os.O_RDWR)  # 0600, or 0660 in a group folder
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

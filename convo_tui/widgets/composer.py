@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Input, TextArea
 
+from convo_tui.core import controls
 from convo_tui.core.rows import DraftText
 from convo_tui.text import visible
 from convo_tui.views import ReplyRefusal
@@ -48,6 +49,20 @@ class ReplyArea(TextArea):
             self.insert("\n")
             return
         await super()._on_key(event)
+
+    async def _on_paste(self, event: events.Paste) -> None:
+        # A paste may carry escape sequences: drawn as they are they would drive the
+        # agent's own terminal, and they are never sent (core.controls). They go here,
+        # and the agent is told; TextArea's own handler does not insert it again.
+        event.prevent_default()
+        if self.read_only:
+            return
+        cleaned = controls.clean(event.text)
+        result = self.replace(cleaned.text, *self.selection)
+        self.move_cursor(result.end_location)
+        self.focus()
+        if notice := cleaned.notice():
+            self.notify(notice[0].upper() + notice[1:], severity="warning", markup=False)
 
     def check_message_enabled(self, message: Message) -> bool:
         # Textual drops clicks on a disabled widget; this one goes up to the composer,
