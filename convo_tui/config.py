@@ -25,6 +25,10 @@ class ConfigError(ConvoError):
     exit_code = 2
 
 
+SMTP_SECURITY = ("starttls", "tls", "none")
+"""The SMTP security modes the notifier speaks."""
+
+
 @dataclass
 class TwilioConfig:
     base_url: str = "https://api.twilio.com"
@@ -49,6 +53,8 @@ class SmtpConfig:
     host: str = ""
     port: int = 587
     security: str = "starttls"
+    """One of SMTP_SECURITY: STARTTLS on the submission port, TLS from the first byte,
+    or none (loopback relays only)."""
     """One of starttls, tls, none."""
     username: str = ""
     password: str = field(default="", repr=False)
@@ -163,11 +169,19 @@ def _assign(target: Any, key: str, value: Any, where: str) -> None:
     if key not in known:
         raise ConfigError(f"unknown setting {where}", "remove it; see the README")
     current = getattr(target, key)
+    fix = f"fix it in {where.split(' in ', 1)[1]}" if " in " in where else "fix it"
     if isinstance(current, int):
         try:
+            if isinstance(value, bool):
+                raise TypeError
             value = int(value)
         except (TypeError, ValueError):
-            raise ConfigError(f"{where} must be a whole number, not {value!r}", "fix it") from None
+            what = "a port, a number from 1 to 65535" if key == "port" else "a whole number"
+            raise ConfigError(f"{where} must be {what}, not {value!r}", fix) from None
     elif not isinstance(value, str):
         raise ConfigError(f"{where} must be a string", "quote it")
+    if key == "port" and not 1 <= value <= 65535:
+        raise ConfigError(f"{where} is {value}: a port is a number from 1 to 65535", fix)
+    if isinstance(target, SmtpConfig) and key == "security" and value not in SMTP_SECURITY:
+        raise ConfigError(f"{where} is {value!r}, not one of {', '.join(SMTP_SECURITY)}", fix)
     setattr(target, key, value)

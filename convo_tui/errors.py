@@ -36,6 +36,12 @@ class Refused(ConvoError):
         self.reason = reason
 
 
+class BadInput(ConvoError):
+    """A value on the command line that cannot mean anything (a usage error)."""
+
+    exit_code = 2
+
+
 class StoreError(ConvoError):
     """The store cannot be opened or used (locked, corrupt, too new)."""
 

@@ -39,6 +39,11 @@ def normalize(raw: str, default_region: str = "US") -> str:
             f"{text!r} is not a phone number ({exc._msg.rstrip('.')})",
             "give it in international form, e.g. +14155550123",
         ) from None
+    if parsed.extension:
+        raise BadPhoneNumber(
+            f"{text!r} has an extension ({parsed.extension})",
+            "texts cannot reach an extension; give the number without it",
+        )
     if not phonenumbers.is_valid_number(parsed):
         raise BadPhoneNumber(
             f"{text!r} is not a valid phone number for "

@@ -10,6 +10,7 @@ from typer.exceptions import Abort, TyperException
 
 from convo_tui.cli import (
     admin,
+    argv_checks,
     bench_cmds,
     conversation,
     doctor,
@@ -39,6 +40,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI; a user's mistake is one line on stderr and a non-zero exit."""
     command = typer.main.get_command(app)
     try:
+        argv_checks.check(command, list(argv) if argv is not None else sys.argv[1:])
         result = command.main(
             args=list(argv) if argv is not None else None,
             prog_name="convo",

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from convo_tui.cli.runtime import Runtime
+from convo_tui.errors import BadInput
 
 app = typer.Typer(
     name="convo",
@@ -36,6 +37,12 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts
 def runtime(ctx: typer.Context, db: Path | None = None, agent: str | None = None) -> Runtime:
     """The invocation's Runtime; options given on the command win over global ones."""
     rt: Runtime = ctx.ensure_object(Runtime)
+    for login in (agent, rt.agent_login):
+        if login is not None and not login.strip():
+            raise BadInput(
+                "--agent is empty",
+                "give an agent login, or leave --agent out to act as your OS login",
+            )
     if db is not None:
         rt.db = db
     if agent is not None:

@@ -74,12 +74,28 @@ SECRETS = [
 
 
 def _store(rt: Runtime) -> Checked:
+    from sqlalchemy.exc import DatabaseError
+
+    from convo_tui.store import dialect
     from convo_tui.store.schema import current_revision, head_revision
 
     store = rt.store
-    with store.engine.connect() as conn:
-        revision = current_revision(conn)
-    line = f"store: {store.label} (schema {revision}, current {head_revision()})"
+    damaged = ConvoError(
+        f"{store.label} is damaged (the integrity check found %s)",
+        "stop every convo on it and restore the newest backup; nothing was changed",
+    )
+    try:
+        with store.engine.connect() as conn:
+            problems = dialect.quick_check(conn)
+            revision = current_revision(conn)
+    except DatabaseError as exc:
+        damaged.what %= str(exc.orig).splitlines()[0] if exc.orig else "an unreadable file"
+        raise damaged from None
+    if problems:
+        damaged.what %= f"{len(problems)} problem{'s' * (len(problems) > 1)}: {problems[0][:80]}"
+        raise damaged
+    checked = ", integrity checked" if problems is not None else ""
+    line = f"store: {store.label} (schema {revision}, current {head_revision()}{checked})"
     return line, _store_warnings(store.url)
 
 

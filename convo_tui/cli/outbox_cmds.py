@@ -12,7 +12,7 @@ from sqlmodel import col, select
 from convo_tui.cli.app import AgentOption, DbOption, JsonOption, app, runtime
 from convo_tui.cli.render import safe
 from convo_tui.core import outbox, timezones
-from convo_tui.errors import NotFound
+from convo_tui.errors import BadInput, NotFound
 from convo_tui.store.models import Message, OutboxItem, Profile
 
 outbox_app = typer.Typer(help="Replies waiting to be sent.", no_args_is_help=True)
@@ -75,8 +75,22 @@ def _in_doubt(item: OutboxItem) -> bool:
 
 
 ReplyNumber = Annotated[
-    int, typer.Argument(help="The reply's number, as `convo reply` and `convo outbox list` show.")
+    str,
+    typer.Argument(
+        metavar="NUMBER", help="The reply's number, as `convo reply` and `convo outbox list` show."
+    ),
 ]
+MAX_NUMBER = 2**63 - 1
+"""The largest id a store holds (SQL's BIGINT)."""
+
+
+def reply_number(text: str) -> int:
+    """A reply number as typed, or one line saying it is none (not a traceback for a
+    number past what a store can hold, nor a usage box for a word)."""
+    value = text.strip()
+    if not value.isdigit() or not 0 < int(value) <= MAX_NUMBER:
+        raise BadInput(f"{text} is not a reply number", "see the numbers with: convo outbox list")
+    return int(value)
 
 
 @outbox_app.command("cancel")
@@ -84,13 +98,14 @@ def outbox_cancel(
     ctx: typer.Context, number: ReplyNumber, db: DbOption = None, agent: AgentOption = None
 ) -> None:
     """Cancel a queued or scheduled reply before it is sent (it stays in the thread)."""
+    reply_id = reply_number(number)
     rt = runtime(ctx, db, agent)
     with rt.acting() as (session, me):
-        item = session.exec(select(OutboxItem).where(OutboxItem.message_id == number)).first()
+        item = session.exec(select(OutboxItem).where(OutboxItem.message_id == reply_id)).first()
         if item is None:
-            raise NotFound(f"no outbox item {number}", "see: convo outbox list")
+            raise NotFound(f"no outbox item {reply_id}", "see: convo outbox list")
         outbox.cancel(session, item, me, now=rt.now)
-    rt.out.print(Text(f"Cancelled reply #{number}."))
+    rt.out.print(Text(f"Cancelled reply #{reply_id}."))
 
 
 @outbox_app.command("recall")
@@ -98,10 +113,11 @@ def outbox_recall(
     ctx: typer.Context, number: ReplyNumber, db: DbOption = None, agent: AgentOption = None
 ) -> None:
     """Take back a reply the sync has not sent yet: it leaves the thread, its text is printed."""
+    reply_id = reply_number(number)
     rt = runtime(ctx, db, agent)
     with rt.acting() as (session, me):
-        recalled = outbox.recall(session, number, me, now=rt.now)
-    rt.out.print(Text(f"Recalled reply #{number}; it was not sent. Its text:"))
+        recalled = outbox.recall(session, reply_id, me, now=rt.now)
+    rt.out.print(Text(f"Recalled reply #{reply_id}; it was not sent. Its text:"))
     rt.out.print(safe(recalled.body))
     for url in recalled.media:
         rt.out.print(Text("media: ") + safe(url))

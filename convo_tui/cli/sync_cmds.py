@@ -54,7 +54,10 @@ def sync(
     once: Annotated[bool, typer.Option("--once", help="Run one round and exit.")] = False,
     follow: Annotated[bool, typer.Option("--follow", help="Keep syncing until Ctrl-C.")] = False,
     interval: Annotated[
-        float, typer.Option("--interval", min=1.0, help="Seconds between rounds with --follow.")
+        float,
+        typer.Option(
+            "--interval", min=1.0, max=86400.0, help="Seconds between rounds with --follow."
+        ),
     ] = 15.0,
     db: DbOption = None,
 ) -> None:

@@ -155,6 +155,17 @@ def explain(conn: Connection, statement: ClauseElement) -> list[str]:
 SYNC_LOCK_KEY = 0x636F6E766F  # "convo"
 
 
+def quick_check(conn: Connection) -> list[str] | None:
+    """SQLite's own check of the file (every page, every row's format and index order;
+    not index-against-table contents, which `integrity_check` adds at several times the
+    cost): its complaints, [] when the file is sound, None where the server checks its
+    own storage (PostgreSQL)."""
+    if conn.dialect.name != "sqlite":
+        return None
+    rows = [str(row[0]) for row in conn.exec_driver_sql("PRAGMA quick_check(20)")]
+    return [] if rows == ["ok"] else rows
+
+
 def try_sync_lock(conn: Connection) -> bool:
     """Take the session-level sync lock on a server database (released if the holder dies)."""
     if conn.dialect.name == "postgresql":
