@@ -38,6 +38,11 @@ def _summary(r: SyncReport) -> str:
         parts.append(f"{r.failed} failed")
     if r.reconciled:
         parts.append(f"{r.reconciled} found already sent")
+    if r.quarantined:
+        parts.append(
+            f"{r.quarantined} record{'s' * (r.quarantined != 1)} set aside"
+            " (unreadable; kept raw, see convo doctor)"
+        )
     if r.waited:
         parts.append(f"{r.waited:.1f}s waiting (backoff, rate limits)")
     return ", ".join(parts)

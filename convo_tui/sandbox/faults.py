@@ -19,6 +19,8 @@ KINDS = {
     "duplicate": "start each page with the last item of the previous one",
     "shift": "new texts arrive while a list is paged, and pages move by offset",
     "foreign_link": "the next-page link points at another host (a client must not follow it)",
+    "corrupt_record": "in a message list, the first message's date_sent is not a date and the "
+    "second's sid is null (one bad record on a good page)",
 }
 # Paging faults need several pages: they cap the page size while they last.
 PAGING = {"duplicate", "shift"}
