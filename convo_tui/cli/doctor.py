@@ -12,12 +12,14 @@ from typing import Annotated
 
 import typer
 from rich.text import Text
+from sqlmodel import col, select
 
 from convo_tui import file_modes, paths
 from convo_tui.cli.app import AgentOption, DbOption, app, runtime
 from convo_tui.cli.runtime import Runtime
 from convo_tui.config import Config
 from convo_tui.errors import ConvoError
+from convo_tui.text import one_line
 
 Checked = str | tuple[str, list[str]]
 """A check's line, or its line and warnings (one line each; they fail nothing)."""
@@ -96,7 +98,27 @@ def _store(rt: Runtime) -> Checked:
         raise damaged
     checked = ", integrity checked" if problems is not None else ""
     line = f"store: {store.label} (schema {revision}, current {head_revision()}{checked})"
-    return line, _store_warnings(store.url)
+    return line, _store_warnings(store.url) + _quarantine_warnings(rt)
+
+
+def _quarantine_warnings(rt: Runtime) -> list[str]:
+    """Provider records the sync set aside as unreadable (sync.quarantine): kept raw."""
+    from convo_tui.store.models import QuarantinedRecord
+    from convo_tui.sync import quarantine
+
+    with rt.store.read() as session:
+        found = quarantine.summary(session)
+        newest = session.exec(
+            select(QuarantinedRecord).order_by(col(QuarantinedRecord.last_seen).desc())
+        ).first()
+    if not found.records or newest is None:
+        return []
+    raw = one_line(newest.raw, 120)
+    return [
+        f"sync: {found.records} provider record{'s' * (found.records != 1)} set aside as "
+        f"unreadable, the newest from {newest.stream}: {one_line(newest.reason, 120)} "
+        f"(raw: {raw}) — the rest of the stream is stored; tell the provider if it stays"
+    ]
 
 
 def _store_warnings(url: str) -> list[str]:

@@ -43,6 +43,11 @@ def _summary(r: SyncReport) -> str:
             f"{r.in_doubt} repl{'y' if r.in_doubt == 1 else 'ies'} in doubt"
             " (looked up at the provider before any resend)"
         )
+    if r.quarantined:
+        parts.append(
+            f"{r.quarantined} record{'s' * (r.quarantined != 1)} set aside"
+            " (unreadable; kept raw, see convo doctor)"
+        )
     if r.waited:
         parts.append(f"{r.waited:.1f}s waiting (backoff, rate limits)")
     return ", ".join(parts)

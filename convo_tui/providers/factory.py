@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from convo_tui import phones
 from convo_tui.config import Config, ConfigError, KlaviyoConfig, TwilioConfig
 from convo_tui.providers.http import RetryPolicy
@@ -11,8 +13,24 @@ from convo_tui.providers.twilio import TwilioClient
 SANDBOX_HINT = "or run `convo sandbox serve` and export the lines it prints"
 
 
+def check_base_url(url: str, variable: str, default: str) -> None:
+    """Only http(s) to a host: another scheme (ftp://, file://) or no scheme at all
+    would fail in the HTTP library, far from the setting that caused it."""
+    try:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme, parts.hostname
+    except ValueError:
+        scheme, host = "", None
+    if scheme not in ("http", "https") or not host:
+        raise ConfigError(
+            f"{variable} {url!r} is not an http(s) URL",
+            f"set it to {default} (or the http://127.0.0.1:… a sandbox prints)",
+        )
+
+
 def check_twilio(config: TwilioConfig) -> None:
     """Raise ConfigError naming what is missing or wrong in the Twilio settings."""
+    check_base_url(config.base_url, "CONVO_TWILIO_BASE_URL", TwilioConfig.base_url)
     if not config.account_sid:
         raise ConfigError(
             "Twilio is not configured (no account SID)",
@@ -71,4 +89,5 @@ def klaviyo_client(config: Config, policy: RetryPolicy | None = None) -> Klaviyo
     kl = config.klaviyo
     if not klaviyo_configured(kl):
         return None
+    check_base_url(kl.base_url, "CONVO_KLAVIYO_BASE_URL", KlaviyoConfig.base_url)
     return KlaviyoClient(kl.base_url, kl.api_key, revision=kl.revision, policy=policy)

@@ -13,11 +13,18 @@ waits the provider asked for do not count), and once a provider could not be
 reached it is not asked again until `Transport.reset()` (the next sync round): a
 provider that accepts connections and never answers costs a round one request's
 tries, not one for every page and every pending delivery.
+
+Every try is bounded whatever the provider does: a deadline for the whole answer
+(httpx's timeouts count per read, so a body at one byte a second never trips them),
+a size limit (the body is streamed and reading stops past it), and a cap on the
+Retry-After a round waits on (above it the request fails at once, to be tried again
+next round). Paging loops are refused by the clients (a page link seen before).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import random
 import time
 from collections.abc import Callable
@@ -34,7 +41,17 @@ log = logging.getLogger("convo.providers")
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 """Per read (and per connect): a provider silent for 15 s fails the try."""
+REQUEST_DEADLINE = 60.0
+"""Seconds for one try from connect to the last byte. A page of 1,000 texts is a few
+MB, which takes seconds even on a slow link; a body trickling in for longer is a broken
+or hostile server, and a sync round must not hang on it."""
+MAX_ANSWER_BYTES = 32 * 2**20
+"""Bytes of one answer, decoded. The largest real answers (a page of 1,000 texts of
+1,600 characters) are under 5 MiB; reading stops past this, so an endless body cannot
+grow the process."""
 MAX_RETRY_AFTER = 120.0
+"""Seconds of Retry-After a request waits on. A provider asking for more is not waited
+on: the request fails now and the next round (seconds later) asks again."""
 
 
 class ProviderError(ConvoError):
@@ -60,6 +77,19 @@ class BadResponse(ProviderError):
     """The provider answered something that is not what its API promises."""
 
 
+class TooLarge(BadResponse):
+    """An answer past the size limit (reading it stopped there)."""
+
+
+class RetryLater(ProviderError):
+    """The provider asked for a wait longer than a round waits (a 429 with a long
+    Retry-After): not processed, safe to try again next round."""
+
+
+def mib(size: int) -> str:
+    return f"{size / 2**20:g} MiB"
+
+
 @dataclass
 class RetryPolicy:
     attempts: int = 5
@@ -69,11 +99,17 @@ class RetryPolicy:
     rng: random.Random = field(default_factory=random.Random)
     budget: float = 45.0
     """Seconds of failed tries (timeouts, backoff) after which a request gives up."""
+    deadline: float = REQUEST_DEADLINE
+    """Seconds for one try, connect to last byte (REQUEST_DEADLINE)."""
+    max_bytes: int = MAX_ANSWER_BYTES
+    """Bytes of one answer (MAX_ANSWER_BYTES)."""
+    max_retry_after: float = MAX_RETRY_AFTER
+    """Seconds of Retry-After waited on; more fails the request as retry-later."""
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         """Jittered exponential backoff; a Retry-After from the provider wins (capped)."""
         if retry_after is not None:
-            return min(max(retry_after, 0.0), MAX_RETRY_AFTER)
+            return min(max(retry_after, 0.0), self.max_retry_after)
         backoff: float = min(self.cap, self.base * 2**attempt)
         return backoff * self.rng.uniform(0.5, 1.0)
 
@@ -83,14 +119,20 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
     if not value:
         return None
     try:
-        return float(value)
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return None if math.isnan(seconds) else max(seconds, 0.0)  # "inf" is over any cap
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return max(moment.timestamp() - time.time(), 0.0)
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return max(moment.timestamp() - time.time(), 0.0)
+
+
+class DeadlinePassed(Exception):
+    """The try's deadline passed while its answer was still coming (internal)."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +178,13 @@ class Transport:
 
     def url(self, path_or_url: str) -> str:
         """An absolute URL under the base URL; a link that leaves it is refused."""
+        if urlsplit(self.base_url).scheme not in ("http", "https"):
+            raise ProviderError(
+                f"the {self.name} base URL {self.base_url!r} is not an http(s) URL",
+                "set it to https://… (or the sandbox's http://127.0.0.1:…)",
+            )
+        if not isinstance(path_or_url, str):
+            raise BadResponse(f"{self.name} gave a link that is not text: {path_or_url!r}", "")
         target = urljoin(self.base_url.rstrip("/") + "/", path_or_url.lstrip("/"))
         if path_or_url.startswith(("http://", "https://")):
             target = path_or_url
@@ -168,11 +217,22 @@ class Transport:
             status: int | None = None
             began = time.monotonic()
             try:
-                response = self.client.request(method, url, **kwargs)
+                response = self._try(method, url, path, began, **kwargs)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
                 last = f"cannot connect ({type(exc).__name__})"
-            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
-                last = f"no answer ({type(exc).__name__})"
+            except TooLarge as exc:
+                self.down = exc.what
+                self._tell(Attempt(self.name, method, path, "failed", exc.status, exc.what))
+                if not idempotent:
+                    raise Ambiguous(exc.what, "its outcome is checked against the provider "
+                                    "before any retry", status=exc.status) from None  # fmt: skip
+                raise
+            except (httpx.TransportError, httpx.DecodingError, DeadlinePassed) as exc:
+                last = (
+                    f"no complete answer within {self.policy.deadline:g}s (the request deadline)"
+                    if isinstance(exc, DeadlinePassed)
+                    else f"no answer ({type(exc).__name__})"
+                )
                 if not idempotent:
                     self._tell(Attempt(self.name, method, path, "failed", reason=last))
                     raise Ambiguous(
@@ -184,6 +244,8 @@ class Transport:
                 if status == 429:
                     retry_after = retry_after_seconds(response)
                     last = "rate limited (429)"
+                    if retry_after is not None and retry_after > self.policy.max_retry_after:
+                        self._refuse_wait(method, path, retry_after)
                 elif status >= 500:
                     last = f"server error {status}"
                     if not idempotent:
@@ -216,6 +278,64 @@ class Transport:
             "check the network and the provider's status; sync tries again next round",
         )
 
+    def _try(self, method: str, url: str, path: str, began: float, **kwargs: Any) -> httpx.Response:
+        """One try, its answer read whole within the deadline and the size limit."""
+        policy = self.policy
+        ends = began + policy.deadline
+        per_read = self.client.timeout.read
+        timeout = httpx.Timeout(
+            self.client.timeout.connect,
+            read=min(per_read, policy.deadline) if per_read is not None else policy.deadline,
+            write=self.client.timeout.write,
+            pool=self.client.timeout.pool,
+        )
+        try:
+            request = self.client.build_request(method, url, timeout=timeout, **kwargs)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol) as exc:
+            # The base URL is checked in url(): what is left came from the provider.
+            raise BadResponse(
+                f"{self.name} gave a link convo cannot ask: {url!r} ({exc})", ""
+            ) from None
+        response = self.client.send(request, stream=True)
+        try:
+            limit = f"{method} {path} is larger than the size limit ({mib(policy.max_bytes)})"
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > policy.max_bytes:
+                raise TooLarge(
+                    f"{self.name}'s answer to {limit}: not read",
+                    "sync tries again next round",
+                    status=response.status_code,
+                )
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in response.iter_bytes():  # decoded: a gzip bomb counts in full
+                size += len(chunk)
+                if size > policy.max_bytes:
+                    raise TooLarge(
+                        f"{self.name}'s answer to {limit}: stopped reading it",
+                        "sync tries again next round",
+                        status=response.status_code,
+                    )
+                if time.monotonic() > ends:
+                    raise DeadlinePassed
+                chunks.append(chunk)
+            response._content = b"".join(chunks)  # what response.read() would keep
+        finally:
+            response.close()
+        return response
+
+    def _refuse_wait(self, method: str, path: str, retry_after: float) -> None:
+        """A 429 asking for longer than a round waits: fail now, as retry-later."""
+        cap = self.policy.max_retry_after
+        asked = f"{retry_after:.0f}s" if math.isfinite(retry_after) else "for ever"
+        what = (
+            f"{self.name} asked to wait {asked} (Retry-After) on {method} {path}, "
+            f"more than the {cap:g}s a round waits"
+        )
+        self.down = what
+        self._tell(Attempt(self.name, method, path, "failed", 429, what, 0.0, retry_after))
+        raise RetryLater(what, "not waited on: the next round tries again", status=429)
+
     def get_json(self, path_or_url: str, **kwargs: Any) -> Any:
         """GET and decode JSON; a truncated or invalid body is retried like a 5xx."""
         for attempt in range(self.policy.attempts):
@@ -224,7 +344,7 @@ class Transport:
                 raise error_from(self.name, response)
             try:
                 return response.json()
-            except ValueError:
+            except (ValueError, RecursionError):  # RecursionError: nested too deep
                 if attempt + 1 == self.policy.attempts:
                     raise BadResponse(
                         f"{self.name} answered invalid JSON for {path_or_url}",
@@ -240,16 +360,21 @@ def error_from(name: str, response: httpx.Response) -> ProviderError:
     message = response.reason_phrase
     try:
         body = response.json()
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
     if isinstance(body, dict):
         if "code" in body:  # Twilio: {"code", "message", "more_info", "status"}
             raw = body.get("code")
-            code = int(raw) if isinstance(raw, int | str) and str(raw).isdigit() else None
+            if isinstance(raw, int) and not isinstance(raw, bool) and raw > 0:
+                code = raw
+            elif isinstance(raw, str) and raw.isascii() and raw.isdigit():
+                code = int(raw)
             message = str(body.get("message") or message)
         elif isinstance(body.get("errors"), list) and body["errors"]:  # Klaviyo JSON:API
             first = body["errors"][0]
-            message = str(first.get("detail") or first.get("title") or message)
+            if isinstance(first, dict):
+                message = str(first.get("detail") or first.get("title") or message)
+    message = message[:300]
     fix = "check the credentials in the config file" if response.status_code in (401, 403) else ""
     return ProviderError(
         f"{name} answered {response.status_code}"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+import math
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -13,23 +15,55 @@ from convo_tui.providers.http import DEFAULT_TIMEOUT, BadResponse, RetryPolicy, 
 
 REVISION = "2025-10-15"
 
+OnBad = Callable[[Any, str], None]
+"""Told about a record that does not parse (the raw item, the reason), which is then
+skipped: one bad record must not stop a stream."""
 
-def _when(value: Any) -> datetime | None:
-    if not value:
+
+def _short(value: Any) -> str:
+    """A provider value for an error line: its repr, cut (shown literally)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _when(value: Any, name: str = "date") -> datetime | None:
+    if value is None or value == "":
         return None
+    if not isinstance(value, str):
+        raise BadResponse(f"Klaviyo sent a {name} that is not a date: {_short(value)}", "")
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise BadResponse(f"Klaviyo sent a date that is not ISO 8601: {value!r}", "") from None
+        raise BadResponse(
+            f"Klaviyo sent a {name} that is not ISO 8601: {_short(value)}", ""
+        ) from None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _float(value: Any) -> float | None:
-    if value in (None, ""):
+    if value in (None, "") or isinstance(value, bool) or not isinstance(value, int | float | str):
         return None
     try:
-        return float(value)  # latitude and longitude come as strings or numbers
-    except (TypeError, ValueError):
+        number = float(value)  # latitude and longitude come as strings or numbers
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if math.isfinite(number) else None
+
+
+def _object(value: Any, what: str) -> dict[str, Any]:
+    """A JSON object, or {} for null; anything else is a bad answer."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise BadResponse(f"Klaviyo sent {what} that is not an object: {_short(value)}", "")
+    return value
+
+
+def _text(data: dict[str, Any], key: str, what: str) -> str | None:
+    value = data.get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise BadResponse(f"Klaviyo sent a {what} whose {key} is not text: {_short(value)}", "")
 
 
 @dataclass(frozen=True)
@@ -66,21 +100,65 @@ class KlaviyoEvent:
 
 
 def parse_profile(item: Any) -> KlaviyoProfile:
-    if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-        raise BadResponse("Klaviyo sent a profile without an id", "")
-    attributes = item.get("attributes") or {}
-    sms = ((attributes.get("subscriptions") or {}).get("sms") or {}).get("marketing") or {}
+    """A profile resource; BadResponse naming the field when it is not one."""
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+        raise BadResponse(f"Klaviyo sent a profile without an id: {_short(item)}", "")
+    attributes = _object(item.get("attributes"), "profile attributes")
+    subscriptions = _object(attributes.get("subscriptions"), "subscriptions")
+    sms = _object(_object(subscriptions.get("sms"), "SMS subscriptions").get("marketing"),
+                  "SMS marketing consent")  # fmt: skip
+    consent = sms.get("consent")
     return KlaviyoProfile(
         id=item["id"],
-        phone_number=attributes.get("phone_number"),
-        email=attributes.get("email"),
-        first_name=attributes.get("first_name"),
-        last_name=attributes.get("last_name"),
-        location=dict(attributes.get("location") or {}),
-        consent=sms.get("consent"),
-        consent_timestamp=_when(sms.get("consent_timestamp")),
-        updated=_when(attributes.get("updated")),
+        phone_number=_text(attributes, "phone_number", "profile"),
+        email=_text(attributes, "email", "profile"),
+        first_name=_text(attributes, "first_name", "profile"),
+        last_name=_text(attributes, "last_name", "profile"),
+        location=dict(_object(attributes.get("location"), "location")),
+        consent=consent if isinstance(consent, str) else None,
+        consent_timestamp=_when(sms.get("consent_timestamp"), "consent_timestamp"),
+        updated=_when(attributes.get("updated"), "profile's updated"),
     )
+
+
+def parse_event(item: Any, metrics: dict[str, str], phones: dict[str, str | None]) -> KlaviyoEvent:
+    """An event resource, named by its included metric and profile."""
+    if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
+        raise BadResponse(f"Klaviyo sent an event without an id: {_short(item)}", "")
+    relationships = _object(item.get("relationships"), "event relationships")
+    metric = _object(_object(relationships.get("metric"), "metric relationship").get("data"),
+                     "metric relationship")  # fmt: skip
+    profile = _object(_object(relationships.get("profile"), "profile relationship").get("data"),
+                      "profile relationship")  # fmt: skip
+    metric_id = str(metric.get("id"))
+    profile_id = profile.get("id")
+    if profile_id is not None and not isinstance(profile_id, str):
+        raise BadResponse(f"Klaviyo sent an event profile id that is not text: "
+                          f"{_short(profile_id)}", "")  # fmt: skip
+    attributes = _object(item.get("attributes"), "event attributes")
+    at = _when(attributes.get("datetime"), "event datetime")
+    if at is None:
+        raise BadResponse("Klaviyo sent an event without a datetime", "")
+    return KlaviyoEvent(
+        id=item["id"],
+        metric=metrics.get(metric_id, metric_id),
+        profile_id=profile_id,
+        phone_number=phones.get(profile_id) if profile_id else None,
+        at=at,
+        properties=dict(_object(attributes.get("event_properties"), "event_properties")),
+    )
+
+
+def _parsed(items: list[Any], parse: Callable[[Any], Any], on_bad: OnBad | None) -> list[Any]:
+    found = []
+    for item in items:
+        try:
+            found.append(parse(item))
+        except BadResponse as exc:
+            if on_bad is None:
+                raise
+            on_bad(item, exc.what)
+    return found
 
 
 class KlaviyoClient:
@@ -110,18 +188,31 @@ class KlaviyoClient:
         self.http.client.close()
 
     def _pages(self, path: str, params: dict[str, str]) -> Iterator[dict[str, Any]]:
+        """The answers of a listing, following links.next; a next link seen before
+        ends the stream with BadResponse (a loop)."""
         url: str | None = path
         kwargs: dict[str, Any] = {"params": params}
+        seen: set[str] = set()
         while url:
             data = self.http.get_json(url, **kwargs)
             kwargs = {}  # links.next carries the cursor and every parameter
             if not isinstance(data, dict) or not isinstance(data.get("data"), list):
                 raise BadResponse(f"Klaviyo's answer for {path} has no 'data' list", "")
+            following = _object(data.get("links"), "links").get("next")
+            if following is not None and not isinstance(following, str):
+                raise BadResponse(f"Klaviyo sent a links.next that is not text: "
+                                  f"{_short(following)}", "")  # fmt: skip
             yield data
-            url = (data.get("links") or {}).get("next")
+            seen.add(self.http.url(url))
+            if following and self.http.url(following) in seen:
+                raise BadResponse(
+                    f"Klaviyo's links.next for {path} points to a page already read",
+                    "stopped paging there (a loop); the next round tries again",
+                )
+            url = following
 
     def profile_pages(
-        self, *, updated_after: datetime | None = None
+        self, *, updated_after: datetime | None = None, on_bad: OnBad | None = None
     ) -> Iterator[list[KlaviyoProfile]]:
         # Sorted by `updated` so that the cursor saved after each page covers it.
         params = {
@@ -132,17 +223,21 @@ class KlaviyoClient:
         if updated_after is not None:
             params["filter"] = f"greater-than(updated,{_iso(updated_after)})"
         for page in self._pages("/api/profiles", params):
-            yield [parse_profile(item) for item in page["data"]]
+            yield _parsed(page["data"], parse_profile, on_bad)
 
     def metrics(self) -> dict[str, str]:
         """Metric id → name (metrics cannot be filtered by name: list them all)."""
         found: dict[str, str] = {}
         for page in self._pages("/api/metrics", {}):
             for item in page["data"]:
-                found[str(item.get("id"))] = str((item.get("attributes") or {}).get("name"))
+                item = _object(item, "a metric")
+                name = _object(item.get("attributes"), "metric attributes").get("name")
+                found[str(item.get("id"))] = str(name)
         return found
 
-    def event_pages(self, *, after: datetime | None = None) -> Iterator[list[KlaviyoEvent]]:
+    def event_pages(
+        self, *, after: datetime | None = None, on_bad: OnBad | None = None
+    ) -> Iterator[list[KlaviyoEvent]]:
         """Events oldest first, with their metric name and the profile's phone number."""
         params = {"include": "metric,profile", "sort": "datetime"}
         if after is not None:
@@ -150,32 +245,19 @@ class KlaviyoClient:
         for page in self._pages("/api/events", params):
             metrics: dict[str, str] = {}
             phones: dict[str, str | None] = {}
-            for inc in page.get("included") or []:
-                attributes = inc.get("attributes") or {}
+            included = page.get("included") or []
+            if not isinstance(included, list):
+                raise BadResponse(f"Klaviyo sent an 'included' that is not a list: "
+                                  f"{_short(included)}", "")  # fmt: skip
+            for inc in included:
+                inc = _object(inc, "an included resource")
+                attributes = _object(inc.get("attributes"), "included attributes")
                 if inc.get("type") == "metric":
                     metrics[str(inc.get("id"))] = str(attributes.get("name"))
                 elif inc.get("type") == "profile":
-                    phones[str(inc.get("id"))] = attributes.get("phone_number")
-            events = []
-            for item in page["data"]:
-                relationships = item.get("relationships") or {}
-                metric_id = str(((relationships.get("metric") or {}).get("data") or {}).get("id"))
-                profile_id = ((relationships.get("profile") or {}).get("data") or {}).get("id")
-                attributes = item.get("attributes") or {}
-                at = _when(attributes.get("datetime"))
-                if at is None:
-                    raise BadResponse("Klaviyo sent an event without a datetime", "")
-                events.append(
-                    KlaviyoEvent(
-                        id=str(item.get("id")),
-                        metric=metrics.get(metric_id, metric_id),
-                        profile_id=profile_id,
-                        phone_number=phones.get(profile_id) if profile_id else None,
-                        at=at,
-                        properties=dict(attributes.get("event_properties") or {}),
-                    )
-                )
-            yield events
+                    phones[str(inc.get("id"))] = _text(attributes, "phone_number", "profile")
+            parse = functools.partial(parse_event, metrics=metrics, phones=phones)
+            yield _parsed(page["data"], parse, on_bad)
 
 
 def _iso(moment: datetime) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -21,6 +21,10 @@ from convo_tui.providers.http import (
 )
 
 API = "/2010-04-01"
+
+OnBad = Callable[[Any, str], None]
+"""Told about a record that does not parse (the raw item, the reason), which is then
+skipped: one bad record must not stop a stream."""
 
 
 class Accepted(Ambiguous):
@@ -68,41 +72,91 @@ class TwilioMedia:
     """The absolute URL of the content (it needs the same Basic auth)."""
 
 
-def _date(value: Any) -> datetime | None:
-    if not value:
+def _short(value: Any) -> str:
+    """A provider value for an error line: its repr, cut (shown literally)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _date(value: Any, name: str) -> datetime | None:
+    if value is None or value == "":
         return None
+    if not isinstance(value, str):
+        raise BadResponse(f"Twilio sent a {name} that is not a date: {_short(value)}", "")
     try:
-        return parsedate_to_datetime(str(value))
-    except (TypeError, ValueError):
-        raise BadResponse(f"Twilio sent a date that is not RFC 2822: {value!r}", "") from None
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        raise BadResponse(
+            f"Twilio sent a {name} that is not an RFC 2822 date: {_short(value)}", ""
+        ) from None
+    # "-0000" (UTC, as RFC 2822 allows) parses naive; the store wants aware UTC.
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
-def _int(value: Any) -> int:
+def _int(value: Any, name: str) -> int:
+    if value is None or value == "":
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise BadResponse(f"Twilio sent a {name} that is not a number: {_short(value)}", "")
     try:
-        return int(value) if value not in (None, "") else 0
-    except (TypeError, ValueError):
-        raise BadResponse(f"Twilio sent a count that is not a number: {value!r}", "") from None
+        number = int(value)
+    except ValueError:
+        raise BadResponse(
+            f"Twilio sent a {name} that is not a number: {_short(value)}", ""
+        ) from None
+    if not 0 <= number < 2**31:
+        raise BadResponse(f"Twilio sent a {name} out of range: {_short(value)}", "")
+    return number
+
+
+def _text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BadResponse(f"Twilio sent a message whose {key} is not text: {_short(value)}", "")
+    return value
 
 
 def parse_message(data: Any) -> TwilioMessage:
-    if not isinstance(data, dict) or not isinstance(data.get("sid"), str):
-        raise BadResponse("Twilio sent a message without a sid", "")
+    """A Message resource; BadResponse naming the field when it is not one."""
+    if not isinstance(data, dict):
+        raise BadResponse(f"Twilio sent a message that is not an object: {_short(data)}", "")
+    sid = data.get("sid")
+    if not isinstance(sid, str) or not sid or len(sid) > 64:
+        raise BadResponse(f"Twilio sent a message without a valid sid: {_short(sid)}", "")
     code = data.get("error_code")
+    message = data.get("error_message")
+    if message is not None and not isinstance(message, str):
+        raise BadResponse(f"Twilio sent an error_message that is not text: {_short(message)}", "")
     return TwilioMessage(
-        sid=data["sid"],
-        from_number=str(data.get("from") or ""),
-        to_number=str(data.get("to") or ""),
-        body=str(data.get("body") or ""),
-        direction=str(data.get("direction") or ""),
-        status=str(data.get("status") or ""),
-        num_segments=_int(data.get("num_segments")),
-        num_media=_int(data.get("num_media")),
-        error_code=int(code) if code not in (None, "") else None,
-        error_message=data.get("error_message"),
-        date_created=_date(data.get("date_created")),
-        date_sent=_date(data.get("date_sent")),
-        date_updated=_date(data.get("date_updated")),
+        sid=sid,
+        from_number=_text(data, "from"),
+        to_number=_text(data, "to"),
+        body=_text(data, "body"),
+        direction=_text(data, "direction"),
+        status=_text(data, "status"),
+        num_segments=_int(data.get("num_segments"), "num_segments"),
+        num_media=_int(data.get("num_media"), "num_media"),
+        error_code=_int(code, "error_code") if code not in (None, "") else None,
+        error_message=message,
+        date_created=_date(data.get("date_created"), "date_created"),
+        date_sent=_date(data.get("date_sent"), "date_sent"),
+        date_updated=_date(data.get("date_updated"), "date_updated"),
     )
+
+
+def parse_messages(items: list[Any], on_bad: OnBad | None) -> list[TwilioMessage]:
+    """The messages of a page; a bad one raises, or goes to `on_bad` and is skipped."""
+    found = []
+    for item in items:
+        try:
+            found.append(parse_message(item))
+        except BadResponse as exc:
+            if on_bad is None:
+                raise
+            on_bad(item, exc.what)
+    return found
 
 
 class TwilioClient:
@@ -146,8 +200,11 @@ class TwilioClient:
         to: str | None = None,
         from_: str | None = None,
         page_size: int = 1000,
+        on_bad: OnBad | None = None,
     ) -> Iterator[list[TwilioMessage]]:
-        """Pages of messages, newest first, following next_page_uri until it is null."""
+        """Pages of messages, newest first, following next_page_uri until it is null.
+        A message that does not parse raises BadResponse, or with `on_bad` is handed
+        to it and skipped; a next page seen before ends the stream with BadResponse."""
         params: dict[str, str] = {"PageSize": str(page_size)}
         if sent_on_or_after is not None:
             # The document's schema gives this filter the date-time format (its prose says
@@ -159,13 +216,24 @@ class TwilioClient:
             params["From"] = from_
         url: str | None = f"{self._messages}.json"
         kwargs: dict[str, Any] = {"params": params}
+        seen: set[str] = set()
         while url:
             data = self.http.get_json(url, **kwargs)
             kwargs = {}  # next_page_uri carries every parameter
             if not isinstance(data, dict) or not isinstance(data.get("messages"), list):
                 raise BadResponse("Twilio's message list has no 'messages'", "")
-            yield [parse_message(item) for item in data["messages"]]
-            url = data.get("next_page_uri")
+            following = data.get("next_page_uri")
+            if following is not None and not isinstance(following, str):
+                raise BadResponse(f"Twilio sent a next_page_uri that is not text: "
+                                  f"{_short(following)}", "")  # fmt: skip
+            yield parse_messages(data["messages"], on_bad)
+            seen.add(url)
+            if following and self.http.url(following) in {self.http.url(u) for u in seen}:
+                raise BadResponse(
+                    f"Twilio's next_page_uri points to a page already read ({_short(following)})",
+                    "stopped paging there (a loop); the next round tries again",
+                )
+            url = following
 
     def fetch(self, sid: str) -> TwilioMessage:
         found = parse_message(self.http.get_json(f"{self._messages}/{sid}.json"))
@@ -181,15 +249,12 @@ class TwilioClient:
             raise BadResponse("Twilio's media list has no 'media_list'", "")
         found = []
         for item in items:
-            uri = str(item.get("uri") or "")
+            if not isinstance(item, dict):
+                raise BadResponse(f"Twilio sent a media item that is not an object: "
+                                  f"{_short(item)}", "")  # fmt: skip
+            uri, media_sid, kind = (_text(item, k) for k in ("uri", "sid", "content_type"))
             content = uri[: -len(".json")] if uri.endswith(".json") else uri
-            found.append(
-                TwilioMedia(
-                    sid=str(item.get("sid") or ""),
-                    content_type=str(item.get("content_type") or ""),
-                    url=self.http.url(content),
-                )
-            )
+            found.append(TwilioMedia(sid=media_sid, content_type=kind, url=self.http.url(content)))
         return found
 
     def create(
@@ -226,7 +291,7 @@ class TwilioClient:
         # sent again. An answer that cannot be read is settled by looking it up.
         try:
             data = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             raise Accepted("Twilio accepted the text; its answer is not JSON", sid=None) from None
         try:
             return parse_message(data)

@@ -26,6 +26,8 @@ KINDS = {
     "repeat_sid": "a POST is carried out and answered with the sid of the text sent before it "
     "(a provider bug)",
     "other_message": "a fetch of one message answers another message",
+    "corrupt_record": "in a message list, the first message's date_sent is not a date and the "
+    "second's sid is null (one bad record on a good page)",
 }
 # Paging faults need several pages: they cap the page size while they last.
 PAGING = {"duplicate", "shift"}

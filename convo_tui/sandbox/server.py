@@ -283,6 +283,8 @@ class Sandbox:
             handler.send(answer)
         elif fault.kind == "foreign_link":
             handler.send(_foreign_next(answer))
+        elif fault.kind == "corrupt_record":
+            handler.send(_corrupt_records(answer))
         elif fault.kind == "invalid_json":
             handler.send(
                 Answer(200, b"<html><body>502 Bad Gateway</body></html>{", "application/json")
@@ -437,6 +439,21 @@ class Sandbox:
                 return twilio_api.error(400, 20001, f"bad fault list: {exc}")
             return json_answer(200, {"faults": self.faults.describe()})
         return twilio_api.not_found(request.path)
+
+
+def _corrupt_records(answer: Answer) -> Answer:
+    """A good page with two bad records on it (the corrupt_record fault)."""
+    try:
+        data = json.loads(answer.body)
+    except ValueError:
+        return answer
+    messages = data.get("messages") if isinstance(data, dict) else None
+    if not isinstance(messages, list) or not messages:
+        return answer
+    messages[0]["date_sent"] = "not a date"
+    if len(messages) > 1:
+        messages[1]["sid"] = None
+    return Answer(answer.status, json.dumps(data).encode(), answer.content_type, answer.headers)
 
 
 def _foreign_next(answer: Answer) -> Answer:

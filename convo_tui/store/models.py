@@ -363,6 +363,24 @@ class InboxTally(SQLModel, table=True):
     n: int = Field(default=0, sa_column=Column(Integer, nullable=False))
 
 
+class QuarantinedRecord(SQLModel, table=True):
+    """A provider record that did not parse, kept raw (untrusted: shown literally) so
+    the rest of its stream goes on and someone can look at it."""
+
+    __tablename__ = "quarantined_record"
+    __table_args__ = (UniqueConstraint("stream", "digest", name="uq_quarantine_record"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    stream: str = Field(sa_type=String(40))
+    digest: str = Field(sa_type=String(64))
+    """sha256 of `raw`: the same record seen again is counted, not stored again."""
+    raw: str = Field(sa_type=Text)
+    reason: str = Field(sa_type=String(500))
+    seen: int = 1
+    first_seen: datetime = _when()
+    last_seen: datetime = _when()
+
+
 class SyncCursor(SQLModel, table=True):
     """How far one provider stream has been read; saved with the rows it covers."""
 

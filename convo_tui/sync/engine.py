@@ -25,7 +25,7 @@ from convo_tui.providers.twilio import TwilioClient, TwilioMedia, TwilioMessage
 from convo_tui.store.dialect import in_lists
 from convo_tui.store.engine import Store
 from convo_tui.store.models import Direction, Message, SyncCursor
-from convo_tui.sync import doubt, ingest
+from convo_tui.sync import doubt, ingest, quarantine
 from convo_tui.sync.push import push, reconcile
 
 log = logging.getLogger("convo.sync")
@@ -53,6 +53,8 @@ class SyncReport:
     in_doubt: int = 0
     """Replies maybe sent, not found at the provider yet: never sent again until a lookup
     settles them (see sync.doubt)."""
+    quarantined: int = 0
+    """Provider records that did not parse, set aside this round (sync.quarantine)."""
     errors: list[str] = field(default_factory=list)
     waited: float = 0.0
     """Seconds spent waiting on rate limits and backoff in this round."""
@@ -176,9 +178,11 @@ class SyncEngine:
         with self.store.read() as session:
             cursor = read_cursor(session, PROFILES)
         after = cursor - OVERLAP if cursor else None
-        for page in self.klaviyo.profile_pages(updated_after=after):
+        held = quarantine.Held(PROFILES)
+        for page in self.klaviyo.profile_pages(updated_after=after, on_bad=held):
             now = self.now()
             with self.store.write() as session:
+                report.quarantined += held.write(session, now=now)
                 newest = cursor
                 for data in page:
                     if ingest.upsert_profile(session, data, now=now) is not None:
@@ -194,9 +198,11 @@ class SyncEngine:
         with self.store.read() as session:
             cursor = read_cursor(session, EVENTS)
         after = cursor - OVERLAP if cursor else None
-        for page in self.klaviyo.event_pages(after=after):
+        held = quarantine.Held(EVENTS)
+        for page in self.klaviyo.event_pages(after=after, on_bad=held):
             now = self.now()
             with self.store.write() as session:
+                report.quarantined += held.write(session, now=now)
                 settings = settings_mod.load(session)
                 for event in page:
                     if ingest.ingest_event(session, event, settings, now=now):
@@ -214,13 +220,20 @@ class SyncEngine:
         # ago, its auto-replies looking like any business text) earn no auto-reply here.
         history = cursor is None
         collected: dict[str, TwilioMessage] = {}
-        for page in self.twilio.list_pages(sent_on_or_after=floor.date() if floor else None):
+        held = quarantine.Held(MESSAGES)
+        pages = self.twilio.list_pages(
+            sent_on_or_after=floor.date() if floor else None, on_bad=held
+        )
+        for page in pages:
             for message in page:
                 if floor is None or message.when is None or message.when >= floor:
                     collected[message.sid] = message  # a repeated sid keeps one entry
             dated = [m.when for m in page if m.when is not None]
             if floor is not None and dated and min(dated) < floor:
                 break  # newest first: everything further is older than the window
+        if held.records:  # kept first: whatever happens to the rest, they are not lost
+            with self.store.write() as session:
+                report.quarantined += held.write(session, now=self.now())
         ordered = sorted(
             collected.values(), key=lambda m: (m.when or self.now(), m.sid)
         )  # oldest first, so attribution sees sends before replies

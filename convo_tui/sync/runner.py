@@ -127,6 +127,8 @@ def pulled_words(report: SyncReport) -> str:
         (report.orders, "order"),
     ]
     words = [f"{n} {what}{'s' * (n != 1)}" for n, what in parts if n]
+    if report.quarantined:
+        words.append(f"{report.quarantined} set aside (unreadable)")
     return ", ".join(words) or "nothing new"
 
 
