@@ -82,5 +82,4 @@ def test_doctor_shows_the_set_aside_records_literally(db_path, store, sandbox) -
     result = run_process("doctor", "--db", db_path, "--only", "store", env=env_for(sandbox))
     (line,) = [x for x in result.out.splitlines() if x.startswith("! sync:")]
     assert "2 provider records set aside" in line and "twilio.messages" in line, line
-    assert ("sid" in line and "[" not in line.split("(raw:")[0]) or True
     assert result.code == 0, result.err  # a warning fails nothing
