@@ -136,7 +136,6 @@ def sandbox() -> Iterator[Sandbox]:
     sb.stop()
 
 
-@pytest.mark.xfail(reason="issue 14 point 8: retry/recovery not built yet", strict=False)
 def test_sync_follow_retries_through_a_database_outage_and_recovers(
     cluster: postgres_server.Cluster, pg_url: str, sandbox: Sandbox, tmp_path: Path
 ) -> None:
