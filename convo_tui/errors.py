@@ -46,3 +46,13 @@ class StoreError(ConvoError):
     """The store cannot be opened or used (locked, corrupt, too new)."""
 
     exit_code = 4
+
+
+class StoreUnreachable(StoreError):
+    """The database server cannot be reached (down, restarting, the network): it may come
+    back by itself, so what runs on (the inbox, `sync --follow`) retries."""
+
+
+class StoreFull(StoreError):
+    """The store's disk (or database quota) is full: the write was refused and rolled
+    back, nothing stored was lost."""

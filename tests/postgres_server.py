@@ -40,9 +40,27 @@ def _run(argv: list[str], owner: str | None) -> None:
     subprocess.run(command, check=True, capture_output=True, timeout=120)
 
 
+class Cluster:
+    """A server that a test may stop and start again (a database outage), on the same port."""
+
+    def __init__(self, bin_dir: Path, folder: Path, owner: str | None) -> None:
+        self.bin_dir, self.folder, self.owner = bin_dir, folder, owner
+        self.data, self.port = folder / "data", _free_port()
+        self.url = f"postgresql+psycopg://{USER}@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        log = str(self.folder / "log")
+        ctl = str(self.bin_dir / "pg_ctl")
+        _run([ctl, "-D", str(self.data), "-o", options, "-w", "start", "-l", log], self.owner)
+
+    def stop(self, mode: str = "immediate") -> None:
+        _run([str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", mode, "stop"], self.owner)
+
+
 @contextmanager
-def server() -> Iterator[str]:
-    """Start a server; yields the URL of its maintenance database (`postgres`)."""
+def cluster() -> Iterator[Cluster]:
+    """Start a server; yields it (its `url` is the maintenance database, `postgres`)."""
     bin_dir = programs()
     if bin_dir is None:
         raise RuntimeError(
@@ -54,30 +72,24 @@ def server() -> Iterator[str]:
         owner = "postgres"
         uid = pwd.getpwnam(owner).pw_uid
         os.chown(folder, uid, -1)
-    data, port = folder / "data", _free_port()
     try:
-        _run([str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", USER], owner)
-        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
-        _run(
-            [
-                str(bin_dir / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-w",
-                "start",
-                "-l",
-                str(folder / "log"),
-            ],
-            owner,
-        )
+        found = Cluster(bin_dir, folder, owner)
+        _run([str(bin_dir / "initdb"), "-D", str(found.data), "-A", "trust", "-U", USER], owner)
+        found.start()
         try:
-            yield f"postgresql+psycopg://{USER}@127.0.0.1:{port}/postgres"
+            yield found
         finally:
-            _run([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"], owner)
+            if (found.data / "postmaster.pid").exists():  # a test may have left it stopped
+                found.stop()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def server() -> Iterator[str]:
+    """Start a server; yields the URL of its maintenance database (`postgres`)."""
+    with cluster() as found:
+        yield found.url
 
 
 def new_database(server_url: str) -> str:

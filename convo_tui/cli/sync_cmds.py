@@ -12,7 +12,7 @@ from rich.text import Text
 
 from convo_tui import clock, phones
 from convo_tui.cli.app import DbOption, app, runtime
-from convo_tui.errors import ConvoError
+from convo_tui.errors import ConvoError, StoreUnreachable
 
 if TYPE_CHECKING:
     from convo_tui.sync.engine import SyncReport
@@ -21,6 +21,7 @@ sandbox_app = typer.Typer(help="The embedded sandbox provider (Twilio + Klaviyo 
 app.add_typer(sandbox_app, name="sandbox")
 
 
+MAX_OUTAGE_PAUSE = 30.0  # seconds between tries while the database is down, at most
 COUNTS = ("messages", "updates", "profiles", "events", "orders", "sent", "failed")
 """The SyncReport counters a --follow round line names."""
 
@@ -93,24 +94,36 @@ def sync(
     last_ok: datetime | None = None
     told: list[str] = []
     stop = threading.Event()
-    with sync_engine(store, config) as engine:
+    pause = 0.0
+    while not stop.is_set():
         try:
-            for report in engine.follow(interval, stop):
-                rounds += 1
-                if not report.errors:
-                    last_ok = report.finished
-                now = clock.utcnow().astimezone()
-                stamp = f"{now:%H:%M:%S} #{rounds}"
-                rt.out.print(Text(f"{stamp}: {_round_line(report)}"))
-                if report.errors:
-                    # The words of the terminal inbox's status line, then the errors whole
-                    # (wrapped, never cut), once while they stay the same.
-                    state = SyncStatus("failing", last_ok, short_reason(report.errors[0]))
-                    rt.out.print(Text(f"{stamp}: {state.describe(now)}"))
-                    if report.errors != told:
-                        for error in report.errors:
-                            rt.out.print(Text(f"{stamp}: error: {error}"))
-                told = report.errors
+            with store.translated(), sync_engine(store, config) as engine:
+                for report in engine.follow(interval, stop):
+                    pause = 0.0
+                    rounds += 1
+                    if not report.errors:
+                        last_ok = report.finished
+                    now = clock.utcnow().astimezone()
+                    stamp = f"{now:%H:%M:%S} #{rounds}"
+                    rt.out.print(Text(f"{stamp}: {_round_line(report)}"))
+                    if report.errors:
+                        # The words of the terminal inbox's status line, then the errors whole
+                        # (wrapped, never cut), once while they stay the same.
+                        state = SyncStatus("failing", last_ok, short_reason(report.errors[0]))
+                        rt.out.print(Text(f"{stamp}: {state.describe(now)}"))
+                        if report.errors != told:
+                            for error in report.errors:
+                                rt.out.print(Text(f"{stamp}: error: {error}"))
+                    told = report.errors
+        except StoreUnreachable as exc:
+            # A server outage ends by itself: say so once a try, wait (backoff), try again.
+            pause = min(MAX_OUTAGE_PAUSE, max(1.0, pause * 2))
+            now = clock.utcnow().astimezone()
+            rt.out.print(Text(f"{now:%H:%M:%S}: {exc.what}; retrying in {pause:g}s"))
+            try:
+                stop.wait(pause)
+            except KeyboardInterrupt:
+                stop.set()
         except KeyboardInterrupt:
             stop.set()
     rt.out.print(Text(f"Stopped after {rounds} round(s)."))

@@ -98,18 +98,67 @@ def is_read_only(exc: BaseException) -> bool:
     return False
 
 
-def is_unreachable(exc: BaseException) -> bool:
-    """True when a database server could not be reached or refused the login."""
+_UNREACHABLE = (
+    "connection failed",  # psycopg 3: refused, timed out, no route...
+    "failed to resolve host",
+    "could not connect",
+    "could not translate host name",
+    "connection refused",
+    "timeout expired",
+    "server closed the connection",
+    "terminating connection",  # the server shuts down or restarts (AdminShutdown)
+    "the database system is",  # ... starting up, shutting down, in recovery mode
+    "consuming input failed",
+    "sending query failed",
+    "connection is lost",
+    "the connection is closed",
+    "connection already closed",
+    "ssl syscall error",
+    "no route to host",
+    "network is unreachable",
+)
+_LOGIN_REFUSED = (
+    "password authentication failed",
+    "authentication failed",
+    "no pg_hba.conf entry",
+    "password is required",
+)
+
+
+def is_login_refused(exc: BaseException) -> bool:
+    """True when the server answered but refused the user (password, pg_hba, no such role)."""
     if isinstance(exc, OperationalError):
         message = str(exc.orig).lower()
-        return any(
-            sign in message
-            for sign in (
-                "connection failed",  # psycopg 3: refused, timed out, login refused...
-                "failed to resolve host",
-                "could not connect",
-                "could not translate host name",
-            )
+        return any(sign in message for sign in _LOGIN_REFUSED) or (
+            "role" in message and "does not exist" in message
+        )
+    return False
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """True when a database server could not be reached, or the connection to it broke
+    (server down or restarting, network gone): a state that can end by itself."""
+    if not isinstance(exc, DBAPIError) or is_login_refused(exc):
+        return False
+    if exc.connection_invalidated:  # SQLAlchemy's own disconnect detection said so
+        return True
+    if isinstance(exc, OperationalError):
+        message = str(exc.orig).lower()
+        return any(sign in message for sign in _UNREACHABLE)
+    return False
+
+
+def is_full(exc: BaseException) -> bool:
+    """True when the write was refused for want of space: SQLite's SQLITE_FULL ("database
+    or disk is full", also past `max_page_count`), PostgreSQL's disk_full (53100)."""
+    if isinstance(exc, DBAPIError):
+        message = str(exc.orig).lower()
+        code = getattr(exc.orig, "sqlstate", None)
+        return (
+            "database or disk is full" in message
+            or code == "53100"
+            or "no space left on device" in message
+            or "could not extend file" in message
         )
     return False
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 from sqlmodel import Session
 
 from convo_tui import file_modes
-from convo_tui.errors import StoreError
+from convo_tui.errors import StoreError, StoreFull, StoreUnreachable
 from convo_tui.store import dialect
 
 
@@ -41,10 +41,15 @@ class Store:
         """The store's location for messages, without any password."""
         return make_url(self.url).render_as_string(hide_password=True)
 
+    @property
+    def server(self) -> str | None:
+        """host:port of a database server (None for a SQLite file)."""
+        return server_of(self.url)
+
     @contextmanager
     def read(self) -> Iterator[Session]:
         """A session for reads; it never takes the write lock."""
-        with self._translate_errors(), Session(self.engine, expire_on_commit=False) as session:
+        with self.translated(), Session(self.engine, expire_on_commit=False) as session:
             yield session
 
     @contextmanager
@@ -52,25 +57,46 @@ class Store:
         """A transaction that takes the write lock first and commits on success."""
         writer = self.engine.execution_options(convo_write=True)
         with (
-            self._translate_errors(),
+            self.translated(),
             Session(writer, expire_on_commit=False) as session,
             session.begin(),
         ):
             yield session
 
     @contextmanager
-    def _translate_errors(self) -> Iterator[None]:
+    def translated(self) -> Iterator[None]:
+        """Database errors a user can act on, as one-line StoreErrors (for code that uses
+        a connection of its own rather than `read` or `write`)."""
         try:
             yield
         except DBAPIError as exc:
-            raise store_error(exc, self.label) from exc
+            raise store_error(exc, self.label, self.server) from exc
 
     def close(self) -> None:
         self.engine.dispose()
 
 
-def store_error(exc: DBAPIError, label: str) -> StoreError | DBAPIError:
-    """A one-line StoreError for the failures a user can act on; others pass through."""
+def store_error(exc: DBAPIError, label: str, server: str | None = None) -> StoreError | DBAPIError:
+    """The one classifier of database failures: a one-line StoreError for those a user can
+    act on (StoreUnreachable and StoreFull for the ones that end by themselves or by freeing
+    space, so the inbox and the sync retry them); others pass through. `server` is the
+    host:port the message names (never the URL: it may hold a password)."""
+    where = server or label
+    if dialect.is_unreachable(exc):
+        return StoreUnreachable(
+            f"the database at {where} is unreachable ({_reason(exc)})",
+            "check that the server runs and that CONVO_DATABASE_URL names it, then try again",
+        )
+    if dialect.is_full(exc):
+        return StoreFull(
+            f"the store {label} is full (database or disk is full); nothing was saved",
+            "free disk space where the store lives, then try again (what is stored is intact)",
+        )
+    if dialect.is_login_refused(exc):
+        return StoreError(
+            f"the database at {where} refused the login ({_reason(exc)})",
+            "check the user and password in CONVO_DATABASE_URL",
+        )
     if dialect.is_locked(exc):
         return StoreError(
             f"the store {label} is locked by another process",
@@ -83,17 +109,24 @@ def store_error(exc: DBAPIError, label: str) -> StoreError | DBAPIError:
         )
     if dialect.is_read_only(exc):
         return read_only(label)
-    if dialect.is_unreachable(exc):
-        return StoreError(
-            f"cannot connect to the database {label} ({_first_line(exc)})",
-            "check that the server runs and CONVO_DATABASE_URL (host, port, user, password)",
-        )
     if "unable to open" in str(exc.orig).lower():
         return StoreError(
             f"cannot open the store {label}",
             "check that the directory exists and is writable",
         )
     return exc
+
+
+def server_of(url: str) -> str | None:
+    """host:port of a server database URL, else None (SQLite)."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() == "sqlite":
+        return None
+    host = parsed.host or "localhost"
+    return f"{host}:{parsed.port}" if parsed.port else host
 
 
 def read_only(label: str) -> StoreError:
@@ -105,7 +138,14 @@ def read_only(label: str) -> StoreError:
 
 def _first_line(exc: DBAPIError) -> str:
     """The driver's own first line (never the SQL or the URL, so never a password)."""
-    return str(exc.orig).strip().splitlines()[0][:160]
+    lines = str(exc.orig).strip().splitlines()
+    return lines[0][:160] if lines else type(exc.orig).__name__
+
+
+def _reason(exc: DBAPIError) -> str:
+    """Why, in the driver's last words: 'connection failed: connection to server at "h",
+    port 5432 failed: Connection refused' → 'Connection refused'."""
+    return _first_line(exc).rsplit("failed: ", 1)[-1].strip() or "no answer"
 
 
 def make_engine(url: str, *, create: bool = True) -> Engine:

@@ -59,7 +59,7 @@ def ensure_schema(store: Store, *, create: bool = True) -> None:
         if _stored_revision(store) == known_head():
             return  # the usual case, without loading alembic
     except DBAPIError as exc:
-        raise store_error(exc, store.label) from exc
+        raise store_error(exc, store.label, store.server) from exc
     from alembic import command
     from alembic.script import ScriptDirectory
 
@@ -92,7 +92,7 @@ def ensure_schema(store: Store, *, create: bool = True) -> None:
                 )
             command.upgrade(alembic_config(conn), "head")
     except DBAPIError as exc:
-        raise store_error(exc, store.label) from exc
+        raise store_error(exc, store.label, store.server) from exc
 
 
 def _unknown(script: ScriptDirectory, revision: str) -> bool:

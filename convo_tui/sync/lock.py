@@ -3,12 +3,14 @@ releases when its holder dies: a killed sync never blocks the next one."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 from pathlib import Path
 from types import TracebackType
 
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 
 from convo_tui import file_modes
 from convo_tui.errors import ConvoError
@@ -67,6 +69,8 @@ class SyncLock:
             os.close(self._fd)
             self._fd = None
         if self._conn is not None:
-            dialect.release_sync_lock(self._conn)
+            # A broken connection (server down) took the lock with it: nothing to release.
+            with contextlib.suppress(DBAPIError):
+                dialect.release_sync_lock(self._conn)
             self._conn.close()
             self._conn = None
