@@ -110,7 +110,7 @@ EXEMPT: dict[str, dict[tuple[str, ...], str]] = {
 FRAGMENT = {
     "read-only store": "read-only",
     "missing directory": "convo init",
-    "unreachable database": "cannot connect",
+    "unreachable database": "is unreachable",  # "the database at HOST is unreachable"
     "bad [keys] table": "[keys]",
 }
 
