@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -38,6 +38,7 @@ import httpx
 from convo_tui.errors import ConvoError
 
 log = logging.getLogger("convo.providers")
+T = TypeVar("T")
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 """Per read (and per connect): a provider silent for 15 s fails the try."""
@@ -75,6 +76,31 @@ class Ambiguous(ProviderError):
 
 class BadResponse(ProviderError):
     """The provider answered something that is not what its API promises."""
+
+
+OnBad = Callable[[Any, str], None]
+"""Told about a record that does not parse (the raw item, the reason), which is then
+skipped: one bad record must not stop a stream."""
+
+
+def short_repr(value: Any) -> str:
+    """A provider value for an error line: its repr, cut (shown literally)."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def parse_each(items: list[Any], parse: Callable[[Any], T], on_bad: OnBad | None) -> list[T]:
+    """The records of a page parsed; a bad one raises BadResponse, or with `on_bad` is
+    handed to it and skipped."""
+    found = []
+    for item in items:
+        try:
+            found.append(parse(item))
+        except BadResponse as exc:
+            if on_bad is None:
+                raise
+            on_bad(item, exc.what)
+    return found
 
 
 class TooLarge(BadResponse):

@@ -4,38 +4,36 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from convo_tui.providers.http import DEFAULT_TIMEOUT, BadResponse, RetryPolicy, Transport
+from convo_tui.providers.http import (
+    DEFAULT_TIMEOUT,
+    BadResponse,
+    OnBad,
+    RetryPolicy,
+    Transport,
+    parse_each,
+    short_repr,
+)
 
 REVISION = "2025-10-15"
-
-OnBad = Callable[[Any, str], None]
-"""Told about a record that does not parse (the raw item, the reason), which is then
-skipped: one bad record must not stop a stream."""
-
-
-def _short(value: Any) -> str:
-    """A provider value for an error line: its repr, cut (shown literally)."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:79] + "…"
 
 
 def _when(value: Any, name: str = "date") -> datetime | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise BadResponse(f"Klaviyo sent a {name} that is not a date: {_short(value)}", "")
+        raise BadResponse(f"Klaviyo sent a {name} that is not a date: {short_repr(value)}", "")
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         raise BadResponse(
-            f"Klaviyo sent a {name} that is not ISO 8601: {_short(value)}", ""
+            f"Klaviyo sent a {name} that is not ISO 8601: {short_repr(value)}", ""
         ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
@@ -55,7 +53,7 @@ def _object(value: Any, what: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise BadResponse(f"Klaviyo sent {what} that is not an object: {_short(value)}", "")
+        raise BadResponse(f"Klaviyo sent {what} that is not an object: {short_repr(value)}", "")
     return value
 
 
@@ -63,7 +61,7 @@ def _text(data: dict[str, Any], key: str, what: str) -> str | None:
     value = data.get(key)
     if value is None or isinstance(value, str):
         return value
-    raise BadResponse(f"Klaviyo sent a {what} whose {key} is not text: {_short(value)}", "")
+    raise BadResponse(f"Klaviyo sent a {what} whose {key} is not text: {short_repr(value)}", "")
 
 
 @dataclass(frozen=True)
@@ -102,7 +100,7 @@ class KlaviyoEvent:
 def parse_profile(item: Any) -> KlaviyoProfile:
     """A profile resource; BadResponse naming the field when it is not one."""
     if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
-        raise BadResponse(f"Klaviyo sent a profile without an id: {_short(item)}", "")
+        raise BadResponse(f"Klaviyo sent a profile without an id: {short_repr(item)}", "")
     attributes = _object(item.get("attributes"), "profile attributes")
     subscriptions = _object(attributes.get("subscriptions"), "subscriptions")
     sms = _object(_object(subscriptions.get("sms"), "SMS subscriptions").get("marketing"),
@@ -124,7 +122,7 @@ def parse_profile(item: Any) -> KlaviyoProfile:
 def parse_event(item: Any, metrics: dict[str, str], phones: dict[str, str | None]) -> KlaviyoEvent:
     """An event resource, named by its included metric and profile."""
     if not isinstance(item, dict) or not isinstance(item.get("id"), str) or not item["id"]:
-        raise BadResponse(f"Klaviyo sent an event without an id: {_short(item)}", "")
+        raise BadResponse(f"Klaviyo sent an event without an id: {short_repr(item)}", "")
     relationships = _object(item.get("relationships"), "event relationships")
     metric = _object(_object(relationships.get("metric"), "metric relationship").get("data"),
                      "metric relationship")  # fmt: skip
@@ -134,7 +132,7 @@ def parse_event(item: Any, metrics: dict[str, str], phones: dict[str, str | None
     profile_id = profile.get("id")
     if profile_id is not None and not isinstance(profile_id, str):
         raise BadResponse(f"Klaviyo sent an event profile id that is not text: "
-                          f"{_short(profile_id)}", "")  # fmt: skip
+                          f"{short_repr(profile_id)}", "")  # fmt: skip
     attributes = _object(item.get("attributes"), "event attributes")
     at = _when(attributes.get("datetime"), "event datetime")
     if at is None:
@@ -147,18 +145,6 @@ def parse_event(item: Any, metrics: dict[str, str], phones: dict[str, str | None
         at=at,
         properties=dict(_object(attributes.get("event_properties"), "event_properties")),
     )
-
-
-def _parsed(items: list[Any], parse: Callable[[Any], Any], on_bad: OnBad | None) -> list[Any]:
-    found = []
-    for item in items:
-        try:
-            found.append(parse(item))
-        except BadResponse as exc:
-            if on_bad is None:
-                raise
-            on_bad(item, exc.what)
-    return found
 
 
 class KlaviyoClient:
@@ -201,7 +187,7 @@ class KlaviyoClient:
             following = _object(data.get("links"), "links").get("next")
             if following is not None and not isinstance(following, str):
                 raise BadResponse(f"Klaviyo sent a links.next that is not text: "
-                                  f"{_short(following)}", "")  # fmt: skip
+                                  f"{short_repr(following)}", "")  # fmt: skip
             yield data
             seen.add(self.http.url(url))
             if following and self.http.url(following) in seen:
@@ -223,7 +209,7 @@ class KlaviyoClient:
         if updated_after is not None:
             params["filter"] = f"greater-than(updated,{_iso(updated_after)})"
         for page in self._pages("/api/profiles", params):
-            yield _parsed(page["data"], parse_profile, on_bad)
+            yield parse_each(page["data"], parse_profile, on_bad)
 
     def metrics(self) -> dict[str, str]:
         """Metric id → name (metrics cannot be filtered by name: list them all)."""
@@ -248,7 +234,7 @@ class KlaviyoClient:
             included = page.get("included") or []
             if not isinstance(included, list):
                 raise BadResponse(f"Klaviyo sent an 'included' that is not a list: "
-                                  f"{_short(included)}", "")  # fmt: skip
+                                  f"{short_repr(included)}", "")  # fmt: skip
             for inc in included:
                 inc = _object(inc, "an included resource")
                 attributes = _object(inc.get("attributes"), "included attributes")
@@ -257,7 +243,7 @@ class KlaviyoClient:
                 elif inc.get("type") == "profile":
                     phones[str(inc.get("id"))] = _text(attributes, "phone_number", "profile")
             parse = functools.partial(parse_event, metrics=metrics, phones=phones)
-            yield _parsed(page["data"], parse, on_bad)
+            yield parse_each(page["data"], parse, on_bad)
 
 
 def _iso(moment: datetime) -> str:

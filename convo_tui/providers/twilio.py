@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
@@ -14,17 +14,16 @@ from convo_tui.providers.http import (
     DEFAULT_TIMEOUT,
     Ambiguous,
     BadResponse,
+    OnBad,
     ProviderError,
     RetryPolicy,
     Transport,
     error_from,
+    parse_each,
+    short_repr,
 )
 
 API = "/2010-04-01"
-
-OnBad = Callable[[Any, str], None]
-"""Told about a record that does not parse (the raw item, the reason), which is then
-skipped: one bad record must not stop a stream."""
 
 
 class Accepted(Ambiguous):
@@ -72,22 +71,16 @@ class TwilioMedia:
     """The absolute URL of the content (it needs the same Basic auth)."""
 
 
-def _short(value: Any) -> str:
-    """A provider value for an error line: its repr, cut (shown literally)."""
-    text = repr(value)
-    return text if len(text) <= 80 else text[:79] + "…"
-
-
 def _date(value: Any, name: str) -> datetime | None:
     if value is None or value == "":
         return None
     if not isinstance(value, str):
-        raise BadResponse(f"Twilio sent a {name} that is not a date: {_short(value)}", "")
+        raise BadResponse(f"Twilio sent a {name} that is not a date: {short_repr(value)}", "")
     try:
         moment = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError, OverflowError):
         raise BadResponse(
-            f"Twilio sent a {name} that is not an RFC 2822 date: {_short(value)}", ""
+            f"Twilio sent a {name} that is not an RFC 2822 date: {short_repr(value)}", ""
         ) from None
     # "-0000" (UTC, as RFC 2822 allows) parses naive; the store wants aware UTC.
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
@@ -97,15 +90,15 @@ def _int(value: Any, name: str) -> int:
     if value is None or value == "":
         return 0
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise BadResponse(f"Twilio sent a {name} that is not a number: {_short(value)}", "")
+        raise BadResponse(f"Twilio sent a {name} that is not a number: {short_repr(value)}", "")
     try:
         number = int(value)
     except ValueError:
         raise BadResponse(
-            f"Twilio sent a {name} that is not a number: {_short(value)}", ""
+            f"Twilio sent a {name} that is not a number: {short_repr(value)}", ""
         ) from None
     if not 0 <= number < 2**31:
-        raise BadResponse(f"Twilio sent a {name} out of range: {_short(value)}", "")
+        raise BadResponse(f"Twilio sent a {name} out of range: {short_repr(value)}", "")
     return number
 
 
@@ -114,21 +107,23 @@ def _text(data: dict[str, Any], key: str) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise BadResponse(f"Twilio sent a message whose {key} is not text: {_short(value)}", "")
+        raise BadResponse(f"Twilio sent a message whose {key} is not text: {short_repr(value)}", "")
     return value
 
 
 def parse_message(data: Any) -> TwilioMessage:
     """A Message resource; BadResponse naming the field when it is not one."""
     if not isinstance(data, dict):
-        raise BadResponse(f"Twilio sent a message that is not an object: {_short(data)}", "")
+        raise BadResponse(f"Twilio sent a message that is not an object: {short_repr(data)}", "")
     sid = data.get("sid")
     if not isinstance(sid, str) or not sid or len(sid) > 64:
-        raise BadResponse(f"Twilio sent a message without a valid sid: {_short(sid)}", "")
+        raise BadResponse(f"Twilio sent a message without a valid sid: {short_repr(sid)}", "")
     code = data.get("error_code")
     message = data.get("error_message")
     if message is not None and not isinstance(message, str):
-        raise BadResponse(f"Twilio sent an error_message that is not text: {_short(message)}", "")
+        raise BadResponse(
+            f"Twilio sent an error_message that is not text: {short_repr(message)}", ""
+        )
     return TwilioMessage(
         sid=sid,
         from_number=_text(data, "from"),
@@ -144,19 +139,6 @@ def parse_message(data: Any) -> TwilioMessage:
         date_sent=_date(data.get("date_sent"), "date_sent"),
         date_updated=_date(data.get("date_updated"), "date_updated"),
     )
-
-
-def parse_messages(items: list[Any], on_bad: OnBad | None) -> list[TwilioMessage]:
-    """The messages of a page; a bad one raises, or goes to `on_bad` and is skipped."""
-    found = []
-    for item in items:
-        try:
-            found.append(parse_message(item))
-        except BadResponse as exc:
-            if on_bad is None:
-                raise
-            on_bad(item, exc.what)
-    return found
 
 
 class TwilioClient:
@@ -225,12 +207,13 @@ class TwilioClient:
             following = data.get("next_page_uri")
             if following is not None and not isinstance(following, str):
                 raise BadResponse(f"Twilio sent a next_page_uri that is not text: "
-                                  f"{_short(following)}", "")  # fmt: skip
-            yield parse_messages(data["messages"], on_bad)
+                                  f"{short_repr(following)}", "")  # fmt: skip
+            yield parse_each(data["messages"], parse_message, on_bad)
             seen.add(url)
             if following and self.http.url(following) in {self.http.url(u) for u in seen}:
                 raise BadResponse(
-                    f"Twilio's next_page_uri points to a page already read ({_short(following)})",
+                    "Twilio's next_page_uri points to a page already read "
+                    f"({short_repr(following)})",
                     "stopped paging there (a loop); the next round tries again",
                 )
             url = following
@@ -251,7 +234,7 @@ class TwilioClient:
         for item in items:
             if not isinstance(item, dict):
                 raise BadResponse(f"Twilio sent a media item that is not an object: "
-                                  f"{_short(item)}", "")  # fmt: skip
+                                  f"{short_repr(item)}", "")  # fmt: skip
             uri, media_sid, kind = (_text(item, k) for k in ("uri", "sid", "content_type"))
             content = uri[: -len(".json")] if uri.endswith(".json") else uri
             found.append(TwilioMedia(sid=media_sid, content_type=kind, url=self.http.url(content)))
