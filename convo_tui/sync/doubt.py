@@ -74,6 +74,17 @@ def any_in_doubt(session: Session) -> bool:
     return session.exec(query.limit(1)).first() is not None
 
 
+def next_judgement(session: Session) -> datetime | None:
+    """When the soonest reply in doubt (answer lost, not accepted) may be judged not sent:
+    a sync that runs rounds wakes then."""
+    oldest: datetime | None = session.exec(
+        select(func.min(OutboxItem.updated_at)).where(
+            OutboxItem.state == OutboxState.SENDING.value, col(OutboxItem.accepted).is_(False)
+        )
+    ).one()
+    return oldest + GRACE if oldest is not None else None
+
+
 def count(session: Session) -> int:
     query = select(func.count()).where(OutboxItem.state == OutboxState.SENDING.value)
     return int(session.exec(query).one())
@@ -145,8 +156,7 @@ def settle_pulled(session: Session, pulled: Sequence[TwilioMessage], *, now: dat
     outbound = [m for m in pulled if not m.inbound]
     if not outbound or not any_in_doubt(session):
         return 0
-    known = ingest.known_sids(session, [m.sid for m in outbound])
-    matches = match(in_doubt(session), (m for m in outbound if m.sid not in known))
+    matches = match(in_doubt(session), unclaimed(session, outbound))
     return sum(settle(session, item_id, found, now=now) for item_id, found in matches.items())
 
 

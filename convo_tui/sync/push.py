@@ -38,7 +38,7 @@ from convo_tui.store.models import (
     OutboxState,
     Profile,
 )
-from convo_tui.sync import doubt
+from convo_tui.sync import doubt, ingest
 
 log = logging.getLogger("convo.sync")
 
@@ -55,8 +55,6 @@ class PushReport:
     failed: int = 0
     retried: int = 0
     reconciled: int = 0
-    in_doubt: int = 0
-    """Replies whose fate is not known yet (answer lost, lookup failed or too early)."""
     anomalies: list[str] = field(default_factory=list)
     """What the provider said that cannot be true (one id for two texts)."""
     next_due: datetime | None = None
@@ -78,14 +76,16 @@ def reconcile(store: Store, twilio: TwilioClient, *, now: datetime) -> PushRepor
 
 
 def push(store: Store, twilio: TwilioClient, *, now: datetime) -> PushReport:
+    """Send the due replies. Replies in doubt are not among them (they are `sending`):
+    `reconcile` settles those, once a round, before the pull."""
     report = PushReport()
-    _reconcile(store, twilio, report, now=now)
     with store.read() as session:
         due_ids = [item.id for item in outbox.due(session, now=now)]
     for item_id in due_ids:
         _send_one(store, twilio, item_id, report, now=now)
     with store.read() as session:
         report.wake(outbox.next_due(session))
+        report.wake(doubt.next_judgement(session))
     return report
 
 
@@ -102,7 +102,6 @@ def _reconcile(store: Store, twilio: TwilioClient, report: PushReport, *, now: d
         except ProviderError as exc:
             # No proof either way: every reply of the group stays in doubt.
             failure = failure or exc
-            report.in_doubt += len(group)
             continue
         with store.write() as session:
             matches = doubt.match(group, doubt.unclaimed(session, listed))
@@ -117,9 +116,6 @@ def _reconcile(store: Store, twilio: TwilioClient, report: PushReport, *, now: d
                     _resend(session, item.item_id, now)
                 elif item.accepted and now - item.since >= doubt.GIVE_UP:
                     _sent_unseen(session, item.item_id, now)
-                else:
-                    report.in_doubt += 1
-                    report.wake(item.since + doubt.GRACE if not item.accepted else None)
     if failure is not None:
         raise failure
 
@@ -192,8 +188,6 @@ def _send_one(
             item = session.get(OutboxItem, item_id)
             if item is not None and item.state == OutboxState.SENDING.value:
                 item.last_error = LOST
-        report.in_doubt += 1
-        report.wake(now + doubt.GRACE)
         return  # stays `sending`: in doubt until the provider's list settles it
     except ProviderError as exc:
         with store.write() as session:
@@ -226,8 +220,7 @@ def _record_sent(
     """The provider took the reply under `sid`. A sid another message holds already is the
     provider's mistake: the reply still went out (it is sent, with no id to follow it by),
     the other message keeps its own, and the anomaly is reported."""
-    holder = session.exec(select(Message.id).where(Message.provider_sid == sid)).first()
-    if holder is None:
+    if not ingest.known_sids(session, [sid]):
         outbox.mark_sent(session, item, provider_sid=sid, status=status, now=now)
     else:
         message = outbox.mark_sent(session, item, provider_sid=None, status=status, now=now)
@@ -255,7 +248,6 @@ def _accepted(
             return
         item.accepted = True
         item.last_error = UNREAD
-    report.in_doubt += 1
 
 
 def _fail(
