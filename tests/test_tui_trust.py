@@ -19,6 +19,7 @@ from .tui_helpers import (
     customer_texts,
     make_app,
     open_conversation,
+    paste,
     plain,
     settle,
     started,
@@ -103,6 +104,23 @@ async def test_typing_right_after_enter_writes_the_reply(demo_store) -> None:
         assert after.status == Status.OPEN.value and after.snooze_until is None
         assert screen.composer.body.text == "ok cool, I will check the size and be back soon"
         assert app.screen is screen  # no snooze modal opened
+
+
+async def test_a_paste_right_after_enter_keeps_what_was_typed_before_it(demo_store) -> None:
+    """`enter`, letters, then a paste, all before the conversation has loaded: the
+    reply holds them in the order they came, the paste without its escapes."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        screen = app.inbox
+        maria = conversation_of(demo_store, MARIA)
+        assert screen.inbox.move_to_conversation(maria.id)
+        await settle(pilot)
+        await pilot.press("enter", *"AB ")
+        paste(app, "CD\x1b[31m EF")
+        await pilot.press(*" GH")
+        await settle(pilot)
+        assert screen.composer.body.text == "AB CD EF GH"
 
 
 async def type_draft_for(pilot, phone: str, text: str) -> None:
