@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -33,6 +34,12 @@ class Result:
         assert "Traceback" not in self.err + self.out
         for fragment in fragments:
             assert fragment in lines[0], lines[0]
+
+
+def ctrl_c_stops_it() -> None:
+    """For `Popen(preexec_fn=...)` of a child a test stops with SIGINT: a suite started in
+    the background of a non-interactive shell ignores SIGINT, and its children would too."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> Result:

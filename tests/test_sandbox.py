@@ -24,7 +24,7 @@ from openapi_core.testing import MockRequest, MockResponse
 from convo_tui.sandbox import Sandbox
 from convo_tui.sandbox.simulate import Simulator
 
-from .cli_helpers import run_process
+from .cli_helpers import ctrl_c_stops_it, run_process
 from .sync_helpers import env_for
 
 # The providers' official OpenAPI documents (from ../shared/specs), kept here gzipped so
@@ -439,6 +439,7 @@ def test_sandbox_serve_and_text_as_processes(tmp_path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         env=os.environ.copy(),
+        preexec_fn=ctrl_c_stops_it,
     )
     try:
         assert serve.stdout is not None

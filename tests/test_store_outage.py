@@ -33,7 +33,7 @@ from convo_tui.store.engine import Store, open_store
 from convo_tui.store.models import Message, OutboxItem, Status
 
 from . import postgres_server
-from .cli_helpers import Result
+from .cli_helpers import Result, ctrl_c_stops_it
 from .conftest import NOW
 from .sync_helpers import env_for
 from .tui_helpers import (
@@ -154,6 +154,7 @@ def test_sync_follow_retries_through_a_database_outage_and_recovers(
             stderr=subprocess.STDOUT,
             env=env,
             text=True,
+            preexec_fn=ctrl_c_stops_it,
         )
     store = open_store(pg_url, migrate=False)
     try:

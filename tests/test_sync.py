@@ -33,7 +33,7 @@ from convo_tui.store.models import (
 )
 from convo_tui.sync.doubt import GRACE
 
-from .cli_helpers import run_process
+from .cli_helpers import ctrl_c_stops_it, run_process
 from .sync_helpers import clients, engine_for, env_for, fast_policy, kill_a_sync
 
 MARIA, LUCAS, KENJI, SPAM = "+14155550123", "+5511912345678", "+819012345678", "+12125550199"
@@ -435,6 +435,7 @@ def test_sync_follow_shows_progress_and_stops_on_ctrl_c(db_path, store, sandbox)
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_stops_it,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

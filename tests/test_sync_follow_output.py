@@ -16,6 +16,7 @@ import pytest
 from convo_tui.sandbox import Sandbox
 from convo_tui.store.engine import Store
 
+from .cli_helpers import ctrl_c_stops_it
 from .sync_helpers import env_for
 
 ROUND = re.compile(r"\d\d:\d\d:\d\d #\d+: ")
@@ -38,6 +39,7 @@ def test_follow_in_an_80_column_pipe_is_one_line_per_round(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_stops_it,
     )
     assert proc.stdout is not None
     lines: list[str] = []

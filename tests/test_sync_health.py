@@ -28,6 +28,7 @@ from convo_tui.sandbox import Sandbox
 from convo_tui.store.engine import Store
 from convo_tui.sync.runner import BackgroundSync
 
+from .cli_helpers import ctrl_c_stops_it
 from .sync_helpers import env_for, fast_policy
 from .tui_helpers import plain, settle, started
 
@@ -294,6 +295,7 @@ def test_sync_follow_says_failing_with_the_reason_as_the_inbox_does(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=ctrl_c_stops_it,
     )
     try:
         for _ in range(600):  # two rounds' requests at least
