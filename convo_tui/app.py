@@ -22,7 +22,7 @@ from textual.worker import Worker
 
 from convo_tui.collector import COLLECTOR
 from convo_tui.core.timezones import agent_zone_name
-from convo_tui.errors import ConvoError
+from convo_tui.errors import ConvoError, StoreUnreachable
 from convo_tui.keymap import Bound, build_keymap
 from convo_tui.live import SyncSource, SyncStatus
 from convo_tui.screens.help import HelpScreen
@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from convo_tui.store.quickread import FirstPage
 
 POLL_SECONDS = 1.0
+MAX_RETRY = 5.0
+"""Seconds between checks of a store that cannot be reached, at most (the backoff's cap)."""
+STORE_UNREACHABLE = "store unreachable, retrying"
 ANNOUNCED = 3
 """Toasts at most for texts that arrive together (the last one counts the rest)."""
 
@@ -102,6 +105,8 @@ class ConvoApp(App[None]):
         self.bells = 0
         """Times the bell rang (for tests: headless apps make no sound)."""
         self._poke = asyncio.Event()
+        self.store_trouble = ""
+        """What is wrong with the store, for the status line ("" while it answers)."""
 
     @property
     def now(self) -> Callable[[], datetime]:
@@ -196,31 +201,64 @@ class ConvoApp(App[None]):
 
     @work(group="poller", exit_on_error=False)
     async def _poll(self) -> None:
-        """Watch the store (and sync) about once a second; everything blocking runs in a thread."""
+        """Watch the store (and sync) about once a second; everything blocking runs in a thread.
+
+        While the store cannot be reached (a database server restarting, the network) the
+        screen keeps what it shows, the status line says so, and the checks go on with a
+        backoff; the first that succeeds shows everything again."""
         desk = self.desk
-        stamp = await asyncio.to_thread(desk.change_stamp)
-        seen = await asyncio.to_thread(desk.last_notification_id)
+        stamp: tuple[Any, ...] | None = None
+        seen: int | None = None
+        failures = 0
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._poke.wait(), timeout=self.poll_seconds)
-            self._poke.clear()
+            if stamp is not None or failures:
+                wait = min(self.poll_seconds * 2**failures, max(MAX_RETRY, self.poll_seconds))
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._poke.wait(), timeout=wait)
+                self._poke.clear()
             try:
                 if self.sync is not None:
                     self._show_sync(await asyncio.to_thread(self.sync.status))
+                if seen is None:
+                    seen = await asyncio.to_thread(desk.last_notification_id)
                 await asyncio.to_thread(desk.wake_due)
                 fresh = await asyncio.to_thread(desk.change_stamp)
-                if fresh == stamp:
+                recovered = failures > 0
+                failures = 0
+                if recovered:
+                    self._store_back()
+                elif fresh == stamp or stamp is None:
+                    stamp = fresh
                     continue
                 stamp = fresh
                 texts = await asyncio.to_thread(desk.new_texts, seen)
                 if texts:
                     seen = texts[-1].notification_id
                     await self._announce(texts)
+            except StoreUnreachable as exc:
+                failures = min(failures + 1, 16)
+                self.store_unreachable(exc)
+                continue
             except ConvoError as exc:
                 self.log.warning("store poll failed", exc.line())
                 continue
             if self.inbox is not None:
                 self.inbox.store_changed()
+
+    def store_unreachable(self, error: StoreUnreachable) -> None:
+        """The store could not be reached (by the poller or a worker): say so on the status
+        line until a check succeeds; what the screen shows stays."""
+        self.log.warning("store unreachable", error.line())
+        if not self.store_trouble:
+            self.store_trouble = STORE_UNREACHABLE
+            if self.inbox is not None:
+                self.inbox.show_status()
+            self.poll_now()  # the poller confirms it and takes over the retrying
+
+    def _store_back(self) -> None:
+        self.store_trouble = ""
+        if self.inbox is not None:
+            self.inbox.show_status()
 
     async def _announce(self, texts: Iterable[Any]) -> None:
         texts = list(texts)

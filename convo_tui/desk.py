@@ -9,6 +9,7 @@ changed meanwhile takes effect at once and the audit log names who acted.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from convo_tui import clock, phones
@@ -476,14 +478,22 @@ class Desk:
 
         One connection is kept for this: SQLite's data_version is per connection.
         """
-        with self._watch_lock:
+        with self._watch_lock, self.store.translated():
             if self._watch_conn is None:
                 self._watch_conn = self.store.engine.connect()
             conn = self._watch_conn
             try:
-                return changes.stamp(conn)
-            finally:
-                conn.rollback()  # never hold a read snapshot between polls
+                try:
+                    return changes.stamp(conn)
+                finally:
+                    conn.rollback()  # never hold a read snapshot between polls
+            except DBAPIError:
+                # A broken connection (the server restarted) is dropped: the next poll
+                # opens a new one instead of failing on the dead one for good.
+                self._watch_conn = None
+                with contextlib.suppress(DBAPIError):
+                    conn.close()
+                raise
 
     def last_notification_id(self) -> int:
         with self.store.read() as session:

@@ -208,7 +208,6 @@ async def shown(pilot: Any, wanted: Callable[[], bool], seconds: float = 60) -> 
     return wanted()
 
 
-@pytest.mark.xfail(reason="issue 14 point 8: retry/recovery not built yet", strict=False)
 @pytest.mark.anyio
 async def test_the_inbox_keeps_its_rows_and_recovers_by_itself_after_an_outage(
     cluster: postgres_server.Cluster, pg_url: str
@@ -297,7 +296,16 @@ def test_a_reply_on_a_full_sqlite_store_is_one_line_and_loses_nothing(
     demo_store.close()
     compacted(db_path)
     before = counts(db_path)
-    argv = ["reply", MARIA, "Your boots shipped today", "--db", str(db_path), "--agent", "ana"]
+    argv = [
+        "reply",
+        MARIA,
+        "Your boots shipped today",
+        "--db",
+        str(db_path),
+        "--agent",
+        "ana",
+        "--anyway",
+    ]
     proc = subprocess.run(
         [sys.executable, "-c", FULL, *argv],
         capture_output=True,
@@ -306,7 +314,10 @@ def test_a_reply_on_a_full_sqlite_store_is_one_line_and_loses_nothing(
         stdin=subprocess.DEVNULL,
         check=False,
     )
-    result = Result(proc.returncode, proc.stdout, proc.stderr)
+    # --anyway: whether it is night for Maria depends on when the suite runs; its
+    # warning line is not the error under test.
+    err = "".join(line for line in proc.stderr.splitlines(True) if not line.startswith("warning:"))
+    result = Result(proc.returncode, proc.stdout, err)
     result.assert_one_line_error("is full", "database or disk is full", "free disk space")
     assert "INSERT" not in result.err and "Your boots" not in result.err
     assert counts(db_path) == before  # nothing half-written, nothing lost
@@ -338,7 +349,6 @@ def outbox_size(store: Store) -> int:
         return int(session.exec(select(func.count()).select_from(OutboxItem)).one())
 
 
-@pytest.mark.xfail(reason="issue 14 point 8: retry/recovery not built yet", strict=False)
 @pytest.mark.anyio
 async def test_a_reply_typed_on_a_full_store_stays_in_the_box_until_it_can_go(
     demo_store: Store,

@@ -332,6 +332,7 @@ class InboxScreen(Screen[None]):
             role=self.me.role,
             filter_words=filter_words(self.filter, self.source_names),
             sync=self.convo_app.sync_status,
+            store=self.convo_app.store_trouble,
         )
         # In the agent's zone: a stalled sync says since when on the agent's clock.
         self.query_one(StatusLine).show_info(self.info, self.now().astimezone(self.zone))

@@ -23,6 +23,9 @@ class StatusInfo:
     unread: int | None = None
     """None when the unread indicator setting is off."""
     sync: SyncStatus = field(default_factory=SyncStatus)
+    store: str = ""
+    """What is wrong with the store ("store unreachable, retrying"), when something is:
+    it stands in the place of the sync state, which means nothing while it lasts."""
 
 
 COMPACT_STEPS = 7
@@ -32,7 +35,8 @@ COMPACT_STEPS = 7
 def status_text(info: StatusInfo, now: datetime, width: int = 0) -> Text:
     """The line, as long as it fits in `width` (0: no limit): on a narrow terminal the
     agent's role, then the words, the agent, the filter and the name of the app give way;
-    the count, unread and sync state stay, since those are what an agent glances at."""
+    the count, unread and sync state (or the store's trouble) stay, since those are what an
+    agent glances at."""
     for compact in range(COMPACT_STEPS):
         text = _status(info, now, compact)
         if not width or text.cell_len <= width:
@@ -66,7 +70,10 @@ def _status(info: StatusInfo, now: datetime, compact: int) -> Text:
         unread = f"● {info.unread:,} unread" if compact < 5 else f"●{info.unread:,}"
         text.append(unread, style="bold")
     text.append(gap)
-    text.append(_sync_words(info.sync, now, compact), style=_sync_style(info.sync))
+    if info.store:
+        text.append(info.store, style="bold red")
+    else:
+        text.append(_sync_words(info.sync, now, compact), style=_sync_style(info.sync))
     return text
 
 

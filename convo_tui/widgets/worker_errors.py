@@ -9,8 +9,13 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.worker import Worker, WorkerState
 
-from convo_tui.errors import ConvoError
+from convo_tui.errors import ConvoError, StoreUnreachable
 from convo_tui.text import one_line
+
+QUIET = frozenset({"conversation", "side-details", "link-settings", "events", "drafts"})
+"""Worker groups that read for the screen, or keep a draft that stays in the box: while
+the store cannot be reached their failures go to the status line, not a toast each (an
+agent's action still gets its toast: it did not happen)."""
 
 
 def report_failure(node: Widget | Screen[Any] | App[Any], event: Worker.StateChanged) -> None:
@@ -18,6 +23,12 @@ def report_failure(node: Widget | Screen[Any] | App[Any], event: Worker.StateCha
     if event.state != WorkerState.ERROR:
         return
     error = event.worker.error
+    if isinstance(error, StoreUnreachable):
+        told = getattr(node.app, "store_unreachable", None)
+        if told is not None:
+            told(error)  # the status line says it until the store answers again
+        if event.worker.group in QUIET:
+            return  # nothing was lost: the screen keeps what it showed, and reloads later
     if isinstance(error, ConvoError):
         node.notify(one_line(error.line(), 300), severity="error", markup=False, timeout=8)
         return
