@@ -46,7 +46,8 @@ class SyncStatus:
     """The state of the sync that keeps the store up to date, as the status line shows it."""
 
     state: str = "off"
-    """off (no live sync), idle, syncing, waiting (rate limited), stalled (no answer for
+    """off (no live sync), elsewhere (another process syncs this store; this one takes
+    over when it stops), idle, syncing, waiting (rate limited), stalled (no answer for
     longer than a round's interval) or failing (the last tries or the last round failed)."""
     last_sync: datetime | None = None
     """When the last round finished without error."""
@@ -58,12 +59,17 @@ class SyncStatus:
     """Seconds spent waiting on rate limits since start."""
     since: datetime | None = None
     """stalled: when the provider last answered (or the round began); waiting: until when."""
+    by: str | None = None
+    """elsewhere (another process holds the sync lock): who syncs, as the status line
+    says it ("sync by bea's app", "sync service")."""
 
     def describe(self, now: datetime) -> str:
         """The words of the status line; the first part (before " · ") stands alone
         when the terminal is narrow, so it carries the state and its reason."""
         if self.state == "off":
             return "sync off"
+        if self.state == "elsewhere":
+            return one_line(self.by or "sync by another process", 60)
         if self.state == "failing":
             reason = one_line(self.last_error or "unknown error", 60)
             parts = [f"sync failing: {reason}"]

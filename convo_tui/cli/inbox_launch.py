@@ -72,7 +72,7 @@ def open_inbox(rt: Runtime, *, demo: bool) -> int:
         sandbox = Sandbox(history=False, simulate=every > 0, interval=every or 1).start()
         config = sandbox_config(config, sandbox.base_url, sandbox.credentials)
     interval = DEMO_INTERVAL if demo else LIVE_INTERVAL
-    sync = app.sync = background_sync(rt.store, config, interval, app.poke)
+    sync = app.sync = background_sync(rt.store, config, interval, app.poke, rt.login())
     try:
         app.run()
         return int(app.return_code or 0)
@@ -84,18 +84,24 @@ def open_inbox(rt: Runtime, *, demo: bool) -> int:
 
 
 def background_sync(
-    store: Store, config: Config, interval: float, on_news: Callable[[], None]
+    store: Store,
+    config: Config,
+    interval: float,
+    on_news: Callable[[], None],
+    login: str | None = None,
 ) -> BackgroundSync | None:
     """The UI's sync thread, started; None when Twilio is not configured (the inbox
-    still opens, reading the store)."""
+    still opens, reading the store). Others see it as `login`'s app."""
     from convo_tui.providers.factory import check_twilio
+    from convo_tui.sync.lock import Holder
     from convo_tui.sync.runner import BackgroundSync
 
     try:
         check_twilio(config.twilio)
     except ConfigError:
         return None
-    return BackgroundSync(store, config, interval=interval, on_news=on_news).start()
+    holder = Holder.me("app", login)
+    return BackgroundSync(store, config, interval=interval, on_news=on_news, holder=holder).start()
 
 
 def _seconds(variable: str, default: float) -> float:

@@ -21,7 +21,6 @@ sandbox_app = typer.Typer(help="The embedded sandbox provider (Twilio + Klaviyo 
 app.add_typer(sandbox_app, name="sandbox")
 
 
-MAX_OUTAGE_PAUSE = 30.0  # seconds between tries while the database is down, at most
 COUNTS = ("messages", "updates", "profiles", "events", "orders", "sent", "failed")
 """The SyncReport counters a --follow round line names."""
 
@@ -69,7 +68,8 @@ def sync(
 ) -> None:
     """Pull messages, delivery updates, profiles, events and orders; push queued replies."""
     from convo_tui.live import SyncStatus, short_reason
-    from convo_tui.sync.runner import sync_engine
+    from convo_tui.sync.lock import Holder, SyncBusy, SyncLost
+    from convo_tui.sync.runner import LOCK_RETRY, MAX_OUTAGE_PAUSE, sync_engine
 
     if once == follow:
         raise ConvoError(
@@ -79,7 +79,7 @@ def sync(
     config = rt.config
     store = rt.store
     if once:
-        with sync_engine(store, config) as engine:
+        with sync_engine(store, config, holder=Holder.me("once")) as engine:
             report = engine.run_once()
         rt.out.print(f"Synced: {_summary(report)}.")
         if report.errors:
@@ -95,9 +95,14 @@ def sync(
     told: list[str] = []
     stop = threading.Event()
     pause = 0.0
+    service = Holder.me("service")
+    waiting = ""  # who held the lock at the last try: said once, not every second
     while not stop.is_set():
         try:
-            with store.translated(), sync_engine(store, config) as engine:
+            with store.translated(), sync_engine(store, config, holder=service) as engine:
+                if waiting:
+                    rt.out.print(Text(f"{_now():%H:%M:%S}: took the sync lock; syncing"))
+                    waiting = ""
                 for report in engine.follow(interval, stop):
                     pause = 0.0
                     rounds += 1
@@ -115,11 +120,20 @@ def sync(
                             for error in report.errors:
                                 rt.out.print(Text(f"{stamp}: error: {error}"))
                     told = report.errors
-        except StoreUnreachable as exc:
+        except SyncBusy as exc:
+            # A terminal inbox (or another service) syncs: wait and take over when it stops.
+            who = exc.holder.status_words() if exc.holder else "sync by another process"
+            if who != waiting:
+                rt.out.print(Text(f"{_now():%H:%M:%S}: {who}; waiting to take over"))
+                waiting = who
+            try:
+                stop.wait(LOCK_RETRY)
+            except KeyboardInterrupt:
+                stop.set()
+        except (StoreUnreachable, SyncLost) as exc:
             # A server outage ends by itself: say so once a try, wait (backoff), try again.
             pause = min(MAX_OUTAGE_PAUSE, max(1.0, pause * 2))
-            now = clock.utcnow().astimezone()
-            rt.out.print(Text(f"{now:%H:%M:%S}: {exc.what}; retrying in {pause:g}s"))
+            rt.out.print(Text(f"{_now():%H:%M:%S}: {exc.what}; retrying in {pause:g}s"))
             try:
                 stop.wait(pause)
             except KeyboardInterrupt:
@@ -127,6 +141,10 @@ def sync(
         except KeyboardInterrupt:
             stop.set()
     rt.out.print(Text(f"Stopped after {rounds} round(s)."))
+
+
+def _now() -> datetime:
+    return clock.utcnow().astimezone()
 
 
 def _counted(r: SyncReport) -> str:

@@ -71,6 +71,12 @@ def health_view(
     head = Text(status.describe(now.astimezone(zone)), style="bold")
     if status.state == "off" and status.last_error:
         head.append("\n" + one_line(status.last_error, 200), style="")
+    if status.state == "elsewhere":
+        head.append(
+            "\nAnother process holds this store's sync lock: this window shows what it "
+            "stores, and takes the sync over within a second or two when it stops.",
+            style="",
+        )
     every = Text(f"A round every {health.interval:g}s.", style="dim")
 
     rounds = _table("#", "started", "took", "why", "pulled", "pushed", "outcome")

@@ -230,6 +230,62 @@ def release_sync_lock(conn: Connection) -> None:
         conn.commit()
 
 
+# The keepalives of the server's end of the lock session: a holder whose host died (no
+# FIN, no RST) is dropped after about 15 + 3 x 5 s idle, and its lock with it, instead
+# of after the kernel's two hours. tcp_user_timeout bounds unacknowledged writes the same
+# way. All four are per-session settings (USERSET); on a Unix socket they do nothing.
+SYNC_KEEPALIVES = {
+    "tcp_keepalives_idle": "15",
+    "tcp_keepalives_interval": "5",
+    "tcp_keepalives_count": "3",
+    "tcp_user_timeout": "30000",
+}
+
+
+def mark_sync_session(conn: Connection, name: str) -> None:
+    """Name the lock's session (so others can say who syncs) and make the server notice
+    a dead holder within a minute."""
+    if conn.dialect.name != "postgresql":
+        return
+    conn.exec_driver_sql("SELECT set_config('application_name', %(v)s, false)", {"v": name})
+    for setting, value in SYNC_KEEPALIVES.items():
+        conn.exec_driver_sql(f"SET {setting} = {value}")
+    conn.commit()
+
+
+# pg_locks shows a bigint advisory key as its high half (classid) and low half (objid),
+# objsubid 1: SYNC_LOCK_KEY is 99 << 32 | 1869510255.
+assert SYNC_LOCK_KEY == 99 << 32 | 1869510255
+_HOLDER_QUERY = (
+    "SELECT a.application_name, a.usename FROM pg_stat_activity a WHERE a.pid IN "
+    "(SELECT l.pid FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted"
+    " AND l.classid = 99 AND l.objid = 1869510255 AND l.objsubid = 1) LIMIT 1"
+)
+_HELD_QUERY = (
+    "SELECT count(*) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted"
+    " AND l.classid = 99 AND l.objid = 1869510255 AND l.objsubid = 1"
+    " AND l.pid = pg_backend_pid()"
+)
+
+
+def sync_lock_holder(conn: Connection) -> tuple[str, str] | None:
+    """The (application_name, database user) of the session holding the sync lock."""
+    if conn.dialect.name != "postgresql":
+        return None
+    row = conn.exec_driver_sql(_HOLDER_QUERY).first()
+    conn.commit()
+    return None if row is None else (str(row[0] or ""), str(row[1] or ""))
+
+
+def holds_sync_lock(conn: Connection) -> bool:
+    """Whether this session still holds the sync lock (raises when the session is gone)."""
+    if conn.dialect.name != "postgresql":
+        return True
+    held = conn.exec_driver_sql(_HELD_QUERY).scalar()
+    conn.commit()
+    return bool(held)
+
+
 # Full-text search over message bodies. SQLite: an FTS5 table that indexes
 # message.body (external content, kept in step by triggers). PostgreSQL: a GIN
 # index on to_tsvector('simple', body). Neither is a SQLModel table, so schema

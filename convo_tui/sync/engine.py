@@ -104,17 +104,22 @@ class SyncEngine:
         now: Callable[[], datetime] = clock.utcnow,
         on_progress: Callable[[SyncReport], None] | None = None,
         after_round: Callable[[Store, datetime], None] | None = None,
+        before_round: Callable[[], None] | None = None,
     ) -> None:
+        """`before_round` may raise to refuse a round (the sync lock is no longer held)."""
         self.store = store
         self.twilio = twilio
         self.klaviyo = klaviyo
         self.now = now
         self.on_progress = on_progress or (lambda _report: None)
         self.after_round = after_round
+        self.before_round = before_round
         self._gone: set[str] = set()
         """Sids the provider answered 404 for: not asked again by this engine."""
 
     def run_once(self) -> SyncReport:
+        if self.before_round is not None:
+            self.before_round()
         report = SyncReport(started=self.now())
         transports = [self.twilio.http] + ([self.klaviyo.http] if self.klaviyo else [])
         waited_before = sum(sum(t.waits) for t in transports)

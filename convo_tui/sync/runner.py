@@ -12,14 +12,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from convo_tui import clock
 from convo_tui.config import Config
 from convo_tui.core.email_notify import EmailNotifier
-from convo_tui.errors import ConvoError
+from convo_tui.errors import ConvoError, StoreUnreachable
 from convo_tui.live import (
     ErrorRecord,
     RateLimitWait,
@@ -34,7 +34,7 @@ from convo_tui.providers.http import Attempt, RetryPolicy
 from convo_tui.store.engine import Store
 from convo_tui.sync import engine as engine_mod
 from convo_tui.sync.engine import SyncEngine, SyncReport
-from convo_tui.sync.lock import SyncBusy, SyncLock
+from convo_tui.sync.lock import Holder, SyncBusy, SyncLock, SyncLost
 
 log = logging.getLogger("convo.sync")
 
@@ -76,9 +76,11 @@ def sync_engine(
     policy: RetryPolicy | None = None,
     mailer: Mailer | None = None,
     observer: Callable[[Attempt], None] | None = None,
+    holder: Holder | None = None,
 ) -> Iterator[SyncEngine]:
-    """A SyncEngine for `store` under its sync lock (raises SyncBusy when held);
-    `observer` is told about every HTTP try (sync health)."""
+    """A SyncEngine for `store` under its sync lock (raises SyncBusy when held, and
+    SyncLost from a round once it is no longer held); `observer` is told about every
+    HTTP try (sync health); `holder` is who others see syncing."""
     twilio = factory.twilio_client(config, policy)
     klaviyo = factory.klaviyo_client(config, policy)
     twilio.http.observer = observer
@@ -86,13 +88,14 @@ def sync_engine(
         klaviyo.http.observer = observer
     mailer = mailer or Mailer(EmailNotifier(store, config.smtp))
     try:
-        with SyncLock(store):
+        with SyncLock(store, holder) as lock:
             yield SyncEngine(
                 store,
                 twilio,
                 klaviyo,
                 on_progress=on_progress,
                 after_round=lambda _store, _now: mailer.kick(),
+                before_round=lock.verify,
             )
             mailer.join(timeout=10)
     finally:
@@ -152,6 +155,12 @@ STEPS = (
 """The steps of a round as the panel lists them, with the cursor each reads from."""
 
 KEPT = 20
+
+LOCK_RETRY = 1.0
+"""Seconds between tries for the sync lock while another process holds it."""
+
+MAX_OUTAGE_PAUSE = 30.0
+"""Seconds between tries while the store is unreachable, at most (backoff from 1 s)."""
 """Rounds, errors and rate-limit waits the panel keeps (newest)."""
 
 
@@ -178,10 +187,13 @@ class BackgroundSync:
         policy: RetryPolicy | None = None,
         on_news: Callable[[], None] | None = None,
         stall_after: float | None = None,
+        holder: Holder | None = None,
     ) -> None:
         """`on_news` is called (on the sync thread) after a round that stored something,
-        so a UI can look at the store at once instead of at its next poll."""
+        so a UI can look at the store at once instead of at its next poll; `holder` is
+        who others see syncing while this one holds the lock (default: this login's app)."""
         self.store = store
+        self.holder = holder or Holder.me("app")
         self.config = config
         self.interval = interval
         self.stall_after = stall_after if stall_after is not None else interval
@@ -327,7 +339,7 @@ class BackgroundSync:
             self._activity, self._activity_at = time.monotonic(), clock.utcnow()
             self._trouble = None
             self._waiting_until = 0.0
-            self._status = replace(self._status, state="syncing", since=None)
+            self._status = replace(self._status, state="syncing", since=None, by=None)
 
     def _end(self, report: SyncReport, cursors: dict[str, tuple[str, datetime]]) -> None:
         errors = tuple(self._clean(e) for e in report.errors)
@@ -374,47 +386,89 @@ class BackgroundSync:
                 )
 
     def _run(self) -> None:
-        try:
-            with sync_engine(
-                self.store,
-                self.config,
-                policy=self.policy,
-                on_progress=self._progress,
-                observer=self._attempt,
-            ) as engine:
-                why = "first round"
-                while not self._stop.is_set():
-                    # Rounds start every `interval` seconds, whatever a round took,
-                    # so a text waits at most one interval for its round.
-                    started = time.monotonic()
-                    self._begin(why)
-                    self._told = (0, 0, 0, 0)
-                    report = engine.run_once()
-                    with self.store.read() as session:
-                        cursors = engine_mod.cursors(session)
-                    self._end(report, cursors)
-                    rest = self.interval - (time.monotonic() - started)
-                    due = engine.rest(report, self.interval)  # a held reply falls due
-                    timeout_why = "reply due" if due < rest else "interval"
-                    rest = min(rest, due)
-                    woken = self._wake.wait(rest) if rest > 0 else self._wake.is_set()
-                    why = self._why if woken else timeout_why
-                    self._wake.clear()
-                    self._why = "interval"
-        except SyncBusy as exc:
-            self._set(state="off", last_error=exc.what)
-        except ConvoError as exc:  # bad config: shown, never a crash
-            self._error(exc.line())
-            self._set(
-                state="failing",
-                last_error=self._clean(exc.what),
-                errors=self.status().errors + 1,
-            )
-        except Exception as exc:  # the UI must outlive a sync bug; the log has the rest
-            log.exception("background sync stopped")
-            self._error(f"sync stopped: {type(exc).__name__}: {exc}")
-            self._set(
-                state="failing",
-                last_error=f"sync stopped: {type(exc).__name__}",
-                errors=self.status().errors + 1,
-            )
+        """Take the lock and run rounds; while another process holds it, say who and
+        ask again every `LOCK_RETRY` seconds, so this one takes over within about a
+        second when that one stops or dies; while the store is unreachable, back off
+        and begin again (the lock went with the session)."""
+        pause = 0.0
+        while not self._stop.is_set():
+            try:
+                with self.store.translated(), self._engine() as engine:
+                    pause = 0.0
+                    self._rounds_under_lock(engine)
+                return
+            except SyncBusy as exc:
+                self._set(state="elsewhere", by=self._who(exc), last_error=None)
+                self._stop.wait(min(self.interval, LOCK_RETRY))
+            except (StoreUnreachable, SyncLost) as exc:
+                pause = min(MAX_OUTAGE_PAUSE, max(1.0, pause * 2))
+                self._error(exc.line())
+                with self._lock:
+                    self._round = None
+                    self._failing = short_reason(self._clean(exc.what))
+                    self._status = replace(
+                        self._status,
+                        state="failing",
+                        by=None,
+                        last_error=f"{self._failing}; retrying in {pause:g}s",
+                        errors=self._status.errors + 1,
+                    )
+                self._stop.wait(pause)
+            except ConvoError as exc:  # bad config: shown, never a crash
+                self._error(exc.line())
+                self._set(
+                    state="failing",
+                    by=None,
+                    last_error=self._clean(exc.what),
+                    errors=self.status().errors + 1,
+                )
+                return
+            except Exception as exc:  # the UI must outlive a sync bug; the log has the rest
+                log.exception("background sync stopped")
+                self._error(f"sync stopped: {type(exc).__name__}: {exc}")
+                self._set(
+                    state="failing",
+                    by=None,
+                    last_error=f"sync stopped: {type(exc).__name__}",
+                    errors=self.status().errors + 1,
+                )
+                return
+
+    def _engine(self) -> AbstractContextManager[SyncEngine]:
+        return sync_engine(
+            self.store,
+            self.config,
+            policy=self.policy,
+            on_progress=self._progress,
+            observer=self._attempt,
+            holder=self.holder,
+        )
+
+    def _who(self, busy: SyncBusy) -> str:
+        holder = busy.holder
+        if holder is None:
+            return "sync by another process"
+        if holder.kind == "app" and holder.login == self.holder.login:
+            return "sync by your other app"
+        return holder.status_words()
+
+    def _rounds_under_lock(self, engine: SyncEngine) -> None:
+        why = "first round" if not self._rounds else "lock taken"
+        while not self._stop.is_set():
+            # Rounds start every `interval` seconds, whatever a round took,
+            # so a text waits at most one interval for its round.
+            started = time.monotonic()
+            self._begin(why)
+            self._told = (0, 0, 0, 0)
+            report = engine.run_once()
+            with self.store.read() as session:
+                cursors = engine_mod.cursors(session)
+            self._end(report, cursors)
+            rest = self.interval - (time.monotonic() - started)
+            due = engine.rest(report, self.interval)  # a held reply falls due
+            timeout_why = "reply due" if due < rest else "interval"
+            rest = min(rest, due)
+            woken = self._wake.wait(rest) if rest > 0 else self._wake.is_set()
+            why = self._why if woken else timeout_why
+            self._wake.clear()
+            self._why = "interval"
