@@ -40,7 +40,7 @@ INTERVAL = 2.0
 
 @pytest.fixture
 def sandbox() -> Iterator[Sandbox]:
-    sb = Sandbox(port=0, seed=2026, simulate=False).start()
+    sb = Sandbox(port=0, seed=2026, simulate=False, history=False).start()  # quick rounds
     yield sb
     sb.stop()
 
