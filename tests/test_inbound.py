@@ -55,15 +55,80 @@ def test_help_keywords(body: str) -> None:
     assert keywords.classify(body) is KeywordKind.HELP
 
 
-@pytest.mark.parametrize("body", ["stop it", "STOP.", "please stop", "S T O P", "", "help me"])
+PER_SE_OPT_OUTS = [
+    "STOP.",
+    "stop!!",
+    "Stop 🛑",
+    "STOP PLEASE",
+    "please stop",
+    "STOP ALL",
+    "OPT OUT",
+    "opt-out",
+    "Opt out please",
+    "UNSUBSCRIBE ME",
+    "unsubscribe me now!",
+    "S T O P",
+    "ＳＴＯＰ",  # full-width
+    "end.",
+    "Cancel please",
+    "quit now",
+    "Revoke",
+    "stop, please!!! 🙏",
+]
+
+
+@pytest.mark.parametrize("body", PER_SE_OPT_OUTS)
+def test_per_se_opt_outs_whatever_the_case_punctuation_or_emoji(body: str) -> None:
+    """47 CFR 64.1200(a)(10): these words revoke consent per se; CTIA: case and
+    punctuation must not decide. Twilio's own filter blocks none but the bare word."""
+    assert keywords.classify(body) is KeywordKind.OPT_OUT
+    assert keywords.opt_out_word(body) is not None
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "stop it",
+        "",
+        "help me",
+        "🛑",
+        "stop 2",
+        "stopped",
+        "endless",
+        "can't stop loving these boots",
+        "end of the month",
+        "cancel my order please",
+        "please",
+        "yes!",  # opt-in stays the strict rule
+    ],
+)
 def test_not_keywords_unless_the_whole_message(body: str) -> None:
     assert keywords.classify(body) is None
 
 
-def test_opt_out_changes_consent_records_activity_and_opens_nothing(store) -> None:
+@pytest.mark.parametrize(
+    ("body", "kind"),
+    [
+        ("STOP", KeywordKind.OPT_OUT),
+        (" optout ", KeywordKind.OPT_OUT),
+        ("STOP.", None),
+        ("STOP PLEASE", None),
+        ("OPT OUT", None),
+        ("yes", KeywordKind.OPT_IN),
+        ("info", KeywordKind.HELP),
+    ],
+)
+def test_the_providers_filter_is_the_bare_keyword_only(body: str, kind: KeywordKind) -> None:
+    """What Twilio itself blocks and confirms (the sandbox plays it): beyond it convo is
+    the only safeguard."""
+    assert keywords.provider_keyword(body) is kind
+
+
+@pytest.mark.parametrize("body", [" stop ", "Stop please 🛑", "OPT-OUT!"])
+def test_opt_out_changes_consent_records_activity_and_opens_nothing(store, body: str) -> None:
     with store.write() as session:
         add_profile(session, consent=Consent.SUBSCRIBED)
-        result = text_in(session, " stop ")
+        result = text_in(session, body)
         profile = profiles.find(session, CUSTOMER, "US")
         assert result.keyword is KeywordKind.OPT_OUT
         assert profile.sms_consent == Consent.UNSUBSCRIBED.value
@@ -72,8 +137,9 @@ def test_opt_out_changes_consent_records_activity_and_opens_nothing(store) -> No
         event = session.exec(select(ActivityEvent)).one()
         assert event.metric == "Unsubscribed from SMS"
         assert event.message_id == result.message_id
+        assert event.properties["keyword"] == body.strip().upper()  # the text it matched
         # The keyword message itself is kept and shows in the thread.
-        assert [m.body for m in conversation_read.thread(session, profile.id or 0)] == [" stop "]
+        assert [m.body for m in conversation_read.thread(session, profile.id or 0)] == [body]
         assert session.exec(select(Notification)).first() is None
 
 

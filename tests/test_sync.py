@@ -256,6 +256,21 @@ def test_replies_wait_for_the_rules_at_send_time(store, sandbox) -> None:
         )
 
 
+def test_a_per_se_opt_out_twilio_lets_through_stops_the_queued_reply(store, sandbox) -> None:
+    """Twilio blocks only the bare keyword: after "Stop please 🛑" it would still deliver,
+    so convo's own rule is what keeps the queued reply from going out."""
+    sync_once(store, sandbox)
+    _queue_reply(store, MARIA, "Queued before the polite stop")
+    sandbox.inject_inbound(MARIA, "Stop please 🛑")
+    sync_once(store, sandbox)
+    assert MARIA not in sandbox.world.opted_out  # the provider's filter did not act
+    assert _sent_to(sandbox, MARIA, "Queued before the polite stop") == 0
+    with store.read() as session:
+        assert profiles.find(session, MARIA, "US").sms_consent == "UNSUBSCRIBED"
+        item = session.exec(select(OutboxItem).order_by(col(OutboxItem.id).desc())).first()
+        assert item is not None and item.state == "failed", item
+
+
 def test_scheduled_replies_are_released_when_due(store, sandbox) -> None:
     sync_once(store, sandbox)
     with store.write() as session:

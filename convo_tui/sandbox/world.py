@@ -223,7 +223,7 @@ class World:
             return message
 
     def _keyword(self, phone: str, body: str, at: datetime) -> None:
-        kind = keywords.classify(body)
+        kind = keywords.provider_keyword(body)
         if kind is None:
             return
         profile = self.profile_for(phone, at)
@@ -429,7 +429,7 @@ def load_demo(world: World, folder: Path, *, history: bool = True) -> None:
 
 def _silent_keyword(world: World, phone: str, body: str, at: datetime) -> None:
     """The consent a keyword leaves behind, without the messages and events."""
-    kind = keywords.classify(body)
+    kind = keywords.provider_keyword(body)
     profile = world.profile_for(phone, at)
     if kind is KeywordKind.OPT_OUT:
         world.opted_out.add(phone)
