@@ -37,6 +37,18 @@ def test_a_bad_profile_zone_or_coordinates_fall_through() -> None:
     assert rtime.resolve(p, NOW) == rtime.RecipientZone("Europe/London", "phone")
 
 
+def test_coordinates_at_sea_are_ignored_and_the_phone_decides() -> None:
+    """timezonefinder gives Etc/GMT±N out at sea: no one's wall clock, never "from location"."""
+    assert rtime.zone_from_coordinates(0.0, -30.0) is None  # mid-Atlantic: Etc/GMT+2
+    p = _profile(latitude=0.0, longitude=-30.0, phone="+12125550123")
+    assert rtime.resolve(p, NOW) == rtime.RecipientZone("America/New_York", "phone")
+    # A sea zone cached by an older convo is not trusted either.
+    p = _profile(phone="+12125550123", latitude=0.0, longitude=-30.0)
+    p.resolved_timezone, p.timezone_source = "Etc/GMT+2", "location"
+    p.timezone_basis = f"None|0.0|-30.0|{p.phone}"
+    assert rtime.resolve(p, NOW) == rtime.RecipientZone("America/New_York", "phone")
+
+
 def test_phone_zones_that_agree_on_the_offset_now_are_accepted() -> None:
     # +1 604 (British Columbia) maps to one zone; a US toll-free number maps to many.
     assert rtime.zone_from_phone("+16045550123", NOW) == "America/Vancouver"

@@ -96,7 +96,11 @@ def zone_from_coordinates(latitude: float, longitude: float) -> str | None:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return None
     name = _timezone_finder().timezone_at(lat=latitude, lng=longitude)
-    return name if name and is_zone(name) else None
+    # At sea timezonefinder answers a nautical Etc/GMT±N zone: no one's wall clock
+    # (a point off the coast is a bad geocode, not a ship), so the next fact decides.
+    if not name or name.startswith("Etc/") or not is_zone(name):
+        return None
+    return name
 
 
 @lru_cache(maxsize=1024)
@@ -136,6 +140,9 @@ def zone_of(profile: Located, now: datetime) -> RecipientZone:
     """
     if (
         profile.resolved_timezone
+        and not (
+            profile.timezone_source == LOCATION and profile.resolved_timezone.startswith("Etc/")
+        )  # cached by an older convo that took sea zones
         and profile.timezone_source in (PROFILE, LOCATION)
         and profile.timezone_basis == _basis(profile)
     ):
