@@ -95,7 +95,7 @@ UNKNOWN = RecipientZone(None, None)
 def zone_from_coordinates(latitude: float, longitude: float) -> str | None:
     if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
         return None
-    name = _timezone_finder().timezone_at(lat=latitude, lng=longitude)
+    name: str | None = _timezone_finder().timezone_at(lat=latitude, lng=longitude)
     # At sea timezonefinder answers a nautical Etc/GMT±N zone: no one's wall clock
     # (a point off the coast is a bad geocode, not a ship), so the next fact decides.
     if not name or name.startswith("Etc/") or not is_zone(name):
