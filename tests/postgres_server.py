@@ -58,6 +58,18 @@ class Cluster:
         _run([str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-m", mode, "stop"], self.owner)
 
 
+def require_programs() -> None:
+    """For a fixture: skip without the server programs, or fail under CI (where `make
+    test` installs them, so their absence is a broken set-up, not a reason to skip)."""
+    import pytest
+
+    if programs() is None:
+        message = "no PostgreSQL server programs (`make test` installs Debian's postgresql)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
 @contextmanager
 def cluster() -> Iterator[Cluster]:
     """Start a server; yields it (its `url` is the maintenance database, `postgres`)."""

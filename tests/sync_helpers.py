@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from convo_tui.config import Config, KlaviyoConfig, SmtpConfig, TwilioConfig
 from convo_tui.providers.http import RetryPolicy
 from convo_tui.providers.klaviyo import KlaviyoClient
 from convo_tui.providers.twilio import TwilioClient
@@ -45,6 +46,27 @@ def engine_for(store: Store, sb: Sandbox) -> Iterator[SyncEngine]:
     finally:
         twilio.close()
         klaviyo.close()
+
+
+def config_for(sb: Sandbox, smtp_port: int | None = None) -> Config:
+    """The configuration pointed at the sandbox (and, given a port, at an SMTP server on
+    loopback), as `env_for` gives it to a child process."""
+    c = sb.credentials
+    smtp = SmtpConfig()
+    if smtp_port is not None:
+        smtp = SmtpConfig(
+            host="127.0.0.1", port=smtp_port, security="none", sender="convo@acme.example"
+        )
+    return Config(
+        twilio=TwilioConfig(
+            base_url=sb.base_url,
+            account_sid=c.account_sid,
+            auth_token=c.auth_token,
+            from_number=c.from_number,
+        ),
+        klaviyo=KlaviyoConfig(base_url=sb.base_url, api_key=c.klaviyo_api_key),
+        smtp=smtp,
+    )
 
 
 def env_for(sb: Sandbox) -> dict[str, str]:

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 import pytest
 from sqlmodel import col, func, select
 
-from convo_tui.config import Config, KlaviyoConfig, SmtpConfig, TwilioConfig
 from convo_tui.core import agents, profiles, replies
 from convo_tui.core import settings as settings_mod
 from convo_tui.sandbox import Sandbox
@@ -34,7 +33,7 @@ from convo_tui.store.models import (
 from convo_tui.sync.doubt import GRACE
 
 from .cli_helpers import ctrl_c_stops_it, run_process
-from .sync_helpers import clients, engine_for, env_for, fast_policy, kill_a_sync
+from .sync_helpers import clients, config_for, engine_for, env_for, fast_policy, kill_a_sync
 
 MARIA, LUCAS, KENJI, SPAM = "+14155550123", "+5511912345678", "+819012345678", "+12125550199"
 
@@ -381,22 +380,6 @@ def test_doctor(db_path, store, sandbox, tmp_path) -> None:
     assert "twilio" in line and "cannot connect" in line
 
 
-def _config_for(sb: Sandbox, smtp_port: int) -> Config:
-    c = sb.credentials
-    return Config(
-        twilio=TwilioConfig(
-            base_url=sb.base_url,
-            account_sid=c.account_sid,
-            auth_token=c.auth_token,
-            from_number=c.from_number,
-        ),
-        klaviyo=KlaviyoConfig(base_url=sb.base_url, api_key=c.klaviyo_api_key),
-        smtp=SmtpConfig(
-            host="127.0.0.1", port=smtp_port, security="none", sender="convo@acme.example"
-        ),
-    )
-
-
 def test_a_silent_smtp_server_never_holds_up_sync(store, sandbox) -> None:
     """Email goes out on its own thread: a server that accepts and never answers
     leaves the sync round free to finish."""
@@ -412,7 +395,7 @@ def test_a_silent_smtp_server_never_holds_up_sync(store, sandbox) -> None:
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
     silent.listen(5)  # never accepts, never greets
-    config = _config_for(sandbox, silent.getsockname()[1])
+    config = config_for(sandbox, silent.getsockname()[1])
     notifier = EmailNotifier(store, config.smtp, timeout=30, burst=timedelta(0))
     mailer = Mailer(notifier)
     with sync_engine(store, config, policy=fast_policy(), mailer=mailer) as engine:
@@ -524,7 +507,7 @@ def test_background_sync_for_the_ui_reports_news_and_steps_aside(store, sandbox)
     from convo_tui.sync.runner import BackgroundSync
 
     news = threading.Event()
-    config = _config_for(sandbox, 9)
+    config = config_for(sandbox, 9)
     background = BackgroundSync(
         store, config, interval=3600, policy=fast_policy(), on_news=news.set
     ).start()
@@ -577,7 +560,7 @@ def test_background_sync_tells_the_ui_when_texts_are_stored_not_when_the_round_e
             seen.append(item.state)
 
     background = BackgroundSync(
-        store, _config_for(sandbox, 9), interval=3600, policy=fast_policy(), on_news=on_news
+        store, config_for(sandbox, 9), interval=3600, policy=fast_policy(), on_news=on_news
     ).start()
     try:
         assert first_round.wait(60)

@@ -23,7 +23,6 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from convo_tui import clock
-from convo_tui.config import Config, KlaviyoConfig, TwilioConfig
 from convo_tui.live import SyncStatus
 from convo_tui.sandbox import Sandbox
 from convo_tui.store.engine import Store, open_store, sqlite_url
@@ -33,7 +32,7 @@ from convo_tui.sync.runner import BackgroundSync
 
 from . import postgres_server
 from .cli_helpers import ctrl_c_stops_it
-from .sync_helpers import env_for, fast_policy
+from .sync_helpers import config_for, env_for, fast_policy
 
 INTERVAL = 2.0
 
@@ -43,19 +42,6 @@ def sandbox() -> Iterator[Sandbox]:
     sb = Sandbox(port=0, seed=2026, simulate=False, history=False).start()  # quick rounds
     yield sb
     sb.stop()
-
-
-def config_for(sb: Sandbox) -> Config:
-    c = sb.credentials
-    return Config(
-        twilio=TwilioConfig(
-            base_url=sb.base_url,
-            account_sid=c.account_sid,
-            auth_token=c.auth_token,
-            from_number=c.from_number,
-        ),
-        klaviyo=KlaviyoConfig(base_url=sb.base_url, api_key=c.klaviyo_api_key),
-    )
 
 
 def app_sync(store: Store, sb: Sandbox, login: str = "ana") -> BackgroundSync:
@@ -265,11 +251,7 @@ def test_a_lock_file_with_garbage_or_an_old_pid_still_gives_a_clean_line() -> No
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[postgres_server.Cluster]:
-    if postgres_server.programs() is None:
-        message = "no PostgreSQL server programs (`make test` installs Debian's postgresql)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    postgres_server.require_programs()
     with postgres_server.cluster() as found:
         yield found
 

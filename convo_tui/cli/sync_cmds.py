@@ -69,7 +69,7 @@ def sync(
     """Pull messages, delivery updates, profiles, events and orders; push queued replies."""
     from convo_tui.live import SyncStatus, short_reason
     from convo_tui.sync.lock import Holder, SyncBusy, SyncLost
-    from convo_tui.sync.runner import LOCK_RETRY, MAX_OUTAGE_PAUSE, sync_engine
+    from convo_tui.sync.runner import LOCK_RETRY, outage_pause, sync_engine
 
     if once == follow:
         raise ConvoError(
@@ -108,7 +108,7 @@ def sync(
                     rounds += 1
                     if not report.errors:
                         last_ok = report.finished
-                    now = clock.utcnow().astimezone()
+                    now = _now()
                     stamp = f"{now:%H:%M:%S} #{rounds}"
                     rt.out.print(Text(f"{stamp}: {_round_line(report)}"))
                     if report.errors:
@@ -132,7 +132,7 @@ def sync(
                 stop.set()
         except (StoreUnreachable, SyncLost) as exc:
             # A server outage ends by itself: say so once a try, wait (backoff), try again.
-            pause = min(MAX_OUTAGE_PAUSE, max(1.0, pause * 2))
+            pause = outage_pause(pause)
             rt.out.print(Text(f"{_now():%H:%M:%S}: {exc.what}; retrying in {pause:g}s"))
             try:
                 stop.wait(pause)

@@ -155,13 +155,19 @@ STEPS = (
 """The steps of a round as the panel lists them, with the cursor each reads from."""
 
 KEPT = 20
+"""Rounds, errors and rate-limit waits the panel keeps (newest)."""
 
 LOCK_RETRY = 1.0
 """Seconds between tries for the sync lock while another process holds it."""
 
 MAX_OUTAGE_PAUSE = 30.0
 """Seconds between tries while the store is unreachable, at most (backoff from 1 s)."""
-"""Rounds, errors and rate-limit waits the panel keeps (newest)."""
+
+
+def outage_pause(last: float) -> float:
+    """The wait before the next try of an unreachable store: 1 s, doubling, at most
+    MAX_OUTAGE_PAUSE (`last` is the previous wait, 0 for the first)."""
+    return min(MAX_OUTAGE_PAUSE, max(1.0, last * 2))
 
 
 class BackgroundSync:
@@ -401,7 +407,7 @@ class BackgroundSync:
                 self._set(state="elsewhere", by=self._who(exc), last_error=None)
                 self._stop.wait(min(self.interval, LOCK_RETRY))
             except (StoreUnreachable, SyncLost) as exc:
-                pause = min(MAX_OUTAGE_PAUSE, max(1.0, pause * 2))
+                pause = outage_pause(pause)
                 self._error(exc.line())
                 with self._lock:
                     self._round = None
