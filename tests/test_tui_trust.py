@@ -106,6 +106,28 @@ async def test_typing_right_after_enter_writes_the_reply(demo_store) -> None:
         assert app.screen is screen  # no snooze modal opened
 
 
+async def test_a_store_change_right_after_enter_still_opens_it(demo_store) -> None:
+    """`enter`, and before the conversation has loaded the sync writes something (the
+    first sync of a session does, seconds after the inbox appears): the refresh that
+    follows must not take the place of the open. Seen in a real terminal: the thread
+    stayed a preview, unread, the box unfocused."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(pilot)
+        screen = app.inbox
+        maria = conversation_of(demo_store, MARIA)
+        assert maria.unread
+        assert screen.inbox.move_to_conversation(maria.id)
+        await settle(pilot)
+        await pilot.press("enter")
+        screen.store_changed()  # before the open's worker has run
+        await pilot.press(*"on it")
+        await settle(pilot)
+        assert screen.composer.body.has_focus
+        assert screen.composer.body.text == "on it"
+        assert not conversation_of(demo_store, MARIA).unread
+
+
 async def test_a_paste_right_after_enter_keeps_what_was_typed_before_it(demo_store) -> None:
     """`enter`, letters, then a paste, all before the conversation has loaded: the
     reply holds them in the order they came, the paste without its escapes."""

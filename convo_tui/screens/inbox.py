@@ -204,6 +204,10 @@ class InboxScreen(Screen[None]):
         self._preview: Timer | None = None
         self._allowed: frozenset[str] | None = None
         self._previewing = False
+        self._opening: tuple[int, bool] | None = None
+        """A conversation opened (enter) whose load has not landed yet, and whether it
+        was opened to reply: every load of it until then reads it and takes the focus,
+        so no refresh or preview started meanwhile can take the open's place."""
         self._drafts = PendingDrafts()
         """Drafts handed up by the composer and not in the store yet; their writes, the
         sends and the recalls one at a time (a late write never brings back a draft that
@@ -312,6 +316,7 @@ class InboxScreen(Screen[None]):
             self._follow_cursor()
 
     def action_back(self) -> None:
+        self._opening = None  # back before it loaded: it stays a preview
         self.inbox.focus()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -407,6 +412,7 @@ class InboxScreen(Screen[None]):
         if conversation_id != self.target:
             self.thread_limit = THREAD_PAGE
         self.target = conversation_id
+        self._opening = (conversation_id, reply)
         self._release_draft()
         self.thread.focus()
         self.thread.hold_typing()
@@ -435,6 +441,12 @@ class InboxScreen(Screen[None]):
     ) -> None:
         """Load a conversation; a preview (the cursor resting on a row) brings only the
         last messages a pane can show, which keeps moving down the list light."""
+        opening = self._opening
+        if opening is not None and not focus:
+            if opening[0] == conversation_id:
+                mark_read, focus, reply, preview = True, True, opening[1], False
+            else:
+                self._opening = None  # another conversation now: that open is over
         self._previewing = preview
         limit = self.thread_limit
         if preview and focus_message_id is None:
@@ -501,6 +513,7 @@ class InboxScreen(Screen[None]):
             self._update_composer()
             self._refresh_keys()
         if message.focus:
+            self._opening = None
             typed = self.thread.release_typing()
             if view.refusal is None:
                 self.composer.body.focus()

@@ -150,6 +150,8 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
         self.clock: Callable[[], datetime] = clock.utcnow
         self.total = 0
         self._pages: dict[int, list[InboxRow]] = {}
+        self._open_wanted = False
+        """Enter was pressed before the row under the cursor had arrived: it opens then."""
         self._fresh: set[int] = set()
         """Pages loaded in the current generation (others are shown until replaced)."""
         self._inflight: set[int] = set()
@@ -424,6 +426,10 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
             else:
                 self._follow_announced()
         self._announce()
+        if self._open_wanted and (self.current is not None or not self.total):
+            self._open_wanted = False
+            if self.current is not None:
+                self.post_message(self.Selected(self.current))
         self._request(self._visible_pages())
 
     def _follow_announced(self) -> None:
@@ -631,6 +637,7 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
             self.scroll_to(y=top + ROW_HEIGHT - height, animate=False)
 
     def action_move(self, step: int) -> None:
+        self._open_wanted = False
         if self.total:
             self.cursor = min(max(self.cursor + step, 0), self.total - 1)
 
@@ -646,6 +653,10 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
         row = self.current
         if row is not None:
             self.post_message(self.Selected(row))
+        elif not self._loaded_once or self.total:
+            # The rows are still on their way (the first page, or a reload): an enter
+            # pressed now is kept, never dropped.
+            self._open_wanted = True
 
     def move_to_conversation(self, conversation_id: int) -> bool:
         """Put the cursor on a conversation if it is among the loaded rows."""
