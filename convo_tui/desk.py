@@ -30,6 +30,7 @@ from convo_tui.core import (
     conversations,
     coupons,
     drafts,
+    opt_out_review,
     outbox,
     profiles,
     queries,
@@ -192,6 +193,7 @@ class Desk:
             snooze_until=head.snooze_until,
             waiting_since=head.waiting_since,
             attributed_to=head.attributed_to,
+            possible_opt_out_at=head.possible_opt_out_at,
             card=self._card(head, settings, now),
             refusal=None
             if block is None
@@ -249,6 +251,9 @@ class Desk:
             local_time=quiet.local,
             quiet=quiet.quiet,
             coordinates=coordinates,
+            klaviyo=opt_out_review.klaviyo_words(
+                head.klaviyo_opt_out_pending_at, head.klaviyo_opt_out_error
+            ),
         )
 
     def events(self, profile_id: int, metric: str | None) -> list[EventRow]:

@@ -48,6 +48,8 @@ class ProfileCard:
     quiet: bool
     """True when a text now would reach them outside the hours for texting."""
     coordinates: str
+    klaviyo: str = ""
+    """Empty, or why an opt-out recorded here has not reached Klaviyo yet."""
 
     @property
     def named(self) -> bool:
@@ -85,6 +87,8 @@ class ConversationView:
     loaded_at: datetime = field(default_factory=clock.utcnow)
     draft: DraftText = field(default_factory=lambda: DraftText(""))
     """This agent's unsent reply to this conversation."""
+    possible_opt_out_at: datetime | None = None
+    """A text reads as a request to stop, undecided since then: replies wait."""
     side_loaded: bool = True
     """False for a preview that left out `metrics`, `events` and `orders` (empty here):
     the side panel showed the profile, which needs none of them."""

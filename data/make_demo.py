@@ -1288,14 +1288,11 @@ def story_timeline() -> None:
     )
 
     campaign_send("Winter Sale", f["oliver"], 20_348, status="delivered")
+    # Flagged as a possible opt-out; his STOP then settles it (no agent may insist on
+    # the keyword: 47 CFR 64.1200(a)(10)).
     inbound(f["oliver"], 20_200, "please remove me from this list")
-    reply(
-        f["oliver"],
-        20_190,
-        "femi",
-        "Sorry for the noise, Oliver! Reply STOP and you won't get any more texts from us.",
-    )
     keyword(f["oliver"], 20_185, "STOP")
+    action(f["oliver"], 20_181, "femi", "mark_read")
     action(f["oliver"], 20_180, "femi", "close")
 
 

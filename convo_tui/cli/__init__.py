@@ -16,6 +16,7 @@ from convo_tui.cli import (
     doctor,
     first_run,
     listing,
+    opt_outs_cmds,
     outbox_cmds,
     sync_cmds,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "first_run",
     "listing",
     "main",
+    "opt_outs_cmds",
     "outbox_cmds",
     "sync_cmds",
 ]

@@ -18,6 +18,7 @@ from convo_tui import file_modes, paths
 from convo_tui.cli.app import AgentOption, DbOption, app, runtime
 from convo_tui.cli.runtime import Runtime
 from convo_tui.config import Config
+from convo_tui.display import ago
 from convo_tui.errors import ConvoError
 from convo_tui.text import one_line
 
@@ -98,7 +99,29 @@ def _store(rt: Runtime) -> Checked:
         raise damaged
     checked = ", integrity checked" if problems is not None else ""
     line = f"store: {store.label} (schema {revision}, current {head_revision()}{checked})"
-    return line, _store_warnings(store.url) + _quarantine_warnings(rt)
+    return line, _store_warnings(store.url) + _quarantine_warnings(rt) + _opt_out_warnings(rt)
+
+
+def _opt_out_warnings(rt: Runtime) -> list[str]:
+    """Possible opt-outs nobody decided on, and opt-outs Klaviyo has not taken yet."""
+    from convo_tui.core import opt_out_review
+
+    with rt.store.read() as session:
+        waiting, oldest = opt_out_review.count_open(session)
+        pending = opt_out_review.klaviyo_pending(session)
+    found = []
+    if waiting:
+        found.append(
+            f"opt-outs: {waiting} possible opt-out{'s' * (waiting != 1)} "
+            f"wait{'s' * (waiting == 1)} for a decision "
+            f"(oldest {ago(oldest, rt.now)}); their replies are held — see: convo opt-outs"
+        )
+    if pending:
+        found.append(
+            f"klaviyo: {pending} customer{'s' * (pending != 1)} opted out here, not yet at "
+            "Klaviyo: its campaigns may still text them"
+        )
+    return found
 
 
 def _quarantine_warnings(rt: Runtime) -> list[str]:

@@ -32,7 +32,7 @@ def outbox_list(
             select(OutboxItem, Message.body, Message.status, Profile.phone)
             .join(Message, col(Message.id) == col(OutboxItem.message_id))
             .join(Profile, col(Profile.id) == col(OutboxItem.profile_id))
-            .where(col(OutboxItem.state).in_(["queued", "sending"]))
+            .where(col(OutboxItem.state).in_(outbox.WAITING))
             .order_by(col(OutboxItem.send_at), col(OutboxItem.id))
         ).all()
         zone = timezones.agent_zone(me)
@@ -63,6 +63,8 @@ def outbox_list(
     for item, body, status, phone in rows:
         when = item.send_at.astimezone(zone)
         state = "in doubt" if _in_doubt(item) else item.state
+        if item.state == "held":
+            state = "held (possible opt-out)"
         if item.send_at > rt.now:  # held for the send delay (recallable), or scheduled
             state = "pending" if status == "pending" else "scheduled"
         table.add_row(str(item.message_id), phone, f"{when:%Y-%m-%d %H:%M %Z}", state, safe(body))

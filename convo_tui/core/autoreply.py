@@ -91,11 +91,13 @@ def variables(profile: Profile, settings: InboxSettings) -> dict[str, str]:
     }
 
 
-def empty_variables(profile: Profile, settings: InboxSettings) -> list[str]:
-    """The variables the template uses that are empty for this customer: with any,
-    the auto-reply is not sent (half-filled, "For help, email ." helps nobody)."""
+def empty_variables(
+    profile: Profile, settings: InboxSettings, template: str | None = None
+) -> list[str]:
+    """The variables the template (the auto-reply's by default) uses that are empty for
+    this customer: with any, it is not sent (half-filled, "For help, email ." helps nobody)."""
     filled = variables(profile, settings)
-    used = template_variables(settings.auto_reply_template)
+    used = template_variables(settings.auto_reply_template if template is None else template)
     return [name for name in used if not filled.get(name)]
 
 

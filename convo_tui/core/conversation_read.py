@@ -77,6 +77,9 @@ def _head_statement() -> AnySelect:
             col(Profile.timezone_basis),
             col(Profile.sms_consent),
             col(Profile.blocked),
+            col(Conversation.possible_opt_out_at),
+            col(Profile.klaviyo_opt_out_pending_at),
+            col(Profile.klaviyo_opt_out_error),
             col(ReplyDraft.body),
             col(ReplyDraft.media),
         )

@@ -29,6 +29,8 @@ from convo_tui.core import (
     autoreply,
     conversations,
     keywords,
+    opt_out_intent,
+    opt_out_review,
     outbox,
     profiles,
     sources,
@@ -54,6 +56,7 @@ from convo_tui.store.models import (
     MessageMedia,
     MessageSource,
     Notification,
+    OptOutReview,
     OutboxItem,
     Profile,
     SourceKind,
@@ -150,6 +153,8 @@ class _Batch:
         self._by_sid: dict[str, _Row] = {}
         self._rows: list[_Row] = []
         self._dependents: dict[type[SQLModel], list[tuple[dict[str, Any], _Row]]] = {}
+        self._stopped: dict[int, datetime] = {}
+        """Flagged profiles that texted a keyword opt-out: their flags close after the write."""
 
     @property
     def settings(self) -> settings_mod.InboxSettings:
@@ -165,6 +170,8 @@ class _Batch:
                 for text in texts
             ]
         self._write()
+        for profile_id, at in self._stopped.items():
+            opt_out_review.close_by_keyword(self.session, profile_id, at=at, now=self.now)
         return [outcome() for outcome in outcomes]
 
     # Lookups, once per batch ----------------------------------------------
@@ -315,6 +322,13 @@ class _Batch:
                 attributed_source_id=attributed,
             )
 
+        # A person wrote to us, so the conversation opens; a text that reads as a request
+        # to stop flags it, and nothing goes to them until an agent decides.
+        phrase = (
+            opt_out_intent.probable_opt_out(text.body)
+            if profile.sms_consent != Consent.UNSUBSCRIBED.value
+            else None
+        )
         opened = reopened = False
         if conversation is None:
             conversation = Conversation(
@@ -347,13 +361,30 @@ class _Batch:
             updated_at=now,
         )
 
+        if phrase is not None:
+            opt_out_review.note_flag(conversation, text.sent_at)
+            self._later(
+                OptOutReview, opt_out_review.flag_values(profile_id, phrase, text.sent_at), row
+            )
+            audit.record(
+                self.session,
+                None,
+                "opt_out.flagged",
+                now=now,
+                profile_id=profile_id,
+                detail=f"possible opt-out: {phrase!r}",
+            )
         auto_reply: _Row | None = None
-        if self.auto_replies and autoreply.wanted(
-            profile,
-            settings,
-            received_at=text.sent_at,
-            now=now,
-            last_auto_reply=self._auto_replied.get(profile_id),
+        if (
+            phrase is None
+            and self.auto_replies
+            and autoreply.wanted(
+                profile,
+                settings,
+                received_at=text.sent_at,
+                now=now,
+                last_auto_reply=self._auto_replied.get(profile_id),
+            )
         ):
             missing = autoreply.empty_variables(profile, settings)
             if missing:
@@ -377,9 +408,24 @@ class _Batch:
         self, profile: Profile, keyword: KeywordKind, row: _Row, text: InboundText
     ) -> None:
         if keyword is KeywordKind.OPT_OUT:
+            was_out = profile.sms_consent == Consent.UNSUBSCRIBED.value
             set_consent(profile, Consent.UNSUBSCRIBED, text.sent_at)
+            # Twilio's filter acted on a bare keyword itself (and Klaviyo, whose number
+            # it is, learns it there); anything wider only convo saw.
+            only_here = keywords.provider_keyword(text.body) is not KeywordKind.OPT_OUT
+            if profile.consent_updated_at == text.sent_at and only_here:  # not overtaken
+                opt_out_review.mark_for_klaviyo(profile, text.sent_at)
+                if not was_out:
+                    self._confirm(profile, text)
+            conversation = self._conversations.get(pk(profile))
+            if conversation is not None and conversation.possible_opt_out_at is not None:
+                self._stopped[pk(profile)] = text.sent_at
         elif keyword is KeywordKind.OPT_IN:
             set_consent(profile, Consent.SUBSCRIBED, text.sent_at)
+            if profile.consent_updated_at == text.sent_at:
+                profile.klaviyo_opt_out_pending_at = None  # nothing to tell it any more
+        elif keyword is KeywordKind.HELP:
+            self._help(profile)
         event = {
             "profile_id": pk(profile),
             "metric": KEYWORD_METRICS[keyword],
@@ -388,14 +434,91 @@ class _Batch:
         }
         self._later(ActivityEvent, event, row)
 
+    def _confirm(self, profile: Profile, text: InboundText) -> None:
+        """The single confirmation of an opt-out the provider's filter did not see: only
+        live (not a first sync's history), within 5 minutes of the text, never blocked."""
+        if not self.auto_replies or profile.blocked:
+            return
+        late = self.now - text.sent_at > opt_out_review.CONFIRM_WITHIN
+        missing = autoreply.empty_variables(
+            profile, self.settings, self.settings.opt_outs_confirmation
+        )
+        if late or missing:
+            audit.record(
+                self.session,
+                None,
+                "opt_out.confirmation_skipped",
+                now=self.now,
+                profile_id=pk(profile),
+                detail="more than 5 minutes after the text when convo saw it"
+                if late
+                else autoreply.skip_reason(missing),
+            )
+            return
+        body = opt_out_review.confirmation_text(profile, self.settings)
+        self._queue(
+            profile,
+            self._conversations.get(pk(profile)),
+            body,
+            SourceKind.OPT_OUT_CONFIRMATION,
+            expires_at=text.sent_at + opt_out_review.CONFIRM_WITHIN,
+        )
+        audit.record(
+            self.session, None, "opt_out.confirmation", now=self.now, profile_id=pk(profile)
+        )
+
+    def _help(self, profile: Profile) -> None:
+        """HELP and INFO get convo's help reply when the provider's filter does not
+        answer them (help.answered_by); never to a blocked or opted-out customer."""
+        settings = self.settings
+        if (
+            settings.help_answered_by != "convo"
+            or not self.auto_replies
+            or profile.blocked
+            or profile.sms_consent == Consent.UNSUBSCRIBED.value
+        ):
+            return
+        missing = autoreply.empty_variables(profile, settings, settings.help_reply)
+        if missing:
+            reason = autoreply.skip_reason(missing)
+            audit.record(
+                self.session,
+                None,
+                "help.skipped",
+                now=self.now,
+                profile_id=pk(profile),
+                detail=reason,
+            )
+            return
+        body = settings_mod.render_template(
+            settings.help_reply, autoreply.variables(profile, settings)
+        )
+        self._queue(profile, self._conversations.get(pk(profile)), body, SourceKind.KEYWORD_REPLY)
+
     def _queue_auto_reply(self, profile: Profile, conversation: Conversation) -> _Row:
         """The auto-reply waits in the outbox (as `outbox.enqueue` would queue it)."""
+        row = self._queue(
+            profile, conversation, autoreply.text_for(profile, self.settings), SourceKind.AUTO_REPLY
+        )
+        self._note_auto_reply(pk(profile), row.values["sent_at"])
+        return row
+
+    def _queue(
+        self,
+        profile: Profile,
+        conversation: Conversation | None,
+        body: str,
+        kind: SourceKind,
+        *,
+        expires_at: datetime | None = None,
+    ) -> _Row:
+        """An automatic text waits in the outbox (as `outbox.enqueue` would queue it)."""
         settings, now = self.settings, self.now
         values = outbox.queued_message_values(
             profile,
             conversation_id=None,
-            body=autoreply.text_for(profile, settings),
-            source_id=sources.fixed(self.session, SourceKind.AUTO_REPLY).id,
+            body=body,
+            source_id=sources.fixed(self.session, kind).id,
             agent_id=None,
             send_at=now,
             now=now,
@@ -403,10 +526,14 @@ class _Batch:
         )
         row = self._message(values, conversation, ())
         item = outbox.item_values(
-            message_id=None, profile_id=pk(profile), send_at=now, agent_id=None, now=now
+            message_id=None,
+            profile_id=pk(profile),
+            send_at=now,
+            agent_id=None,
+            now=now,
+            expires_at=expires_at,
         )
         self._later(OutboxItem, item, row)
-        self._note_auto_reply(pk(profile), values["sent_at"])
         return row
 
     def _skip_auto_reply(self, profile: Profile, missing: list[str]) -> None:

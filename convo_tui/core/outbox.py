@@ -34,7 +34,7 @@ from convo_tui.store.models import (
     pk,
 )
 
-WAITING = (OutboxState.QUEUED.value, OutboxState.SENDING.value)
+WAITING = (OutboxState.QUEUED.value, OutboxState.SENDING.value, OutboxState.HELD.value)
 """States of an item that has not gone out yet."""
 
 
@@ -51,6 +51,7 @@ def enqueue(
     now: datetime,
     from_number: str = "",
     status: str | None = None,
+    expires_at: datetime | None = None,
 ) -> Message:
     """A queued outbound message and its outbox item, in the caller's transaction.
 
@@ -83,6 +84,7 @@ def enqueue(
                 send_at=send_at,
                 agent_id=agent_id,
                 now=now,
+                expires_at=expires_at,
             )
         )
     )
@@ -129,9 +131,11 @@ def item_values(
     send_at: datetime,
     agent_id: int | None,
     now: datetime,
+    expires_at: datetime | None = None,
 ) -> dict[str, Any]:
     """The columns of a new outbox item for a queued message."""
     return {
+        "expires_at": expires_at,
         "message_id": message_id,
         "profile_id": profile_id,
         "state": OutboxState.QUEUED.value,

@@ -42,6 +42,7 @@ class Block(StrEnum):
     OPTED_OUT = "opted_out"
     BLOCKED = "blocked"
     ALPHANUMERIC_SENDER = "alphanumeric_sender"
+    POSSIBLE_OPT_OUT = "possible_opt_out"
 
 
 class Reachable(profiles.Named, Protocol):
@@ -91,6 +92,12 @@ def why_not(
             Block.OPTED_OUT,
             f"{profiles.display_name(profile)} opted out of texts (STOP)",
             "they can text START to opt in again; until then, no texts",
+        )
+    if getattr(conversation, "possible_opt_out_at", None) is not None:
+        return ReplyBlock(
+            Block.POSSIBLE_OPT_OUT,
+            f"{profiles.display_name(profile)} may have asked to stop texts",
+            "decide first (o in the inbox, or convo opt-outs resolve): opt out, or not an opt-out",
         )
     if profile.sms_consent != Consent.SUBSCRIBED.value:
         return ReplyBlock(

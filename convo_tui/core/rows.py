@@ -98,6 +98,10 @@ class ConversationHead(NamedTuple):
     timezone_basis: str | None
     sms_consent: str
     blocked: bool
+    possible_opt_out_at: datetime | None
+    """The conversation waits for an agent's opt-out decision since (opt_out_review)."""
+    klaviyo_opt_out_pending_at: datetime | None
+    klaviyo_opt_out_error: str | None
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,8 @@ class ThreadMessage:
             return "auto-reply"
         if kind == "keyword_reply":
             return "keyword reply"
+        if kind == "opt_out_confirmation":
+            return "opt-out confirmation"
         return kind or "business"
 
 

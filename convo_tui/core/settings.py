@@ -33,6 +33,15 @@ _DOMAIN = re.compile(r"(?=.{1,253}$)([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}")
 _COUPON = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,39}")
 MAX_COUPON_CODES = 100
 
+DEFAULT_CONFIRMATION = (
+    "{{ organization.prefix }}: you are unsubscribed and will get no more texts from us."
+)
+DEFAULT_HELP = (
+    "{{ organization.prefix }}: for help, email {{ organization.email }}. "
+    "Reply STOP to unsubscribe."
+)
+_URL = re.compile(r"(?i)\b(?:https?://|www\.)|\b[a-z0-9-]+\.(?:com|net|org|link|ly|co|io|shop)\b")
+
 DEFAULT_TEMPLATE = (
     "{{ organization.prefix }}: thanks for your message. We will get back to you soon. "
     "For help, email {{ organization.email }}."
@@ -126,6 +135,15 @@ def _template(value: Any) -> str:
             raise ValueError(
                 f"unknown variable {{{{ {name} }}}}; known: {', '.join(TEMPLATE_VARIABLES)}"
             )
+    return text
+
+
+def _confirmation(value: Any) -> str:
+    text = _template(value)
+    if _URL.search(text) or "person.first_name" in text:
+        raise ValueError(
+            "the opt-out confirmation only confirms: no links, no offers, no personal greeting"
+        )
     return text
 
 
@@ -350,6 +368,38 @@ SPECS: dict[str, Spec] = {
             check=_coupon_codes,
             parse=_parse_list,
         ),
+        typed(
+            "opt_outs.confirmation",
+            DEFAULT_CONFIRMATION,
+            "text, up to 1600 characters, no links",
+            "the one text confirming an opt-out convo recorded (no marketing); may use "
+            "{{ organization.prefix }}, {{ organization.email }}",
+            example="BOOTS: you are unsubscribed. No more texts.",
+            check=_confirmation,
+        ),
+        number(
+            "opt_outs.escalate_after_hours",
+            2,
+            1,
+            72,
+            "a possible opt-out nobody decided on is escalated to everyone after this many hours",
+            example=1,
+        ),
+        one_of(
+            "help.answered_by",
+            "provider",
+            ("provider", "convo"),
+            "who answers HELP and INFO: provider (Twilio's filter does) or convo (help.reply)",
+        ),
+        typed(
+            "help.reply",
+            DEFAULT_HELP,
+            "text, up to 1600 characters",
+            "convo's answer to HELP and INFO (name and how to reach support); may use "
+            "{{ organization.prefix }}, {{ organization.email }}",
+            example="BOOTS: help at help@boots.example or 555-0100. Reply STOP to opt out.",
+            check=_template,
+        ),
         # A reply queued "now" waits this long in the outbox, so a slip can be taken
         # back (undo) before the sync sends it, as mail clients' undo send.
         number(
@@ -387,6 +437,10 @@ class InboxSettings:
     quiet_hours_end: str
     coupons_codes: list[str]
     replies_send_delay: int
+    opt_outs_confirmation: str
+    opt_outs_escalate_after_hours: int
+    help_answered_by: str
+    help_reply: str
 
 
 def _field(key: str) -> str:

@@ -13,6 +13,7 @@ FIXED_NAMES = {
     SourceKind.AGENT_REPLY: "Agent reply",
     SourceKind.KEYWORD_REPLY: "Keyword reply",
     SourceKind.BUSINESS: "Business",
+    SourceKind.OPT_OUT_CONFIRMATION: "Opt-out confirmation",
 }
 
 

@@ -39,6 +39,9 @@ class SourceKind(StrEnum):
     KEYWORD_REPLY = "keyword_reply"
     BUSINESS = "business"
     """Sent from the business number by something else (another tool, the console)."""
+    OPT_OUT_CONFIRMATION = "opt_out_confirmation"
+    """The one text 64.1200(a)(12) allows after an opt-out convo recorded: the only text
+    that may go to an opted-out customer (core.opt_out_review)."""
 
 
 class KeywordKind(StrEnum):
@@ -53,3 +56,6 @@ class OutboxState(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    HELD = "held"
+    """Due while its conversation is flagged as a possible opt-out: it waits for an
+    agent's decision (core.opt_out_review), then goes or fails."""

@@ -92,6 +92,11 @@ class Profile(SQLModel, table=True):
     blocked: bool = False
     blocked_at: datetime | None = _when(nullable=True)
     blocked_by_id: int | None = _fk("agent.id")
+    klaviyo_opt_out_pending_at: datetime | None = _when(nullable=True, index=True)
+    """An opt-out convo recorded that Klaviyo has not accepted yet (convo_tui.sync.
+    suppress writes it there); None when Klaviyo knows, or there is nothing to tell."""
+    klaviyo_opt_out_error: str | None = Field(default=None, sa_type=String(300))
+    """Why the last attempt to write it to Klaviyo failed (a read-only key...)."""
     created_at: datetime = _when()
     updated_at: datetime = _when()
 
@@ -145,6 +150,10 @@ class Conversation(SQLModel, table=True):
     last_message_direction: str = Field(default=Direction.INBOUND.value, sa_type=String(10))
     waiting_since: datetime | None = _when(nullable=True)
     """Time of the oldest customer text that no reply the provider accepted has answered."""
+    possible_opt_out_at: datetime | None = _when(nullable=True, index=True)
+    """When the oldest customer text that reads as a request to stop, and that no agent
+    has decided on yet, was written (see convo_tui.core.opt_out_review); None when none
+    waits. Replies wait while it is set."""
     reply_pending_at: datetime | None = _when(nullable=True)
     """When the soonest agent reply still in the outbox goes out (a reply held for its
     send delay, scheduled, or being sent); None when none waits. Kept in step by
@@ -283,6 +292,9 @@ class OutboxItem(SQLModel, table=True):
         default=False, sa_column=Column(Boolean, nullable=False, server_default=false())
     )
     """`sending` and accepted: the provider answered 2xx, unreadably; it is never sent again."""
+    expires_at: datetime | None = _when(nullable=True)
+    """Never sent after this: an opt-out confirmation is due within 5 minutes of the
+    customer's text (64.1200(a)(12)), later it fails instead."""
 
 
 class ReplyDraft(SQLModel, table=True):
@@ -315,6 +327,31 @@ class Notification(SQLModel, table=True):
     )
     created_at: datetime = _when()
     emailed_at: datetime | None = _when(nullable=True)
+
+
+class OptOutReview(SQLModel, table=True):
+    """A customer text that reads as a request to stop texting (core.opt_out_intent),
+    and what an agent decided about it: "opt_out" or "not_opt_out" with the reason."""
+
+    __tablename__ = "opt_out_review"
+    __table_args__ = (Index("ix_opt_out_review_open", "resolved_at", "flagged_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    profile_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("profile.id"), nullable=False, index=True)
+    )
+    message_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("message.id"), nullable=False, unique=True)
+    )
+    phrase: str = Field(sa_type=String(200))
+    """The words that read as the request (untrusted: shown literally)."""
+    flagged_at: datetime = _when()
+    """When the customer wrote it (the provider's time): the flag's age counts from it."""
+    escalated_at: datetime | None = _when(nullable=True)
+    resolved_at: datetime | None = _when(nullable=True)
+    resolution: str | None = Field(default=None, sa_type=String(16))
+    reason: str | None = Field(default=None, sa_type=String(500))
+    resolved_by_id: int | None = _fk("agent.id")
 
 
 class AuditEntry(SQLModel, table=True):

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from convo_tui import clock
-from convo_tui.core import conversations
+from convo_tui.core import conversations, opt_out_review
 from convo_tui.core import settings as settings_mod
 from convo_tui.providers.http import BadResponse, ProviderError
 from convo_tui.providers.klaviyo import KlaviyoClient
@@ -152,6 +152,10 @@ class SyncEngine:
         report.step = ""
         with self.store.write() as session:
             conversations.wake_due(session, now=self.now())
+            # A possible opt-out nobody decided on is escalated once (audited).
+            hours = settings_mod.load(session).opt_outs_escalate_after_hours
+            for flag in opt_out_review.escalate_due(session, now=self.now(), hours=hours):
+                log.info("possible opt-out undecided for over %s h: %s", hours, flag.phone)
             report.in_doubt = doubt.count(session)
         if self.after_round is not None:
             self.after_round(self.store, self.now())

@@ -63,7 +63,11 @@ def upsert_profile(session: Session, data: KlaviyoProfile, *, now: datetime) -> 
         value = location.get(key)
         setattr(profile, key, str(value) if value not in (None, "") else None)
     profile.latitude, profile.longitude = data.latitude, data.longitude
-    if data.consent in {c.value for c in Consent}:
+    # An opt-out recorded here that Klaviyo has not taken yet outranks what it says.
+    pending = profile.klaviyo_opt_out_pending_at is not None
+    if data.consent in {c.value for c in Consent} and not (
+        pending and data.consent != Consent.UNSUBSCRIBED.value
+    ):
         set_consent(profile, Consent(data.consent), data.consent_timestamp or now)
     profile.updated_at = now
     return profile

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from convo_tui.core import outbox, replies
+from convo_tui.core import opt_out_review, outbox, replies
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.inbound import set_consent
 from convo_tui.core.replies import Block
@@ -34,9 +34,11 @@ from convo_tui.store.models import (
     Conversation,
     Message,
     MessageMedia,
+    MessageSource,
     OutboxItem,
     OutboxState,
     Profile,
+    SourceKind,
 )
 from convo_tui.sync import doubt, ingest
 
@@ -163,10 +165,24 @@ def _send_one(
             select(Conversation).where(Conversation.profile_id == profile.id)
         ).first()
         block = replies.why_not(profile, conversation, settings_mod.load(session))
-        if block is not None and message.agent_id is None and block.reason not in ALWAYS_BLOCK:
-            block = None  # an auto-reply may answer a customer without consent
-        if block is not None:
-            _fail(item, message, f"not sent: {block.message}", now)
+        source = session.get(MessageSource, message.source_id)
+        refusal: str | None = f"not sent: {block.message}" if block is not None else None
+        if source is not None and source.kind == SourceKind.OPT_OUT_CONFIRMATION.value:
+            # The one text an opted-out customer may get, and only them.
+            refusal = opt_out_review.confirmation_refusal(
+                profile, blocked_as=block.reason.value if block is not None else None
+            )
+        elif block is not None and block.reason is Block.POSSIBLE_OPT_OUT:
+            # Neither sent nor failed: it waits for an agent's decision.
+            opt_out_review.hold(item, message, now)
+            outbox.note_pending(session, item.profile_id)
+            return
+        elif block is not None and message.agent_id is None and block.reason not in ALWAYS_BLOCK:
+            refusal = None  # an auto-reply may answer a customer without consent
+        if refusal is None and item.expires_at is not None and now > item.expires_at:
+            refusal = "not sent: its time passed (an opt-out is confirmed within 5 minutes)"
+        if refusal is not None:
+            _fail(item, message, refusal, now)
             outbox.note_pending(session, item.profile_id)
             report.failed += 1
             return

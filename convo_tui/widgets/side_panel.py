@@ -33,6 +33,9 @@ def profile_text(card: ProfileCard, *, full: bool = False) -> Text:
     text.append_text(safe_line(card.email or "no email", style="" if card.email else "dim"))
     text.append("\n\nSMS consent: ", style="dim")
     text.append(consent_words(card.consent), style="bold")
+    if card.klaviyo:
+        text.append("\n")
+        text.append_text(safe_line(card.klaviyo, style="bold"))
     if card.blocked:
         text.append("\nBLOCKED", style="bold reverse")
         text.append(" (b to unblock)", style="dim")

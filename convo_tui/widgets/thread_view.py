@@ -37,7 +37,7 @@ from convo_tui.widgets.screen_actions import ScreenActions
 from convo_tui.widgets.strip_fit import fit
 
 FAILED = {"failed", "undelivered"}
-AUTOMATED = {"campaign", "flow", "auto_reply", "keyword_reply"}
+AUTOMATED = {"campaign", "flow", "auto_reply", "keyword_reply", "opt_out_confirmation"}
 INDENT = 4
 """Columns an inbound message leaves on its right, an outbound one on its left."""
 BORDER = "▌"
@@ -51,6 +51,8 @@ def outbox_status(message: ThreadMessage, zone: tzinfo, theirs: tzinfo | None) -
         return f"scheduled for {when:%a %H:%M} {'their' if theirs else 'your'} time"
     if message.status == "pending":
         return f"pending · sends at {message.sent_at.astimezone(zone):%H:%M:%S}"
+    if message.status == "held":
+        return "held · waits for the opt-out decision (o)"
     return message.status
 
 
@@ -103,6 +105,11 @@ def header_text(view: ConversationView, now: datetime) -> Text:
         text.append(" · blocked", style="bold")
     if view.waiting_since is not None and view.status == "open":
         text.append(f" · waiting {ago(view.waiting_since, now)}")
+    if view.possible_opt_out_at is not None:
+        text.append(
+            f"  ⚑ possible opt-out · {ago(view.possible_opt_out_at, now)} · o to decide",
+            style="bold reverse",
+        )
     if view.attributed_to:
         text.append("  ← ", style="dim")
         text.append_text(safe_line(view.attributed_to, style="italic"))
