@@ -272,3 +272,28 @@ def test_the_cli_lists_and_resolves_a_possible_opt_out(synced, sandbox, db_path,
     assert "possible opt-out" not in doctor
     assert "1 customer opted out here, not yet at Klaviyo" in doctor
     cli("opt-outs", "resolve", MARIA, "--opt-out").assert_one_line_error("no possible opt-out")
+
+
+def test_help_is_answered_by_convo_only_when_told_and_never_after_an_opt_out(
+    synced, sandbox
+) -> None:
+    sandbox.inject_inbound(MARIA, "HELP")
+    _sync(synced, sandbox)
+    assert not [b for b in _outbound(sandbox) if "for help" in b]  # Twilio's filter answers
+    assert _outbound(sandbox, kind="outbound-reply")  # ... as the sandbox plays it
+    with synced.write() as session:
+        ana = agents.identify(session, "ana", now=utcnow())
+        settings_mod.set_value(session, ana, "help.answered_by", "convo", now=utcnow())
+        settings_mod.set_value(
+            session, ana, "organization.email", "help@acme.example", now=utcnow()
+        )
+    sandbox.inject_inbound(MARIA, "info")
+    _sync(synced, sandbox)
+    assert [b for b in _outbound(sandbox) if "for help" in b] == [
+        "ACME: for help, email help@acme.example. Reply STOP to unsubscribe."
+    ]
+    sandbox.inject_inbound(MARIA, "STOP")
+    _sync(synced, sandbox)
+    sandbox.inject_inbound(MARIA, "HELP")
+    _sync(synced, sandbox)
+    assert len([b for b in _outbound(sandbox) if "for help" in b]) == 1
