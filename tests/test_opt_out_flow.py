@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import select
 
 from convo_tui.clock import utcnow
-from convo_tui.core import agents, opt_out_review, profiles, replies
+from convo_tui.core import agents, opt_out_review, outbox, profiles, replies
 from convo_tui.core import settings as settings_mod
 from convo_tui.errors import Refused
 from convo_tui.sandbox import Sandbox
@@ -297,3 +297,19 @@ def test_help_is_answered_by_convo_only_when_told_and_never_after_an_opt_out(
     sandbox.inject_inbound(MARIA, "HELP")
     _sync(synced, sandbox)
     assert len([b for b in _outbound(sandbox) if "for help" in b]) == 1
+
+
+def test_a_held_reply_can_be_taken_back_and_stays_back(synced, sandbox) -> None:
+    sandbox.inject_inbound(MARIA, "Is size 38 back in stock?")
+    _sync(synced, sandbox)
+    queued = _reply(synced, "Wrong answer, sorry")
+    sandbox.inject_inbound(MARIA, "don't text me again")
+    _sync(synced, sandbox)
+    assert _state(synced, queued) == "held"
+    with synced.write() as session:
+        ana = agents.identify(session, "ana", now=utcnow())
+        outbox.recall(session, queued, ana, now=utcnow())
+    done = _resolve(synced, opt_out=False, reason="meant the wrong-size texts, sorted")
+    assert done.released == 0
+    _sync(synced, sandbox)
+    assert "Wrong answer, sorry" not in _outbound(sandbox)

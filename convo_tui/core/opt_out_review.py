@@ -281,22 +281,27 @@ def close_by_keyword(session: Session, profile_id: int, *, at: datetime, now: da
 
 
 def _release(session: Session, item: OutboxItem, *, sent: bool, now: datetime) -> None:
+    """A held reply goes on (queued) or fails, only if still held: one conditional UPDATE,
+    so an agent taking it back at the same moment is never undone."""
+    error = None if sent else "not sent: the customer opted out"
+    moved = session.exec(
+        update(OutboxItem)
+        .where(col(OutboxItem.id) == item.id, col(OutboxItem.state) == OutboxState.HELD.value)
+        .values(
+            state=(OutboxState.QUEUED if sent else OutboxState.FAILED).value,
+            send_at=max(item.send_at, now) if sent else item.send_at,
+            last_error=error,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(item)
     message = session.get(Message, item.message_id)
-    if sent:
-        item.state = OutboxState.QUEUED.value
-        item.send_at = max(item.send_at, now)
-        item.last_error = None
-        if message is not None:
-            message.status = "queued"
-    else:
-        item.state = OutboxState.FAILED.value
-        item.last_error = "not sent: the customer opted out"
-        if message is not None:
-            message.status = "failed"
-            message.error_message = "not sent: the customer opted out"
-    item.updated_at = now
-    if message is not None:
-        message.updated_at = now
+    if not moved.rowcount or message is None:
+        return
+    message.status = "queued" if sent else "failed"
+    message.error_message = error
+    message.updated_at = now
 
 
 def hold(item: OutboxItem, message: Message, now: datetime) -> None:

@@ -226,9 +226,13 @@ def _move(session: Session, item_id: int, to: OutboxState, *, now: datetime) -> 
     if to is OutboxState.SENDING:
         values["attempts"] = col(OutboxItem.attempts) + 1
         values["accepted"] = False
+    # A reply held for an opt-out decision may be taken back too, never sent from there.
+    takeable = [OutboxState.QUEUED.value]
+    if to is OutboxState.CANCELLED:
+        takeable.append(OutboxState.HELD.value)
     moved = session.exec(
         update(OutboxItem)
-        .where(col(OutboxItem.id) == item_id, col(OutboxItem.state) == OutboxState.QUEUED.value)
+        .where(col(OutboxItem.id) == item_id, col(OutboxItem.state).in_(takeable))
         .values(**values)
         .execution_options(synchronize_session=False)
     )
