@@ -60,6 +60,7 @@ SAMPLE_ARGUMENTS = {
 OVERRIDES: dict[tuple[str, ...], list[str]] = {
     ("settings", "set"): ["quiet_hours.start", "21:00"],
     ("sync",): ["--once"],
+    ("opt-outs", "resolve"): [CUSTOMER, "--opt-out"],
 }
 
 

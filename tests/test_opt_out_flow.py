@@ -253,10 +253,10 @@ def test_the_cli_lists_and_resolves_a_possible_opt_out(synced, sandbox, db_path,
 
     sandbox.inject_inbound(MARIA, "por favor dejen de enviarme mensajes")
     _sync(synced, sandbox)
-    listed = cli("opt-outs")
+    listed = cli("opt-outs", "list")
     assert listed.code == 0, listed.err
     assert "dejen de enviarme mensajes" in listed.out
-    assert cli("opt-outs", "--json").json()[0]["phone"] == MARIA
+    assert cli("opt-outs", "list", "--json").json()[0]["phone"] == MARIA
     assert "1 possible opt-out waits for a decision" in cli("doctor").out
     cli("opt-outs", "resolve", MARIA, "--opt-out", "--not").assert_one_line_error(
         "--opt-out or --not"
@@ -267,7 +267,7 @@ def test_the_cli_lists_and_resolves_a_possible_opt_out(synced, sandbox, db_path,
     assert done.code == 0, done.err
     assert "opted out" in done.out
     assert _maria(synced)[0].sms_consent == "UNSUBSCRIBED"
-    assert "No possible opt-outs" in cli("opt-outs").out
+    assert "No possible opt-outs" in cli("opt-outs", "list").out
     doctor = cli("doctor").out
     assert "possible opt-out" not in doctor
     assert "1 customer opted out here, not yet at Klaviyo" in doctor

@@ -114,7 +114,7 @@ def _opt_out_warnings(rt: Runtime) -> list[str]:
         found.append(
             f"opt-outs: {waiting} possible opt-out{'s' * (waiting != 1)} "
             f"wait{'s' * (waiting == 1)} for a decision "
-            f"(oldest {ago(oldest, rt.now)}); their replies are held — see: convo opt-outs"
+            f"(oldest {ago(oldest, rt.now)}); their replies are held — see: convo opt-outs list"
         )
     if pending:
         found.append(

@@ -16,18 +16,16 @@ from convo_tui.errors import BadInput
 
 opt_outs_app = typer.Typer(
     help="Possible opt-outs waiting for a decision (replies to them are held).",
-    invoke_without_command=True,
+    no_args_is_help=True,
 )
 app.add_typer(opt_outs_app, name="opt-outs")
 
 
-@opt_outs_app.callback()
+@opt_outs_app.command("list")
 def opt_outs_list(
     ctx: typer.Context, as_json: JsonOption = False, db: DbOption = None, agent: AgentOption = None
 ) -> None:
     """List the possible opt-outs nobody decided on yet, oldest first, with their age."""
-    if ctx.invoked_subcommand is not None:
-        return
     rt = runtime(ctx, db, agent)
     with rt.reading() as (session, _me):
         flags = opt_out_review.open_flags(session)

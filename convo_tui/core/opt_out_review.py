@@ -172,7 +172,7 @@ def resolve(
     if not reviews:
         raise NotFound(
             f"{profiles.display_name(profile)} has no possible opt-out waiting",
-            "see them with: convo opt-outs",
+            "see them with: convo opt-outs list",
         )
     for review in reviews:
         review.resolved_at = now
