@@ -14,7 +14,7 @@ from sqlmodel import select
 from convo_tui.clock import utcnow
 from convo_tui.core import agents, opt_out_review, outbox, profiles, replies
 from convo_tui.core import settings as settings_mod
-from convo_tui.errors import Refused
+from convo_tui.errors import NotFound, Refused
 from convo_tui.sandbox import Sandbox
 from convo_tui.store.engine import Store
 from convo_tui.store.models import (
@@ -200,7 +200,7 @@ def test_a_flag_resolved_as_opt_out_sends_the_confirmation_and_nothing_else(
     assert profile.sms_consent == "UNSUBSCRIBED" and profile.klaviyo_opt_out_pending_at
     with pytest.raises(Refused, match="opted out"):
         _reply(synced, "Bye!")
-    with pytest.raises(Exception, match="no possible opt-out waiting"):
+    with pytest.raises(NotFound, match="no possible opt-out waiting"):
         _resolve(synced, opt_out=True)
 
 

@@ -439,21 +439,9 @@ class _Batch:
         live (not a first sync's history), within 5 minutes of the text, never blocked."""
         if not self.auto_replies or profile.blocked:
             return
-        late = self.now - text.sent_at > opt_out_review.CONFIRM_WITHIN
-        missing = autoreply.empty_variables(
-            profile, self.settings, self.settings.opt_outs_confirmation
-        )
-        if late or missing:
-            audit.record(
-                self.session,
-                None,
-                "opt_out.confirmation_skipped",
-                now=self.now,
-                profile_id=pk(profile),
-                detail="more than 5 minutes after the text when convo saw it"
-                if late
-                else autoreply.skip_reason(missing),
-            )
+        if opt_out_review.skip_confirmation(
+            self.session, profile, self.settings, opted_out_at=text.sent_at, now=self.now
+        ):
             return
         body = opt_out_review.confirmation_text(profile, self.settings)
         self._queue(

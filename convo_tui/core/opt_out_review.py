@@ -324,31 +324,11 @@ def queue_confirmation(
 ) -> tuple[Message | None, str]:
     """The single confirmation of an opt-out convo recorded, or None and why not."""
     settings = settings or settings_mod.load(session)
-    if now - opted_out_at > CONFIRM_WITHIN:
-        why = "no confirmation: more than 5 minutes since the text (only that is presumed timely)"
-        audit.record(
-            session,
-            None,
-            "opt_out.confirmation_skipped",
-            now=now,
-            profile_id=pk(profile),
-            detail=why,
-        )
-        return None, why
     if confirmation_sent_since(session, pk(profile), opted_out_at):
         return None, "the confirmation was sent already"
-    missing = autoreply.empty_variables(profile, settings, settings.opt_outs_confirmation)
-    if missing:
-        why = f"no confirmation: {autoreply.skip_reason(missing)}"
-        audit.record(
-            session,
-            None,
-            "opt_out.confirmation_skipped",
-            now=now,
-            profile_id=pk(profile),
-            detail=why,
-        )
-        return None, why
+    why = skip_confirmation(session, profile, settings, opted_out_at=opted_out_at, now=now)
+    if why is not None:
+        return None, f"no confirmation: {why}"
     body = confirmation_text(profile, settings)
     message = outbox.enqueue(
         session,
@@ -365,6 +345,33 @@ def queue_confirmation(
     )
     audit.record(session, None, "opt_out.confirmation", now=now, profile_id=pk(profile))
     return message, ""
+
+
+def skip_confirmation(
+    session: Session,
+    profile: Profile,
+    settings: settings_mod.InboxSettings,
+    *,
+    opted_out_at: datetime,
+    now: datetime,
+) -> str | None:
+    """Why no confirmation may be sent (too late, or its template would go half-filled),
+    audited; None when it may."""
+    why = None
+    if now - opted_out_at > CONFIRM_WITHIN:
+        why = "more than 5 minutes after the text (only that is presumed timely)"
+    elif missing := autoreply.empty_variables(profile, settings, settings.opt_outs_confirmation):
+        why = autoreply.skip_reason(missing)
+    if why is not None:
+        audit.record(
+            session,
+            None,
+            "opt_out.confirmation_skipped",
+            now=now,
+            profile_id=pk(profile),
+            detail=why,
+        )
+    return why
 
 
 def confirmation_text(profile: Profile, settings: settings_mod.InboxSettings) -> str:
