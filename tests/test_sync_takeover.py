@@ -293,10 +293,27 @@ def test_on_postgresql_the_lock_session_is_named_and_has_tight_keepalives(pg_url
                 SyncLock(second, Holder.me("app", "ana")).__enter__()
             assert caught.value.holder is not None and caught.value.holder.login == "bea"
             lock.verify()
-        # The lock's session is not handed back to the pool with its name and settings.
-        with second.engine.connect() as conn:
-            names = conn.execute(text("SELECT application_name FROM pg_stat_activity")).all()
-        assert not any(str(n[0]).startswith("convo-sync") for n in names), names
+        # The lock's session is not handed back to the pool with its name and settings: it
+        # is closed. The server ends a closed session's backend on its own time, so the
+        # name may linger in pg_stat_activity for a moment (it did once under CI's load);
+        # it must be gone within seconds, and only this test's database is looked at.
+        named: list[str] = []
+        for _ in range(100):
+            with second.engine.connect() as conn:
+                named = [
+                    str(name)
+                    for name in conn.execute(
+                        text(
+                            "SELECT application_name FROM pg_stat_activity"
+                            " WHERE datname = current_database()"
+                        )
+                    ).scalars()
+                    if str(name).startswith("convo-sync")
+                ]
+            if not named:
+                break
+            time.sleep(0.05)
+        assert not named, named
     finally:
         first.close()
         second.close()
