@@ -52,6 +52,12 @@ COMMANDS: list[tuple[str, str, str]] = [
     ("Reopen", "Reopen the conversation", "reopen"),
     ("Toggle unread", "Mark the conversation read or unread", "toggle_unread"),
     ("Block / unblock", "Block the customer (or undo it)", "block"),
+    (
+        "Decide on a possible opt-out",
+        "Opt the customer out, or say why their text is not an opt-out",
+        "decide_opt_out",
+    ),
+    ("Possible opt-outs", "Conversations waiting for an opt-out decision", "show_opt_outs"),
     ("Filter", "Filter the inbox by status, read state, campaign or flow", "filters"),
     ("Search", "Search the text of all messages", "search"),
     ("Side panel", "Show or hide the profile, activity and orders panel", "toggle_panel"),

@@ -57,6 +57,7 @@ from convo_tui.store.models import (
 )
 from convo_tui.views import ConversationView as ConversationView
 from convo_tui.views import Me as Me
+from convo_tui.views import PossibleOptOut as PossibleOptOut
 from convo_tui.views import ProfileCard as ProfileCard
 from convo_tui.views import ReplyRefusal as ReplyRefusal
 from convo_tui.views import Sent as Sent
@@ -130,6 +131,35 @@ class Desk:
         with self.store.read() as session:
             show = settings_mod.load(session).notifications_unread_indicator
             return queries.inbox_count(session, flt), queries.unread_count(session), show
+
+    def opt_outs_waiting(self) -> tuple[int, datetime | None]:
+        """Conversations waiting for an opt-out decision, and since when the oldest has."""
+        with self.store.read() as session:
+            return opt_out_review.count_open(session)
+
+    def open_flag(self, profile_id: int) -> PossibleOptOut | None:
+        """The customer's text that reads as a request to stop, if still undecided."""
+        with self.store.read() as session:
+            found = opt_out_review.open_flags(session, profile_id=profile_id)
+        if not found:
+            return None
+        flag = found[0]
+        return PossibleOptOut(flag.profile_id, flag.name, flag.body, flag.phrase, flag.flagged_at)
+
+    def resolve_opt_out(
+        self, profile_id: int, *, opt_out: bool, reason: str = ""
+    ) -> opt_out_review.Resolved:
+        """The agent's decision on a possible opt-out (audited): opt them out, or say why
+        it is not one (held replies go on). Refused without a reason; NotFound if decided."""
+        with self._acting() as (session, agent, now):
+            return opt_out_review.resolve(
+                session,
+                self._profile_for(session, profile_id),
+                agent,
+                opt_out=opt_out,
+                reason=reason,
+                now=now,
+            )
 
     def has_conversations(self) -> bool:
         """Whether the store holds any conversation at all (an empty one says what to do)."""

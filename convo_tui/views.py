@@ -58,6 +58,18 @@ class ProfileCard:
 
 
 @dataclass(frozen=True)
+class PossibleOptOut:
+    """A customer's text that reads as a request to stop, waiting for a decision."""
+
+    profile_id: int
+    name: str
+    body: str
+    phrase: str
+    """What in it reads so ("stop texting")."""
+    flagged_at: datetime
+
+
+@dataclass(frozen=True)
 class ReplyRefusal:
     reason: str
     message: str

@@ -4,7 +4,7 @@ the command palette lists convo's commands only, and toasts never cover a dialog
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -154,6 +154,27 @@ def test_the_status_text_is_whole_when_it_fits() -> None:
     assert status_text(info, at, 200).plain == (
         " convo  Ana Souza (owner)  Inbox: open — 39 conversations  ● 20 unread  sync idle"
     )
+
+
+@pytest.mark.parametrize("width", [200, 90, 60, 40])
+def test_possible_opt_outs_stay_on_the_status_line_as_it_narrows(width: int) -> None:
+    info = StatusInfo(
+        "Ana Souza",
+        "owner",
+        "open",
+        39,
+        20,
+        SyncStatus(state="idle"),
+        flagged=2,
+        flagged_since=NOW - timedelta(hours=3),
+    )
+    text = status_text(info, NOW, width)
+    assert text.cell_len <= width, (text.plain, width)
+    want = {200: "⚑ 2 possible opt-outs (oldest 3h)", 40: "⚑2"}.get(width, "⚑ 2 opt-out?")
+    assert want in text.plain, (width, text.plain)
+    assert "20" in text.plain  # the unread count stays beside it
+    (flag,) = [span for span in text.spans if text.plain[span.start : span.end].startswith("⚑")]
+    assert "red" in str(flag.style)
 
 
 # -- 3. the refusal reason whole at 80x24; the key bar keeps ? and q ----------------------

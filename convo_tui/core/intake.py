@@ -363,6 +363,7 @@ class _Batch:
 
         if phrase is not None:
             opt_out_review.note_flag(conversation, text.sent_at)
+            opt_out_review.hold_waiting(self.session, profile_id, now)
             self._later(
                 OptOutReview, opt_out_review.flag_values(profile_id, phrase, text.sent_at), row
             )

@@ -313,6 +313,23 @@ def hold(item: OutboxItem, message: Message, now: datetime) -> None:
     message.updated_at = now
 
 
+def hold_waiting(session: Session, profile_id: int, now: datetime) -> int:
+    """At the flag, the agents' replies not taken by the sync yet wait too (the sync would
+    hold each when due; held now, the thread and `convo outbox list` say so at once)."""
+    waiting = session.exec(
+        select(OutboxItem, Message)
+        .join(Message, col(Message.id) == col(OutboxItem.message_id))
+        .where(
+            col(OutboxItem.profile_id) == profile_id,
+            col(OutboxItem.state) == OutboxState.QUEUED.value,
+            col(OutboxItem.agent_id).is_not(None),
+        )
+    ).all()
+    for item, message in waiting:
+        hold(item, message, now)
+    return len(waiting)
+
+
 def queue_confirmation(
     session: Session,
     profile: Profile,

@@ -22,6 +22,8 @@ class InboxFilter:
     status: Status | None = Status.OPEN
     unread: bool | None = None
     attributed_source_id: int | None = None
+    possible_opt_out: bool = False
+    """True: only conversations waiting for an agent's opt-out decision."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class InboxRow(NamedTuple):
     blocked: bool
     reply_pending_at: datetime | None = None
     """When an agent's reply waiting in the outbox goes out (see Conversation)."""
+    possible_opt_out_at: datetime | None = None
+    """A text read as a request to stop, undecided since then (core.opt_out_review)."""
 
     @property
     def name(self) -> str:

@@ -1,4 +1,5 @@
-"""Inbox filters: status, read state and the campaign or flow replies are attributed to."""
+"""Inbox filters: status, read state, the campaign or flow replies are attributed to, and
+the possible opt-outs waiting for a decision."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, RadioButton, RadioSet, Select, Static
+from textual.widgets import Button, Checkbox, RadioButton, RadioSet, Select, Static
 
 from convo_tui.core.rows import InboxFilter
 from convo_tui.store.kinds import Status
@@ -29,6 +30,8 @@ def filter_words(flt: InboxFilter, sources: dict[int, str] | None = None) -> str
     if flt.attributed_source_id is not None:
         name = (sources or {}).get(flt.attributed_source_id, f"#{flt.attributed_source_id}")
         parts.append(f"attributed to {one_line(name, 30)}")
+    if flt.possible_opt_out:
+        parts.append("possible opt-outs")
     return ", ".join(parts)
 
 
@@ -41,10 +44,12 @@ class FilterModal(ModalScreen[InboxFilter | None]):
         Binding("x", "clear", "Reset", id="filters.reset"),
     ]
 
-    def __init__(self, current: InboxFilter, sources: list[SourceChoice]) -> None:
+    def __init__(self, current: InboxFilter, sources: list[SourceChoice], flagged: int = 0) -> None:
         super().__init__(classes="modal")
         self.current = current
         self.sources = sources
+        self.flagged = flagged
+        """Conversations waiting for an opt-out decision (shown beside the choice)."""
 
     def compose(self) -> ComposeResult:
         status = self.current.status.value if self.current.status else "all"
@@ -68,6 +73,11 @@ class FilterModal(ModalScreen[InboxFilter | None]):
                 else Select.NULL,
                 id="filter-source",
             )
+            yield Checkbox(
+                f"Only possible opt-outs ({self.flagged:,} waiting for a decision)",
+                value=self.current.possible_opt_out,
+                id="filter-opt-out",
+            )
             with Horizontal(classes="buttons"):
                 yield Button("Apply", id="apply", variant="primary")
                 yield Button("Reset (x)", id="reset")
@@ -88,6 +98,7 @@ class FilterModal(ModalScreen[InboxFilter | None]):
             status=None if status == "all" else Status(status),
             unread={"any": None, "unread": True, "read": False}[read],
             attributed_source_id=None if source is Select.NULL else int(str(source)),
+            possible_opt_out=self.query_one("#filter-opt-out", Checkbox).value,
         )
 
     @on(Button.Pressed)

@@ -43,7 +43,7 @@ from convo_tui.errors import ConvoError, NotFound, Refused
 from convo_tui.pending_drafts import PendingDrafts
 from convo_tui.screens.filters import FilterModal, filter_words
 from convo_tui.text import one_line
-from convo_tui.views import ConversationView, Me, Sent, SourceChoice
+from convo_tui.views import ConversationView, Me, PossibleOptOut, Sent, SourceChoice
 from convo_tui.widgets.composer import Composer
 from convo_tui.widgets.inbox_list import Counts, InboxList
 from convo_tui.widgets.key_bar import KeyBar
@@ -77,6 +77,7 @@ ACTIONS_NEEDING_CONVERSATION = {
     "reopen",
     "toggle_unread",
     "block",
+    "decide_opt_out",
     "profile",
     "older",
 }
@@ -98,6 +99,7 @@ class Subject:
     status: str
     unread: bool
     blocked: bool
+    possible_opt_out_at: datetime | None = None
 
 
 class InboxScreen(Screen[None]):
@@ -163,9 +165,10 @@ class InboxScreen(Screen[None]):
             self.send = send
 
     class Sources(Message):
-        def __init__(self, sources: list[SourceChoice]) -> None:
+        def __init__(self, sources: list[SourceChoice], flagged: int) -> None:
             super().__init__()
             self.sources = sources
+            self.flagged = flagged
 
     class Coupons(Message):
         def __init__(self, codes: list[str]) -> None:
@@ -346,7 +349,13 @@ class InboxScreen(Screen[None]):
     def _counted(self, event: InboxList.Counted) -> None:
         counts = event.counts
         unread = counts.unread if counts.show_unread else None
-        self.info = replace(self.info, matching=counts.total, unread=unread)
+        self.info = replace(
+            self.info,
+            matching=counts.total,
+            unread=unread,
+            flagged=counts.flagged,
+            flagged_since=counts.flagged_since,
+        )
         self.show_status()
 
     # -- live updates -------------------------------------------------------------
@@ -599,6 +608,8 @@ class InboxScreen(Screen[None]):
             return subject.status != "closed"
         if action == "reopen":
             return subject.status != "open"
+        if action == "decide_opt_out":
+            return subject.possible_opt_out_at is not None
         if action == "older":
             view = self.view
             return view is not None and len(view.messages) < view.total_messages
@@ -621,6 +632,7 @@ class InboxScreen(Screen[None]):
                 row.status,
                 row.unread,
                 row.blocked,
+                row.possible_opt_out_at,
             )
         view = self.view
         if view is None:
@@ -632,6 +644,7 @@ class InboxScreen(Screen[None]):
             view.status,
             view.unread,
             view.card.blocked,
+            view.possible_opt_out_at,
         )
 
     def _act(self, words: str, work_fn: Callable[[], Undoable | None]) -> None:
@@ -786,12 +799,57 @@ class InboxScreen(Screen[None]):
 
         self.app.push_screen(BlockModal(name, unblock=blocked), answered)
 
+    def action_decide_opt_out(self) -> None:
+        self.inbox.unpin()
+        if (subject := self._subject()) is None:
+            return
+        if subject.possible_opt_out_at is None:
+            self.notify(f"{subject.name}: no possible opt-out waits here.", markup=False)
+            return
+        self._flag_worker(subject.profile_id, subject.name)
+
+    @work(thread=True, exit_on_error=False, group="opt-out")
+    def _flag_worker(self, profile_id: int, name: str) -> None:
+        flag = self.desk.open_flag(profile_id)
+        self.app.call_from_thread(self._decide, profile_id, name, flag)
+
+    def _decide(self, profile_id: int, name: str, flag: PossibleOptOut | None) -> None:
+        from convo_tui.screens.opt_out import Decision, OptOutModal
+
+        if flag is None:  # another agent decided meanwhile
+            self.notify(f"{name}: already decided (no possible opt-out waits).", markup=False)
+            self.store_changed()
+            return
+
+        def answered(decision: Decision | None) -> None:
+            if decision is not None:
+                self._resolve_worker(profile_id, name, decision.opt_out, decision.reason)
+
+        self.app.push_screen(OptOutModal(flag, self.now()), answered)
+
+    @work(thread=True, exit_on_error=False, group="actions")
+    def _resolve_worker(self, profile_id: int, name: str, opt_out: bool, reason: str) -> None:
+        try:
+            done = self.desk.resolve_opt_out(profile_id, opt_out=opt_out, reason=reason)
+        except (Refused, NotFound) as exc:
+            self.app.call_from_thread(
+                self.notify, f"{name}: {exc.line()}", severity="warning", markup=False
+            )
+            self.app.call_from_thread(self.store_changed)
+            return
+        # Not undoable on a key: an opt-out is the customer's; its reverse is their START.
+        self.post_message(self.Done(one_line(done.note), None, self.inbox.has_focus))
+
     def action_filters(self) -> None:
         self._sources_worker()
 
+    def action_show_opt_outs(self) -> None:
+        """Every conversation waiting for an opt-out decision, whatever its status."""
+        self.apply_filter(InboxFilter(status=None, possible_opt_out=True))
+
     @work(thread=True, exit_on_error=False, group="sources")
     def _sources_worker(self) -> None:
-        self.post_message(self.Sources(self.desk.sources()))
+        self.post_message(self.Sources(self.desk.sources(), self.desk.opt_outs_waiting()[0]))
 
     @on(Sources)
     def _sources(self, message: Sources) -> None:
@@ -801,7 +859,7 @@ class InboxScreen(Screen[None]):
             if flt is not None:
                 self.apply_filter(flt)
 
-        self.app.push_screen(FilterModal(self.filter, message.sources), chosen)
+        self.app.push_screen(FilterModal(self.filter, message.sources, message.flagged), chosen)
 
     def apply_filter(self, flt: InboxFilter) -> None:
         self.filter = flt

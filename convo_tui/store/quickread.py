@@ -45,7 +45,8 @@ class FirstPage:
 _PAGE_SQL = """
 SELECT c.id, c.profile_id, p.phone, p.first_name, p.last_name, c.status, c.unread,
        c.last_message_at, c.last_message_preview, c.last_message_direction,
-       c.waiting_since, c.snooze_until, s.name, p.blocked, c.reply_pending_at
+       c.waiting_since, c.snooze_until, s.name, p.blocked, c.reply_pending_at,
+       c.possible_opt_out_at
 FROM conversation AS c
 JOIN profile AS p ON p.id = c.profile_id
 LEFT OUTER JOIN message_source AS s ON s.id = c.attributed_source_id
@@ -81,6 +82,7 @@ def _row(raw: tuple[object, ...]) -> InboxRow:
         None if raw[12] is None else str(raw[12]),
         bool(raw[13]),
         _when(None if raw[14] is None else str(raw[14])),
+        _when(None if raw[15] is None else str(raw[15])),
     )
 
 

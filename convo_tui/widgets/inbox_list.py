@@ -60,6 +60,9 @@ class Counts:
     show_unread: bool
     empty_store: bool = False
     """No conversation at all, whatever the filter: the inbox says how to get some."""
+    flagged: int = 0
+    """Conversations waiting for an agent's opt-out decision (whatever the filter)."""
+    flagged_since: datetime | None = None
 
 
 class InboxList(ScreenActions, BarScrollView, can_focus=True):
@@ -96,6 +99,7 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
                 ("o", "reopen", "Reopen", "reopen", "Reopen the conversation", True),
                 ("u", "toggle_unread", "Unread", "toggle_unread", "Toggle unread", True),
                 ("b", "block", "Block", "block", "Block or unblock the customer", True),
+                ("d", "decide_opt_out", "Opt-out?", "opt_out", "Decide: opt out or not", True),
                 ("z", "undo", "Undo", "undo", "Undo the last action", True),
                 ("f", "filters", "Filter", "filters", "Filter the inbox", True),
                 ("i", "toggle_panel", "Panel", "side_panel", "Show or hide the panel", True),
@@ -363,7 +367,10 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
     ) -> None:
         desk = self.desk
         assert desk is not None
-        counts = Counts(*desk.counts(flt)) if with_counts else None
+        counts = None
+        if with_counts:
+            flagged, since = desk.opt_outs_waiting()
+            counts = Counts(*desk.counts(flt), flagged=flagged, flagged_since=since)
         if counts is not None and counts.total == 0 and not desk.has_conversations():
             counts = replace(counts, empty_store=True)
         loaded: dict[int, list[InboxRow]] = {}
@@ -570,6 +577,10 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
                 status = f"z {until(row.snooze_until, now)}"
             elif row.status == "closed":
                 status = "closed"
+            if row.possible_opt_out_at is not None:
+                # Replies wait for an agent's decision: it stands out as a late wait does.
+                flag = "⚑ opt-out? " if width >= 36 else "⚑ "
+                right.append(Segment(flag, styles["late"]))
             if status:
                 right.append(Segment(status + " ", styles["status"]))
             right.append(Segment(f"{ago(row.last_message_at, now):>4}", styles["muted"]))

@@ -8,6 +8,7 @@ from datetime import datetime
 from rich.text import Text
 from textual.widgets import Static
 
+from convo_tui.display import ago
 from convo_tui.live import SyncStatus
 from convo_tui.text import one_line
 
@@ -26,6 +27,10 @@ class StatusInfo:
     store: str = ""
     """What is wrong with the store ("store unreachable, retrying"), when something is:
     it stands in the place of the sync state, which means nothing while it lasts."""
+    flagged: int = 0
+    """Conversations waiting for an agent's opt-out decision."""
+    flagged_since: datetime | None = None
+    """Since when the oldest of them has waited."""
 
 
 COMPACT_STEPS = 7
@@ -69,12 +74,29 @@ def _status(info: StatusInfo, now: datetime, compact: int) -> Text:
         text.append(gap)
         unread = f"● {info.unread:,} unread" if compact < 5 else f"●{info.unread:,}"
         text.append(unread, style="bold")
+    if info.flagged:
+        text.append(gap)
+        text.append(_flagged_words(info, now, compact), style="bold red")
     text.append(gap)
     if info.store:
         text.append(info.store, style="bold red")
     else:
         text.append(_sync_words(info.sync, now, compact), style=_sync_style(info.sync))
     return text
+
+
+def _flagged_words(info: StatusInfo, now: datetime, compact: int) -> str:
+    """ "⚑ 2 possible opt-outs (oldest 3h)", shorter as the line narrows: replies to them
+    wait for a decision, so it stays as long as the unread count does."""
+    if compact >= 5:
+        return f"⚑{info.flagged}"
+    if compact >= 2:
+        return f"⚑ {info.flagged} opt-out?"
+    plural = "s" if info.flagged != 1 else ""
+    words = f"⚑ {info.flagged} possible opt-out{plural}"
+    if info.flagged_since is not None:
+        words += f" (oldest {ago(info.flagged_since, now)})"
+    return words
 
 
 def _sync_words(sync: SyncStatus, now: datetime, compact: int) -> str:

@@ -52,7 +52,7 @@ def outbox_status(message: ThreadMessage, zone: tzinfo, theirs: tzinfo | None) -
     if message.status == "pending":
         return f"pending · sends at {message.sent_at.astimezone(zone):%H:%M:%S}"
     if message.status == "held":
-        return "held · waits for the opt-out decision (o)"
+        return "held · waits for the opt-out decision (d)"
     return message.status
 
 
@@ -107,7 +107,7 @@ def header_text(view: ConversationView, now: datetime) -> Text:
         text.append(f" · waiting {ago(view.waiting_since, now)}")
     if view.possible_opt_out_at is not None:
         text.append(
-            f"  ⚑ possible opt-out · {ago(view.possible_opt_out_at, now)} · o to decide",
+            f"  ⚑ possible opt-out · {ago(view.possible_opt_out_at, now)} · d to decide",
             style="bold reverse",
         )
     if view.attributed_to:
