@@ -27,7 +27,7 @@ from convo_tui.core import settings as settings_mod
 from convo_tui.core.email_notify import EmailNotifier, EmailReport
 from convo_tui.core.inbound import InboundText, Media, process_inbound
 from convo_tui.store.engine import Store
-from convo_tui.store.models import Agent, Notification
+from convo_tui.store.models import Agent, Notification, Profile
 
 from .conftest import BUSINESS, CUSTOMER, NOW, add_profile, sid, text_in
 
@@ -561,3 +561,71 @@ def test_two_notifiers_never_send_the_same_text_twice(store, owner, server) -> N
         thread.join()
     assert sum(report.notifications for report in reports) == 5
     assert len(server.inbox.envelopes) == 5
+
+
+# -- an escalated possible opt-out ---------------------------------------------------
+
+
+def _escalate(store: Store, at: Any) -> int:
+    from convo_tui.core import opt_out_review
+
+    with store.write() as session:
+        return len(opt_out_review.escalate_due(session, now=at, hours=2))
+
+
+def _escalation_subjects(server: Server) -> list[str]:
+    return [s for s in subjects(server) if s.startswith("Undecided")]
+
+
+def test_an_escalated_possible_opt_out_is_emailed_once_to_everyone(store, owner, server) -> None:
+    enable(store, owner)
+    with store.write() as session:
+        add_profile(session, last_name="Silva")
+        text_in(session, "please stop texting me")
+        text_in(session, "seriously, no more texts", at=NOW + timedelta(minutes=1))
+    notifier = EmailNotifier(store, plain(server.port))
+    notifier.send_pending(now=NOW + 2 * AFTER_BURST)  # the texts themselves: one burst
+    assert _escalation_subjects(server) == []
+    later = NOW + timedelta(hours=3)
+    assert _escalate(store, later) == 1
+    other = EmailNotifier(store, plain(server.port))  # another agent's app, same store
+    report = notifier.send_pending(now=later)
+    assert report.sent == 1 and not report.failed
+    assert other.send_pending(now=later + AFTER_BURST).sent == 0
+    assert notifier.send_pending(now=later + 2 * AFTER_BURST).sent == 0
+    assert _escalation_subjects(server) == ["Undecided opt-out, 3 h: Maria Silva (+1 415-555-0123)"]
+    (message,) = [m for m in server.inbox.messages if str(m["Subject"]).startswith("Undecided")]
+    assert message["To"] == ", ".join(ADDRESSES)
+    body = text_of(message)
+    assert "please stop texting me" in body and "'stop texting'" in body
+    assert f"convo opt-outs resolve {CUSTOMER}" in body
+
+
+def test_an_escalation_decided_first_or_sent_to_a_dead_server_is_not_lost(
+    store, owner, caplog
+) -> None:
+    from convo_tui.core import opt_out_review
+
+    enable(store, owner)
+    with store.write() as session:
+        add_profile(session, phone=OTHER, first_name="Tom")
+        text_in(session, "take me off your list", phone=OTHER)
+        add_profile(session, last_name="Silva")
+        text_in(session, "please remove my number")
+    later = NOW + timedelta(hours=3)
+    assert _escalate(store, later) == 2
+    with store.write() as session:  # Tom's is decided before any email goes
+        tom = session.exec(select(Profile).where(Profile.phone == OTHER)).one()
+        opt_out_review.resolve(session, tom, owner, opt_out=True, now=later)
+    down = Server()
+    notifier = EmailNotifier(store, plain(down.port))
+    assert notifier.send_pending(now=later).failed
+    (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert "wait" in warning.getMessage()
+    down.start()
+    try:
+        notifier.send_pending(now=later + AFTER_BURST)
+        notifier.send_pending(now=later + 2 * AFTER_BURST)
+    finally:
+        down.stop()
+    assert _escalation_subjects(down) == ["Undecided opt-out, 3 h: Maria Silva (+1 415-555-0123)"]

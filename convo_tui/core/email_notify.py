@@ -34,6 +34,11 @@ due and returns. The rules:
   send loses that one email: at most once, never twice.
 * `emailed_at` is when the notification was handled, by email or by skipping.
   The table has no column to tell those apart.
+* Escalations: a possible opt-out nobody decided on within the setting
+  `opt_outs.escalate_after_hours` (marked by the sync, core.opt_out_review) is
+  one email of its own, at once (no burst wait), claimed and released the same
+  way on `opt_out_review.escalation_emailed_at`. One decided before it went
+  is not sent; one escalated more than `max_age` ago is never sent.
 
 Customer text is untrusted. Names and bodies go into an `EmailMessage` as
 header and body values, never as raw header lines. Control, bidi and
@@ -56,7 +61,7 @@ import smtplib
 import socket
 import ssl
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -69,7 +74,14 @@ from convo_tui.core import profiles
 from convo_tui.core import settings as settings_mod
 from convo_tui.store.dialect import in_lists
 from convo_tui.store.engine import Store
-from convo_tui.store.models import Message, MessageMedia, Notification, Profile, Setting
+from convo_tui.store.models import (
+    Message,
+    MessageMedia,
+    Notification,
+    OptOutReview,
+    Profile,
+    Setting,
+)
 from convo_tui.text import one_line, visible
 
 log = logging.getLogger("convo.email")
@@ -124,10 +136,24 @@ class Burst:
 
 
 @dataclass(frozen=True)
+class Escalation:
+    """A possible opt-out undecided for hours: one email to everyone, per customer (their
+    first such text; later ones are settled by the same decision)."""
+
+    review_ids: tuple[int, ...]
+    name: str
+    phone: str
+    body: str
+    phrase: str
+    flagged_at: datetime
+
+
+@dataclass(frozen=True)
 class _Plan:
     addresses: list[str]
     due: list[Burst]
     skipped: int
+    escalations: list[Escalation]
 
 
 class EmailNotifier:
@@ -167,11 +193,11 @@ class EmailNotifier:
         """Send every burst that is due, mark it, and report. It never raises for SMTP problems."""
         now = now.astimezone(UTC)
         plan = self._plan(now)
-        if plan is None or not plan.due:
+        if plan is None or not (plan.due or plan.escalations):
             return EmailReport(
                 sent=0, notifications=0, skipped=plan.skipped if plan else 0, failed=False
             )
-        waiting = sum(len(group.texts) for group in plan.due)
+        waiting = sum(len(group.texts) for group in plan.due) + len(plan.escalations)
         problem = self.config_problem()
         if problem is not None:
             self._failure(problem, waiting)
@@ -181,11 +207,23 @@ class EmailNotifier:
         envelope_from = parseaddr(sender)[1]
         claimed: list[Burst] = []
         sent: list[Burst] = []
+        raised: list[Escalation] = []
+        told: list[Escalation] = []
         failed = False
         try:
             client = self._connect()
             try:
                 # Claim only once the server has answered: a dead server touches nothing.
+                raised = self._claim_escalations(plan.escalations, now)
+                for escalation in raised:  # first: the law's clock is running on these
+                    message = compose_escalation(
+                        escalation, sender=sender, addresses=plan.addresses, now=now
+                    )
+                    refused = client.send_message(
+                        message, from_addr=envelope_from, to_addrs=plan.addresses
+                    )
+                    told.append(escalation)
+                    self._note_refused(refused)
                 claimed = self._claim(plan.due, now)
                 for group in claimed:
                     message = compose(group, sender=sender, addresses=plan.addresses, now=now)
@@ -200,15 +238,19 @@ class EmailNotifier:
             # OSError covers refused connections, timeouts and TLS errors; ValueError
             # covers addresses the server cannot take (non-ASCII without SMTPUTF8).
             failed = True
-            self._failure(self._describe(exc), waiting - sum(len(g.texts) for g in sent))
+            left = waiting - sum(len(g.texts) for g in sent) - len(told)
+            self._failure(self._describe(exc), left)
         finally:
             unsent = [group for group in claimed if group not in sent]
             if unsent:
                 self._release(unsent, now)
+            untold = [i for e in raised if e not in told for i in e.review_ids]
+            if untold:
+                self._release_escalations(untold, now)
         if not failed:
             self._recovered()
         return EmailReport(
-            sent=len(sent),
+            sent=len(sent) + len(told),
             notifications=sum(len(group.texts) for group in sent),
             skipped=plan.skipped,
             failed=failed,
@@ -267,6 +309,7 @@ class EmailNotifier:
                     pending.setdefault(note.profile_id, []).append((note, message, profile))
             due_rows = [group for group in pending.values() if self._is_due(group, now)]
             media = _media_urls(session, [_id(m.id) for group in due_rows for _, m, _ in group])
+            escalations = _escalations(session, since=now - self.max_age)
         skipped = self._mark_skipped(stale, now) if stale else 0
         due = [
             Burst(
@@ -285,7 +328,7 @@ class EmailNotifier:
             )
             for group in due_rows
         ]
-        return _Plan(addresses=addresses, due=due, skipped=skipped)
+        return _Plan(addresses=addresses, due=due, skipped=skipped, escalations=escalations)
 
     def _is_due(
         self, group: Sequence[tuple[Notification, Message, Profile]], now: datetime
@@ -327,6 +370,36 @@ class EmailNotifier:
                     )
                     .values(emailed_at=None)
                 )
+
+    def _claim_escalations(self, escalations: list[Escalation], now: datetime) -> list[Escalation]:
+        """The escalations this process won (another may be sending the same ones)."""
+        if not escalations:
+            return []
+        with self.store.write() as session:
+            won = set(
+                session.exec(
+                    update(OptOutReview)
+                    .where(
+                        col(OptOutReview.id).in_([i for e in escalations for i in e.review_ids]),
+                        col(OptOutReview.escalation_emailed_at).is_(None),
+                        col(OptOutReview.resolved_at).is_(None),
+                    )
+                    .values(escalation_emailed_at=now)
+                    .returning(col(OptOutReview.id))
+                ).scalars()
+            )
+        return [e for e in escalations if won.intersection(e.review_ids)]
+
+    def _release_escalations(self, ids: list[int], now: datetime) -> None:
+        with self.store.write() as session:
+            session.exec(
+                update(OptOutReview)
+                .where(
+                    col(OptOutReview.id).in_(ids),
+                    col(OptOutReview.escalation_emailed_at) == now,
+                )
+                .values(escalation_emailed_at=None)
+            )
 
     # -- SMTP ----------------------------------------------------------------
 
@@ -448,6 +521,40 @@ def compose(group: Burst, *, sender: str, addresses: Sequence[str], now: datetim
     return message
 
 
+def compose_escalation(
+    escalation: Escalation, *, sender: str, addresses: Sequence[str], now: datetime
+) -> EmailMessage:
+    """The email for a possible opt-out nobody decided on: what they wrote, since when."""
+    pretty = phones.pretty(escalation.phone)
+    name = one_line(escalation.name, 80, terminal=False)
+    who = pretty if name in {pretty, escalation.phone, ""} else f"{name} ({pretty})"
+    hours = max(int((now - escalation.flagged_at).total_seconds() // 3600), 0)
+    message = EmailMessage()
+    # Short enough not to be folded (a folded Subject reads with a leading space).
+    message["Subject"] = f"Undecided opt-out, {hours} h: {who}"
+    message["From"] = sender
+    message["To"] = ", ".join(addresses)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = make_msgid(domain=_domain_of(sender))
+    message["Auto-Submitted"] = "auto-generated"
+    body = escalation.body.replace("\r\n", "\n")
+    lines = [
+        f"{who} wrote, {escalation.flagged_at.astimezone(UTC):%a %Y-%m-%d %H:%M UTC}:",
+        "",
+        visible(body, terminal=False) if body.strip() else "(no text)",
+        "",
+        f"It reads as a request to stop ({one_line(escalation.phrase, 60, terminal=False)!r}).",
+        "Replies to them wait until an agent decides. The law allows at most ten",
+        "business days to honour an opt-out; decide today.",
+        "",
+        "--",
+        f"Decide in convo: d on the conversation, or convo opt-outs resolve {escalation.phone}",
+        "",
+    ]
+    message.set_content("\n".join(lines), charset="utf-8", cte="quoted-printable")
+    return message
+
+
 def _body(group: Burst, who: str) -> str:
     texts = group.texts
     lines = [f"{who} texted:" if len(texts) == 1 else f"{who} sent {len(texts)} texts:", ""]
@@ -483,6 +590,40 @@ def _set_emailed(session: Session, ids: list[int], now: datetime) -> list[int]:
         )
         changed.extend(int(value) for value in result.scalars())
     return changed
+
+
+def _escalations(session: Session, *, since: datetime) -> list[Escalation]:
+    """Escalated possible opt-outs not emailed yet (undecided, escalated since `since`)."""
+    rows = session.exec(
+        select(OptOutReview, Message, Profile)
+        .join(Message, col(Message.id) == col(OptOutReview.message_id))
+        .join(Profile, col(Profile.id) == col(OptOutReview.profile_id))
+        .where(
+            col(OptOutReview.escalated_at) >= since,
+            col(OptOutReview.escalation_emailed_at).is_(None),
+            col(OptOutReview.resolved_at).is_(None),
+        )
+        .order_by(col(OptOutReview.flagged_at), col(OptOutReview.id))
+    ).all()
+    found: dict[int, Escalation] = {}
+    for review, message, profile in rows:
+        if profile.blocked:
+            continue
+        first = found.get(review.profile_id)
+        if first is not None:
+            found[review.profile_id] = replace(
+                first, review_ids=(*first.review_ids, _id(review.id))
+            )
+            continue
+        found[review.profile_id] = Escalation(
+            review_ids=(_id(review.id),),
+            name=profiles.display_name(profile),
+            phone=profile.phone,
+            body=message.body,
+            phrase=review.phrase,
+            flagged_at=review.flagged_at,
+        )
+    return list(found.values())
 
 
 def _media_urls(session: Session, message_ids: list[int]) -> dict[int, list[str]]:

@@ -348,6 +348,9 @@ class OptOutReview(SQLModel, table=True):
     flagged_at: datetime = _when()
     """When the customer wrote it (the provider's time): the flag's age counts from it."""
     escalated_at: datetime | None = _when(nullable=True)
+    escalation_emailed_at: datetime | None = _when(nullable=True)
+    """When the escalation was emailed to the team (claimed by one process; see
+    core.email_notify)."""
     resolved_at: datetime | None = _when(nullable=True)
     resolution: str | None = Field(default=None, sa_type=String(16))
     reason: str | None = Field(default=None, sa_type=String(500))
