@@ -132,10 +132,12 @@ class Desk:
             show = settings_mod.load(session).notifications_unread_indicator
             return queries.inbox_count(session, flt), queries.unread_count(session), show
 
-    def opt_outs_waiting(self) -> tuple[int, datetime | None]:
-        """Conversations waiting for an opt-out decision, and since when the oldest has."""
+    def opt_outs_waiting(self) -> tuple[int, datetime | None, int]:
+        """Conversations waiting for an opt-out decision, since when the oldest has, and
+        opt-outs recorded here that Klaviyo refused (its campaigns may still text them)."""
         with self.store.read() as session:
-            return opt_out_review.count_open(session)
+            flagged, since = opt_out_review.count_open(session)
+            return flagged, since, opt_out_review.klaviyo_refused(session)
 
     def open_flag(self, profile_id: int) -> PossibleOptOut | None:
         """The customer's text that reads as a request to stop, if still undecided."""

@@ -28,19 +28,23 @@ def fast_policy() -> RetryPolicy:
     return RetryPolicy(attempts=6, base=0.01, cap=0.05)
 
 
-def clients(sb: Sandbox) -> tuple[TwilioClient, KlaviyoClient]:
+def clients(sb: Sandbox, *, klaviyo_key: str | None = None) -> tuple[TwilioClient, KlaviyoClient]:
+    """Clients of the sandbox (`klaviyo_key`: another of its keys, e.g. the read-only one)."""
     c = sb.credentials
     twilio = TwilioClient(
         sb.base_url, c.account_sid, c.account_sid, c.auth_token, from_number=c.from_number,
         policy=fast_policy(), timeout=FAST,
     )  # fmt: skip
-    klaviyo = KlaviyoClient(sb.base_url, c.klaviyo_api_key, policy=fast_policy(), timeout=FAST)
+    key = klaviyo_key or c.klaviyo_api_key
+    klaviyo = KlaviyoClient(sb.base_url, key, policy=fast_policy(), timeout=FAST)
     return twilio, klaviyo
 
 
 @contextmanager
-def engine_for(store: Store, sb: Sandbox) -> Iterator[SyncEngine]:
-    twilio, klaviyo = clients(sb)
+def engine_for(
+    store: Store, sb: Sandbox, *, klaviyo_key: str | None = None
+) -> Iterator[SyncEngine]:
+    twilio, klaviyo = clients(sb, klaviyo_key=klaviyo_key)
     try:
         yield SyncEngine(store, twilio, klaviyo)
     finally:

@@ -25,6 +25,8 @@ from convo_tui.store.models import (
     OutboxItem,
     Profile,
 )
+from convo_tui.sync.engine import SyncReport
+from convo_tui.sync.suppress import READ_ONLY
 
 from .cli_helpers import Result, run
 from .sync_helpers import clients, engine_for
@@ -50,11 +52,13 @@ def synced(store: Store, sandbox: Sandbox) -> Store:
     return store
 
 
-def _sync(store: Store, sb: Sandbox, *, now: datetime | None = None) -> None:
-    with engine_for(store, sb) as engine:
+def _sync(
+    store: Store, sb: Sandbox, *, now: datetime | None = None, klaviyo_key: str | None = None
+) -> SyncReport:
+    with engine_for(store, sb, klaviyo_key=klaviyo_key) as engine:
         if now is not None:
             engine.now = lambda: now
-        engine.run_once()
+        return engine.run_once()
 
 
 def _outbound(sb: Sandbox, *, kind: str = "outbound-api") -> list[str]:
@@ -120,11 +124,13 @@ def test_stop_please_is_honoured_at_once_and_confirmed_once(synced, sandbox) -> 
     _sync(synced, sandbox)
     profile, _ = _maria(synced)
     assert profile.sms_consent == "UNSUBSCRIBED"
-    assert profile.klaviyo_opt_out_pending_at is not None  # Klaviyo is to be told
+    # Klaviyo is told in the same round (its campaigns stop too).
+    assert profile.klaviyo_opt_out_pending_at is None
+    assert _at_klaviyo(sandbox) == ("UNSUBSCRIBED", ["API"])
     # Twilio's filter let it through (two words), so convo confirms, once.
     assert not any("unsubscribed" in b for b in _outbound(sandbox, kind="outbound-reply"))
     assert [b for b in _outbound(sandbox) if "unsubscribed" in b] == [CONFIRMATION]
-    # The next Klaviyo pull, which still says subscribed, does not undo it.
+    # The next Klaviyo pull reads it back and leaves it so.
     _sync(synced, sandbox)
     assert _maria(synced)[0].sms_consent == "UNSUBSCRIBED"
     # A second plain-language stop earns nothing more, and no reply may go.
@@ -197,7 +203,8 @@ def test_a_flag_resolved_as_opt_out_sends_the_confirmation_and_nothing_else(
     assert "Yes it is!" not in sent
     assert sent.count(CONFIRMATION) == 1
     profile, _ = _maria(synced)
-    assert profile.sms_consent == "UNSUBSCRIBED" and profile.klaviyo_opt_out_pending_at
+    assert profile.sms_consent == "UNSUBSCRIBED" and profile.klaviyo_opt_out_pending_at is None
+    assert _at_klaviyo(sandbox)[0] == "UNSUBSCRIBED"  # written to Klaviyo in the round
     with pytest.raises(Refused, match="opted out"):
         _reply(synced, "Bye!")
     with pytest.raises(NotFound, match="no possible opt-out waiting"):
@@ -313,3 +320,67 @@ def test_a_held_reply_can_be_taken_back_and_stays_back(synced, sandbox) -> None:
     assert done.released == 0
     _sync(synced, sandbox)
     assert "Wrong answer, sorry" not in _outbound(sandbox)
+
+
+# -- the opt-out reaches Klaviyo --------------------------------------------------------
+
+
+def _at_klaviyo(sb: Sandbox) -> tuple[str, list[str]]:
+    """Maria's SMS consent as Klaviyo holds it, and how each unsubscribe reached it."""
+    world = sb.world
+    profile = world.profiles[world.profile_by_phone[MARIA]]
+    methods = [
+        str(e.properties.get("Method"))
+        for e in world.events
+        if e.profile_id == profile.id and world.metrics[e.metric_id].name == "Unsubscribed from SMS"
+    ]
+    return profile.consent, methods
+
+
+def test_an_opt_out_only_convo_saw_is_written_to_klaviyo_once(synced, sandbox) -> None:
+    assert _at_klaviyo(sandbox) == ("SUBSCRIBED", [])
+    sandbox.inject_inbound(MARIA, "Stop please 🛑")  # Twilio lets it through: convo's rule
+    report = _sync(synced, sandbox)
+    assert report.opt_outs_written == 1, report
+    assert _at_klaviyo(sandbox) == ("UNSUBSCRIBED", ["API"])
+    profile, _ = _maria(synced)
+    assert profile.klaviyo_opt_out_pending_at is None and profile.klaviyo_opt_out_error is None
+    assert _audit(synced, "opt_out.klaviyo") == [
+        f"unsubscribed {MARIA} from SMS marketing at Klaviyo"
+    ]
+    again = _sync(synced, sandbox)
+    assert again.opt_outs_written == 0 and not again.failures
+    assert _at_klaviyo(sandbox) == ("UNSUBSCRIBED", ["API"])
+    # The next profile pull reads UNSUBSCRIBED back: consent here stays removed.
+    assert _maria(synced)[0].sms_consent == "UNSUBSCRIBED"
+
+
+def test_a_read_only_key_leaves_it_pending_says_why_and_a_full_key_writes_it(
+    synced, sandbox, db_path, capsys
+) -> None:
+    from convo_tui.desk import Desk
+
+    sandbox.inject_inbound(MARIA, "Is size 38 back in stock?")
+    _sync(synced, sandbox)
+    sandbox.inject_inbound(MARIA, "take me off your list")
+    _sync(synced, sandbox)
+    _resolve(synced, opt_out=True)  # an agent's decision: only convo knows
+    read_only = sandbox.credentials.klaviyo_read_only_key
+    report = _sync(synced, sandbox, klaviyo_key=read_only)
+    assert "opt-outs" in report.failures and "403" in report.failures["opt-outs"], report
+    assert report.done.get("messages") is not None  # the rest of the round ran
+    assert _at_klaviyo(sandbox)[0] == "SUBSCRIBED"  # Klaviyo refused: its campaigns still could
+    profile, conversation = _maria(synced)
+    assert profile.klaviyo_opt_out_pending_at is not None
+    assert profile.klaviyo_opt_out_error == READ_ONLY
+    # Klaviyo's SUBSCRIBED, read back, does not undo the opt-out recorded here.
+    assert profile.sms_consent == "UNSUBSCRIBED"
+    assert conversation is not None
+    card = Desk(synced, "ana").conversation(conversation.id).card
+    assert card.klaviyo == f"opted out here, not yet at Klaviyo ({READ_ONLY})"
+    doctor = run(capsys, "doctor", "--db", str(db_path))
+    assert "opted out here, not yet at Klaviyo" in doctor.out, doctor.out
+    report = _sync(synced, sandbox)  # the key was replaced by one that may write
+    assert report.opt_outs_written == 1 and "opt-outs" not in report.failures
+    assert _at_klaviyo(sandbox)[0] == "UNSUBSCRIBED"
+    assert _maria(synced)[0].klaviyo_opt_out_pending_at is None

@@ -534,3 +534,86 @@ def test_scheduled_texts_need_a_service_and_go_out_when_due() -> None:
             )
     finally:
         sb.stop()
+
+
+class _Recording(httpx.HTTPTransport):
+    """A real transport that keeps each exchange (to check what the client sent)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.exchanges: list[tuple[httpx.Request, httpx.Response]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = super().handle_request(request)
+        self.exchanges.append((request, response))
+        return response
+
+
+def test_klaviyo_unsubscribe_as_convo_sends_it_validates_and_a_read_only_key_is_refused(
+    sandbox, specs
+) -> None:
+    """convo's own Bulk Unsubscribe request, checked against the official document, and
+    the sandbox's answers: 202 for a key that may write, 403 for a read-only one, 400 for
+    a number that is not E.164 or more than 100 profiles."""
+    from convo_tui.providers.http import ProviderError
+    from convo_tui.providers.klaviyo import KlaviyoClient
+
+    spec = specs["klaviyo_profiles"]
+    phone = "+15005550006"  # nobody in the demo: Klaviyo makes the profile, then unsubscribes
+    recording = _Recording()
+    client = KlaviyoClient(
+        sandbox.base_url, sandbox.credentials.klaviyo_api_key, transport=recording
+    )
+    try:
+        client.unsubscribe_sms([phone])
+        with pytest.raises(ValueError):
+            client.unsubscribe_sms([])
+    finally:
+        client.close()
+    ((request, response),) = recording.exchanges
+    assert response.status_code == 202 and response.content == b""
+    spec.validate_request(
+        MockRequest(
+            "https://a.klaviyo.com",
+            "POST",
+            urlsplit(str(request.url)).path,
+            headers={k: v for k, v in request.headers.items() if k.lower() != "content-length"},
+            data=request.content,
+            content_type=request.headers["content-type"],
+        )
+    )
+    world = sandbox.world
+    assert world.profiles[world.profile_by_phone[phone]].consent == "UNSUBSCRIBED"
+
+    before = world.profiles[world.profile_by_phone[MARIA]].consent
+    read_only = KlaviyoClient(sandbox.base_url, sandbox.credentials.klaviyo_read_only_key)
+    try:
+        assert read_only.profile_pages().__next__()  # it may read
+        with pytest.raises(ProviderError) as refused:
+            read_only.unsubscribe_sms([MARIA])
+    finally:
+        read_only.close()
+    assert refused.value.status == 403 and "subscriptions:write" in refused.value.line()
+    assert world.profiles[world.profile_by_phone[MARIA]].consent == before  # nothing written
+
+    def body(profiles: list[dict[str, Any]]) -> dict[str, Any]:
+        return {
+            "data": {
+                "type": "profile-subscription-bulk-delete-job",
+                "attributes": {"profiles": {"data": profiles}},
+            }
+        }
+
+    def one(number: str) -> dict[str, Any]:
+        sms = {"sms": {"marketing": {"consent": "UNSUBSCRIBED"}}}
+        return {"type": "profile", "attributes": {"phone_number": number, "subscriptions": sms}}
+
+    with klaviyo_http(sandbox) as http:
+        for wrong in (body([one("4155550123")]), body([one(MARIA)] * 101), {"data": {}}):
+            answer = http.post(
+                "/api/profile-subscription-bulk-delete-jobs",
+                json=wrong,
+                headers={"Content-Type": "application/vnd.api+json"},
+            )
+            assert answer.status_code in (400, 409), answer.text
+            assert answer.json()["errors"][0]["detail"]

@@ -138,3 +138,30 @@ async def test_the_possible_opt_outs_view_from_the_filter_and_the_palette(demo_s
         assert app.inbox.inbox.total == 1
         assert app.inbox.inbox.current is not None
         assert app.inbox.inbox.current.phone == MARIA
+
+
+async def test_an_opt_out_klaviyo_refused_is_said_on_the_status_line_and_the_profile(
+    demo_store,
+) -> None:
+    from convo_tui.core import opt_out_review
+    from convo_tui.store.models import Profile
+    from convo_tui.sync.suppress import READ_ONLY
+
+    with demo_store.write() as session:
+        profile = session.exec(select(Profile).where(Profile.phone == MARIA)).one()
+        profile.sms_consent = "UNSUBSCRIBED"
+        opt_out_review.mark_for_klaviyo(profile, profile.updated_at)
+        profile.klaviyo_opt_out_error = READ_ONLY  # as a sync with a read-only key leaves it
+    app = make_app(demo_store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(pilot)
+        status = plain(app).splitlines()[0]
+        assert "1 opted out here, not yet at Klaviyo" in status, status
+        await open_conversation(pilot, MARIA)
+        panel = [
+            line.partition("▕")[2].partition("▏")[2]
+            for line in plain(app).splitlines()[1:]
+            if "▕" in line and "▏" in line
+        ]
+        card = " ".join(" ".join(line.split()) for line in panel)  # as the panel wraps it
+        assert "opted out here, not yet at Klaviyo (the Klaviyo key may not write" in card, card

@@ -447,6 +447,18 @@ def klaviyo_pending(session: Session) -> int:
     )
 
 
+def klaviyo_refused(session: Session) -> int:
+    """Opt-outs recorded here that Klaviyo refused or could not take (an error is kept)."""
+    return int(
+        session.exec(
+            select(func.count()).where(
+                col(Profile.klaviyo_opt_out_pending_at).is_not(None),
+                col(Profile.klaviyo_opt_out_error).is_not(None),
+            )
+        ).one()
+    )
+
+
 def mark_for_klaviyo(profile: Profile, now: datetime) -> None:
     """The opt-out is to be written to Klaviyo (sync.suppress does, and clears this)."""
     if profile.klaviyo_opt_out_pending_at is None:

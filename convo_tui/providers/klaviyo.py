@@ -1,4 +1,5 @@
-"""A Klaviyo-compatible client (JSON:API): profiles with SMS consent, events, metrics."""
+"""A Klaviyo-compatible client (JSON:API): profiles with SMS consent, events, metrics,
+and the one write convo makes: unsubscribing a number that opted out here."""
 
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ from convo_tui.providers.http import (
     OnBad,
     RetryPolicy,
     Transport,
+    error_from,
     parse_each,
     short_repr,
 )
 
 REVISION = "2025-10-15"
+UNSUBSCRIBE_AT_MOST = 100
+"""Profiles per Bulk Unsubscribe call (the API's limit)."""
 
 
 def _when(value: Any, name: str = "date") -> datetime | None:
@@ -244,6 +248,45 @@ class KlaviyoClient:
                     phones[str(inc.get("id"))] = _text(attributes, "phone_number", "profile")
             parse = functools.partial(parse_event, metrics=metrics, phones=phones)
             yield parse_each(page["data"], parse, on_bad)
+
+    def unsubscribe_sms(self, phones: list[str]) -> None:
+        """Unsubscribe these E.164 numbers from SMS marketing (Bulk Unsubscribe Profiles,
+        `POST /api/profile-subscription-bulk-delete-jobs`, at most 100 a call). Without a
+        list it is global, which is what an opt-out means. Asking twice leaves the same
+        state, so a lost answer is simply asked again. A key without the write scopes is
+        answered 403: ProviderError with status 403."""
+        if not 0 < len(phones) <= UNSUBSCRIBE_AT_MOST:
+            raise ValueError(f"1 to {UNSUBSCRIBE_AT_MOST} numbers a call, not {len(phones)}")
+        body = {
+            "data": {
+                "type": "profile-subscription-bulk-delete-job",
+                "attributes": {
+                    "profiles": {
+                        "data": [
+                            {
+                                "type": "profile",
+                                "attributes": {
+                                    "phone_number": phone,
+                                    "subscriptions": {
+                                        "sms": {"marketing": {"consent": "UNSUBSCRIBED"}}
+                                    },
+                                },
+                            }
+                            for phone in phones
+                        ]
+                    }
+                },
+            }
+        }
+        response = self.http.request(
+            "POST",
+            "/api/profile-subscription-bulk-delete-jobs",
+            idempotent=True,
+            json=body,
+            headers={"Content-Type": "application/vnd.api+json"},
+        )
+        if response.status_code != 202:
+            raise error_from("Klaviyo", response)
 
 
 def _iso(moment: datetime) -> str:

@@ -7,6 +7,7 @@ klaviyo_events, klaviyo_metrics); tests validate the answers against them.
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -17,6 +18,9 @@ from convo_tui.sandbox.wire import Answer, Request, json_answer
 from convo_tui.sandbox.world import Event, Profile, World, iso
 
 JSONAPI = "application/vnd.api+json"
+UNSUBSCRIBE = "/api/profile-subscription-bulk-delete-jobs"
+UNSUBSCRIBE_TYPE = "profile-subscription-bulk-delete-job"
+E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 REVISION = re.compile(r"^\d{4}-\d{2}-\d{2}(\.pre)?$")
 T = TypeVar("T")
 
@@ -113,7 +117,18 @@ class KlaviyoApi:
     def __init__(self, world: World) -> None:
         self.world = world
 
-    def handle(self, request: Request, now: datetime) -> Answer:
+    def handle(self, request: Request, now: datetime, *, may_write: bool = True) -> Answer:
+        path = request.path.rstrip("/")
+        if request.method == "POST" and path == UNSUBSCRIBE:
+            if not may_write:
+                return errors(
+                    403,
+                    "permission_denied",
+                    "You do not have permission to perform this action.",
+                    "This API key is missing required scopes: subscriptions:write, "
+                    "profiles:write, lists:write.",
+                )
+            return self._unsubscribe(request, now)
         if request.method != "GET":
             return errors(
                 405,
@@ -121,7 +136,6 @@ class KlaviyoApi:
                 "Method not allowed.",
                 f"{request.method} is not allowed on this sandbox.",
             )
-        path = request.path.rstrip("/")
         try:
             if path == "/api/profiles":
                 return self._profiles(request)
@@ -134,6 +148,66 @@ class KlaviyoApi:
         except ValueError as exc:
             return bad(str(exc), "filter")
         return errors(404, "not_found", "Not found.", f"{request.path} was not found.")
+
+    # Writes -----------------------------------------------------------------
+
+    def _unsubscribe(self, request: Request, now: datetime) -> Answer:
+        """Bulk Unsubscribe Profiles: SMS marketing consent to UNSUBSCRIBED for up to 100
+        numbers; 202 with no body (the job runs at once here)."""
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind not in (JSONAPI, "application/json"):
+            return errors(
+                415,
+                "unsupported_media_type",
+                "Unsupported media type.",
+                f"Unsupported media type {kind!r} in request.",
+            )
+        try:
+            body = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError):
+            return errors(400, "parse_error", "Malformed request.", "JSON parse error.")
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict) or data.get("type") != UNSUBSCRIBE_TYPE:
+            return errors(
+                409,
+                "conflict",
+                "Conflict.",
+                f"The resource object's type must be {UNSUBSCRIBE_TYPE!r}.",
+                pointer="/data/type",
+            )
+        profiles = ((data.get("attributes") or {}).get("profiles") or {}).get("data")
+        if not isinstance(profiles, list) or not profiles:
+            return bad("profiles.data must be a non-empty list.", "profiles")
+        if len(profiles) > 100:
+            return bad("At most 100 profiles may be unsubscribed per call.", "profiles")
+        phones: list[str] = []
+        for index, item in enumerate(profiles):
+            attributes = item.get("attributes") if isinstance(item, dict) else None
+            where = f"/data/attributes/profiles/data/{index}"
+            if not isinstance(attributes, dict) or item.get("type") != "profile":
+                return errors(400, "invalid", "Invalid input.", "Not a profile.", pointer=where)
+            sms = ((attributes.get("subscriptions") or {}).get("sms") or {}).get("marketing")
+            phone = attributes.get("phone_number")
+            if not isinstance(sms, dict) or sms.get("consent") != "UNSUBSCRIBED":
+                return errors(
+                    400,
+                    "invalid",
+                    "Invalid input.",
+                    "subscriptions.sms.marketing.consent must be 'UNSUBSCRIBED'.",
+                    pointer=f"{where}/attributes/subscriptions",
+                )
+            if not isinstance(phone, str) or not E164.match(phone):
+                return errors(
+                    400,
+                    "invalid",
+                    "Invalid input.",
+                    f"Invalid phone number format {phone!r}: it must be in E.164 format.",
+                    pointer=f"{where}/attributes/phone_number",
+                )
+            phones.append(phone)
+        for phone in phones:
+            self.world.unsubscribe_sms(phone, now)
+        return Answer(202, b"", JSONAPI)
 
     # Paging -----------------------------------------------------------------
 

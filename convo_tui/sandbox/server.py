@@ -50,6 +50,8 @@ class Credentials:
     from_number: str
     messaging_service_sid: str
     klaviyo_api_key: str
+    klaviyo_read_only_key: str
+    """A private key with read scopes only: Klaviyo answers its writes 403."""
 
 
 class SandboxServer(ThreadingHTTPServer):
@@ -169,6 +171,7 @@ class Sandbox:
             from_number=self.world.business_number,
             messaging_service_sid=self.world.messaging_service_sid,
             klaviyo_api_key="pk_sandbox_" + secrets.token_hex(12),
+            klaviyo_read_only_key="pk_sandbox_ro_" + secrets.token_hex(12),
         )
         self.twilio = twilio_api.TwilioApi(self.world)
         self.klaviyo = KlaviyoApi(self.world)
@@ -265,7 +268,11 @@ class Sandbox:
             handler.send(self._fault_answer(fault, klaviyo=klaviyo))
             return
         now = self.now()
-        answer = self.klaviyo.handle(request, now) if klaviyo else self.twilio.handle(request, now)
+        if klaviyo:
+            may_write = self._klaviyo_key(request) == self.credentials.klaviyo_api_key
+            answer = self.klaviyo.handle(request, now, may_write=may_write)
+        else:
+            answer = self.twilio.handle(request, now)
         if klaviyo and answer.status < 400:
             answer.headers.update(
                 {"RateLimit-Limit": "75", "RateLimit-Remaining": "74", "RateLimit-Reset": "1"}
@@ -390,12 +397,17 @@ class Sandbox:
         answer.headers["WWW-Authenticate"] = 'Basic realm="Twilio API"'
         return answer
 
+    def _klaviyo_key(self, request: Request) -> str | None:
+        """The private key the request carries, if it is one of the sandbox's."""
+        scheme, _, key = request.headers.get("authorization", "").partition(" ")
+        c = self.credentials
+        for known in (c.klaviyo_api_key, c.klaviyo_read_only_key):
+            if scheme == "Klaviyo-API-Key" and hmac.compare_digest(key.strip(), known):
+                return known
+        return None
+
     def _klaviyo_auth(self, request: Request) -> Answer | None:
-        header = request.headers.get("authorization", "")
-        scheme, _, key = header.partition(" ")
-        if scheme != "Klaviyo-API-Key" or not hmac.compare_digest(
-            key.strip(), self.credentials.klaviyo_api_key
-        ):
+        if self._klaviyo_key(request) is None:
             return errors(
                 401,
                 "not_authenticated",

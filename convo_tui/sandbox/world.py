@@ -248,9 +248,20 @@ class World:
             )
         )
 
-    def _consent(self, profile: Profile, consent: str, metric: str, at: datetime) -> None:
+    def _consent(
+        self, profile: Profile, consent: str, metric: str, at: datetime, method: str = "Keyword"
+    ) -> None:
         profile.consent, profile.consent_at, profile.updated = consent, at, at
-        self.add_event(profile.id, metric, at, {"Method": "Keyword"})
+        self.add_event(profile.id, metric, at, {"Method": method})
+
+    def unsubscribe_sms(self, phone: str, at: datetime) -> None:
+        """Klaviyo's bulk unsubscribe of one number from SMS marketing (a profile that does
+        not exist yet is made, then unsubscribed, as the API documents). Klaviyo's own
+        consent only: Twilio's STOP list (`opted_out`) is the carrier side's."""
+        with self.lock:
+            profile = self.profile_for(phone, at)
+            if profile.consent != "UNSUBSCRIBED":
+                self._consent(profile, "UNSUBSCRIBED", "Unsubscribed from SMS", at, "API")
 
     def send(
         self,

@@ -355,6 +355,7 @@ class InboxScreen(Screen[None]):
             unread=unread,
             flagged=counts.flagged,
             flagged_since=counts.flagged_since,
+            not_at_klaviyo=counts.not_at_klaviyo,
         )
         self.show_status()
 

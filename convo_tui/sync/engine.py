@@ -25,7 +25,7 @@ from convo_tui.providers.twilio import TwilioClient, TwilioMedia, TwilioMessage
 from convo_tui.store.dialect import in_lists
 from convo_tui.store.engine import Store
 from convo_tui.store.models import Direction, Message, SyncCursor
-from convo_tui.sync import doubt, ingest, quarantine
+from convo_tui.sync import doubt, ingest, quarantine, suppress
 from convo_tui.sync.push import push, reconcile
 
 log = logging.getLogger("convo.sync")
@@ -55,6 +55,8 @@ class SyncReport:
     settles them (see sync.doubt)."""
     quarantined: int = 0
     """Provider records that did not parse, set aside this round (sync.quarantine)."""
+    opt_outs_written: int = 0
+    """Opt-outs recorded here that Klaviyo accepted this round (sync.suppress)."""
     errors: list[str] = field(default_factory=list)
     waited: float = 0.0
     """Seconds spent waiting on rate limits and backoff in this round."""
@@ -134,6 +136,8 @@ class SyncEngine:
             ("deliveries", self._deliveries),
             ("outbox", self._outbox),
         ]
+        if self.klaviyo is not None:
+            steps.append(("opt-outs", self._opt_outs))
         for name, step in steps:
             report.step = name
             self.on_progress(report)  # which step runs, for sync health
@@ -315,6 +319,11 @@ class SyncEngine:
 
     def _reconcile(self, report: SyncReport) -> None:
         report.reconciled += reconcile(self.store, self.twilio, now=self.now()).reconciled
+
+    def _opt_outs(self, report: SyncReport) -> None:
+        """Opt-outs only convo saw, written to Klaviyo (sync.suppress)."""
+        assert self.klaviyo is not None
+        report.opt_outs_written += suppress.write_opt_outs(self.store, self.klaviyo, now=self.now())
 
     def _outbox(self, report: SyncReport) -> None:
         result = push(self.store, self.twilio, now=self.now())

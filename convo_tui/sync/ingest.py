@@ -69,6 +69,10 @@ def upsert_profile(session: Session, data: KlaviyoProfile, *, now: datetime) -> 
         pending and data.consent != Consent.UNSUBSCRIBED.value
     ):
         set_consent(profile, Consent(data.consent), data.consent_timestamp or now)
+    if pending and data.consent == Consent.UNSUBSCRIBED.value:
+        # Klaviyo has it already (its campaigns stop): nothing left to write.
+        profile.klaviyo_opt_out_pending_at = None
+        profile.klaviyo_opt_out_error = None
     profile.updated_at = now
     return profile
 

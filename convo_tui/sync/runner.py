@@ -141,6 +141,7 @@ def pushed_words(report: SyncReport) -> str:
         (report.failed, "failed"),
         (report.reconciled, "found sent"),
         (report.in_doubt, "in doubt"),
+        (report.opt_outs_written, "opt-outs to Klaviyo"),
     ]
     return ", ".join(f"{n} {what}" for n, what in parts if n) or "nothing"
 
@@ -151,6 +152,7 @@ STEPS = (
     ("messages", engine_mod.MESSAGES),
     ("deliveries", ""),
     ("outbox", ""),
+    ("opt-outs", ""),
 )
 """The steps of a round as the panel lists them, with the cursor each reads from."""
 

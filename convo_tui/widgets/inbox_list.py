@@ -63,6 +63,8 @@ class Counts:
     flagged: int = 0
     """Conversations waiting for an agent's opt-out decision (whatever the filter)."""
     flagged_since: datetime | None = None
+    not_at_klaviyo: int = 0
+    """Opt-outs recorded here that Klaviyo refused (a read-only key)."""
 
 
 class InboxList(ScreenActions, BarScrollView, can_focus=True):
@@ -369,8 +371,10 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
         assert desk is not None
         counts = None
         if with_counts:
-            flagged, since = desk.opt_outs_waiting()
-            counts = Counts(*desk.counts(flt), flagged=flagged, flagged_since=since)
+            flagged, since, refused = desk.opt_outs_waiting()
+            counts = Counts(
+                *desk.counts(flt), flagged=flagged, flagged_since=since, not_at_klaviyo=refused
+            )
         if counts is not None and counts.total == 0 and not desk.has_conversations():
             counts = replace(counts, empty_store=True)
         loaded: dict[int, list[InboxRow]] = {}

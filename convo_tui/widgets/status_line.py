@@ -31,6 +31,8 @@ class StatusInfo:
     """Conversations waiting for an agent's opt-out decision."""
     flagged_since: datetime | None = None
     """Since when the oldest of them has waited."""
+    not_at_klaviyo: int = 0
+    """Opt-outs recorded here that Klaviyo refused: its campaigns may still text them."""
 
 
 COMPACT_STEPS = 7
@@ -77,6 +79,15 @@ def _status(info: StatusInfo, now: datetime, compact: int) -> Text:
     if info.flagged:
         text.append(gap)
         text.append(_flagged_words(info, now, compact), style="bold red")
+    if info.not_at_klaviyo:
+        text.append(gap)
+        n = info.not_at_klaviyo
+        words = (
+            f"{n} opted out here, not yet at Klaviyo"
+            if compact < 2
+            else (f"{n} not at Klaviyo" if compact < 5 else f"✗Klaviyo {n}")
+        )
+        text.append(words, style="bold red")
     text.append(gap)
     if info.store:
         text.append(info.store, style="bold red")
