@@ -282,6 +282,7 @@ class Desk:
             zone=zone.describe(),
             local_time=quiet.local,
             quiet=quiet.quiet,
+            local_words=quiet.local_words(),
             coordinates=coordinates,
             klaviyo=opt_out_review.klaviyo_words(
                 head.klaviyo_opt_out_pending_at, head.klaviyo_opt_out_error
@@ -445,14 +446,15 @@ class Desk:
             )
             if message.conversation_id is not None:  # sent: no longer a draft
                 drafts.discard(session, int(agent.id or 0), message.conversation_id)
-            zone = recipient_time.resolve(profile, now).name
+            recipient = recipient_time.resolve(profile, now)
             held = outbox.item_for(session, message).send_at if send_at is None else None
             return Sent(
                 int(message.id or 0),
                 send_at,
-                zone,
+                recipient.name,
                 held if held and held > now else None,
                 controls.clean(body).notice(),
+                recipient_time.their_time(recipient, send_at) if send_at else None,
             )
 
     def recall(self, message_id: int) -> outbox.Recalled:

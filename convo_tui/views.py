@@ -50,6 +50,9 @@ class ProfileCard:
     coordinates: str
     klaviyo: str = ""
     """Empty, or why an opt-out recorded here has not reached Klaviyo yet."""
+    local_words: str = ""
+    """Their local time in words: "Tue 07:10", or "between 06:10 and 09:10 (Australia,
+    3 zones)" when the zone is not certain, or "unknown"."""
 
     @property
     def named(self) -> bool:
@@ -118,6 +121,9 @@ class Sent:
     """While held for the send delay: until when it can be recalled (the sync takes it then)."""
     removed: str | None = None
     """What was taken out of the text as typed (control characters), in one line."""
+    their: str | None = None
+    """A scheduled reply's time on the recipient's clock ("08:00 their time (Tue 08 Dec)";
+    a span when their zone is not certain)."""
 
 
 @dataclass(frozen=True)

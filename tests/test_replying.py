@@ -24,7 +24,8 @@ from .conftest import add_profile, send_campaign, text_in
 NIGHT_NY = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 NY = "+12125550123"
 LA = "+14155550123"
-PT = "+351912345678"  # three zones for the number: unknown without a profile zone
+PT = "+351912345678"  # Lisbon's clock or the Azores': between 02:00 and 03:00 there
+NOWHERE = "+80012345678"  # International Freephone: no country, no zone
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def inbox(db_path: Path, clock) -> Path:
         owner = agents.identify(session, "olivia", now=NIGHT_NY)
         # Auto-replies answer at once whatever the hour; these tests look at agents' replies.
         settings_mod.set_value(session, owner, "auto_reply.enabled", False, now=NIGHT_NY)
-        for phone in (NY, LA, PT):
+        for phone in (NY, LA, PT, NOWHERE):
             add_profile(session, phone, consent=Consent.SUBSCRIBED)
             text_in(session, "question", phone=phone, at=NIGHT_NY - timedelta(minutes=10))
     store.close()
@@ -84,11 +85,25 @@ def test_at_next_window_schedules_for_eight_their_time(capsys, inbox) -> None:
 
 
 def test_unknown_zone_warns_and_cannot_schedule(capsys, inbox) -> None:
-    cli(capsys, inbox, "reply", PT, "Olá").assert_one_line_error("time zone is unknown")
-    cli(capsys, inbox, "reply", PT, "Olá", "--at-next-window").assert_one_line_error(
+    cli(capsys, inbox, "reply", NOWHERE, "Hi").assert_one_line_error("time zone is unknown")
+    cli(capsys, inbox, "reply", NOWHERE, "Hi", "--at-next-window").assert_one_line_error(
         "time zone is unknown"
     )
-    assert cli(capsys, inbox, "reply", PT, "Olá", "--anyway").code == 0
+    assert cli(capsys, inbox, "reply", NOWHERE, "Hi", "--anyway").code == 0
+
+
+def test_several_possible_zones_schedule_for_the_window_common_to_all(capsys, inbox) -> None:
+    """03:00 UTC: 02:00 in the Azores, 03:00 in Lisbon. The window both are in opens at
+    08:00 in the Azores (09:00 in Lisbon), not at 08:00 Lisbon time (07:00 Azores)."""
+    cli(capsys, inbox, "reply", PT, "Olá").assert_one_line_error(
+        "between Tue 02:00 and 03:00 (Portugal, 2 zones)",
+        "--at-next-window to send at 08:00–09:00 their time (Tue 24 Nov; Portugal, 2 zones)",
+    )
+    result = cli(capsys, inbox, "reply", PT, "Olá", "--at-next-window")
+    assert result.code == 0, result.err
+    assert "08:00–09:00 their time (Tue 2026-11-24; Portugal, 2 zones)" in result.out
+    (item,) = [i for i in cli(capsys, inbox, "outbox", "list", "--json").json() if i["scheduled"]]
+    assert item["send_at"] == "2026-11-24T09:00:00+00:00"
 
 
 def test_inside_the_window_no_warning(capsys, inbox) -> None:
@@ -266,7 +281,13 @@ def test_profile_shows_the_recipients_local_time(capsys, inbox) -> None:
     )
     out = cli(capsys, inbox, "profile", NY).out
     assert "local time: 22:00 (America/New_York, from phone number)  (quiet hours" in out
-    assert "local time: unknown" in cli(capsys, inbox, "profile", PT).out
+    out = cli(capsys, inbox, "profile", PT).out
+    assert "local time: between Tue 02:00 and 03:00 (Portugal, 2 zones)  (quiet hours" in out
+    assert "time zone: not certain: Portugal, 2 zones (Atlantic/Azores, Europe/Lisbon)" in out
+    data = cli(capsys, inbox, "profile", PT, "--json").json()
+    assert data["time_zone"] is None and data["local_time"] is None
+    assert data["time_zone_candidates"] == ["Atlantic/Azores", "Europe/Lisbon"]
+    assert "local time: unknown" in cli(capsys, inbox, "profile", NOWHERE).out
 
 
 def test_links_serve_command_over_real_http(inbox) -> None:

@@ -13,7 +13,15 @@ from sqlmodel import Session
 from convo_tui import phones
 from convo_tui.cli.app import AgentOption, DbOption, app, runtime
 from convo_tui.cli.render import safe
-from convo_tui.core import compose, conversations, profiles, replies, snooze, timezones
+from convo_tui.core import (
+    compose,
+    conversations,
+    profiles,
+    recipient_time,
+    replies,
+    snooze,
+    timezones,
+)
 from convo_tui.errors import ConvoError, Refused
 from convo_tui.store.models import Agent, Conversation, Profile
 
@@ -67,7 +75,7 @@ def reply(
                 raise Refused(
                     f"not queued: {warning}",
                     "add --anyway to send now, or --at-next-window to send at "
-                    f"{settings.quiet_hours_start} their time",
+                    f"{draft.window_words()}",
                 )
             send_at = draft.next_window
         elif warning:
@@ -84,7 +92,7 @@ def reply(
             now=rt.now,
         )
         name = profiles.display_name(found)
-        zone_name = draft.quiet.zone.name
+        recipient = draft.quiet.zone
         my_zone = timezones.agent_zone(me)
     who = safe(name) + Text(f" ({phones.pretty(found.phone)})")
     if send_at is None:
@@ -96,15 +104,12 @@ def reply(
         )
         rt.out.print(Text(f"Queued reply #{message.id} to ") + who + Text(later))
         return
-    theirs = send_at.astimezone(timezones.zone(zone_name or "UTC"))
+    theirs = recipient_time.their_time(recipient, send_at, full=True)
     mine = send_at.astimezone(my_zone)
     rt.out.print(
         Text(f"Scheduled reply #{message.id} to ")
         + who
-        + Text(
-            f" for {theirs:%a %Y-%m-%d %H:%M} their time ({zone_name}), "
-            f"{mine:%a %Y-%m-%d %H:%M} yours ({mine.tzname()})."
-        )
+        + Text(f" for {theirs}, {mine:%a %Y-%m-%d %H:%M} yours ({mine.tzname()}).")
     )
 
 

@@ -204,6 +204,7 @@ def profile(
         },
         "local_time": recipient.local.isoformat() if recipient.local else None,
         "time_zone": recipient.zone.name,
+        "time_zone_candidates": list(recipient.zone.candidates),
         "time_zone_source": recipient.zone.source,
         "quiet_hours_now": recipient.quiet,
         "conversation": None
@@ -236,6 +237,10 @@ def profile(
     if recipient.local is not None:
         note = "  (quiet hours: replies wait)" if recipient.quiet else ""
         out.print(Text(f"local time: {recipient.local:%H:%M} ({recipient.zone.describe()}){note}"))
+    elif not recipient.unknown:
+        note = "  (quiet hours in at least one: replies wait)" if recipient.quiet else ""
+        out.print(Text(f"local time: {recipient.local_words()}{note}"))
+        out.print(Text(f"time zone: {recipient.zone.describe()}"))
     else:
         out.print(Text("local time: unknown (no time zone, location or telling phone number)"))
     if conversation is not None:

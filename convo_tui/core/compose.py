@@ -29,6 +29,12 @@ class Draft:
     def cost_line(self) -> str:
         return cost_line(self.cost)
 
+    def window_words(self) -> str | None:
+        """The next window on the recipient's clock ("08:00 their time (Tue 08 Dec)")."""
+        if self.next_window is None:
+            return None
+        return recipient_time.their_time(self.quiet.zone, self.next_window)
+
 
 def cost_line(found: Cost) -> str:
     """The cost as one line ("GSM-7 · 42 characters · 1 segment"), with what forced UCS-2."""
@@ -56,8 +62,8 @@ def draft(profile: Profile, body: str, settings: InboxSettings, *, now: datetime
         zone, now, start=settings.quiet_hours_start, end=settings.quiet_hours_end
     )
     next_window = None
-    if quiet.quiet and zone.name is not None:
-        next_window = recipient_time.next_window_start(
-            zone.name, now, start=settings.quiet_hours_start
+    if quiet.quiet and not quiet.unknown:
+        next_window = recipient_time.next_window(
+            zone, now, start=settings.quiet_hours_start, end=settings.quiet_hours_end
         )
     return Draft(text, cost(text), quiet, next_window, cleaned.notice())

@@ -1,44 +1,36 @@
 """The recipient's local time, and quiet hours.
 
 The zone comes from, in order: the profile's IANA time zone; its latitude and
-longitude (timezonefinder); its phone number (only when the number maps to
-one zone, or to zones that agree on the offset now); else it is unknown.
-timezonefinder is imported lazily, once per process: its start-up is slow
-and most commands never need it.
+longitude (timezonefinder, and about 5 km around: near a border both sides are
+possible); its phone number (core.zone_candidates: the number's place, or every
+zone it could be in); else it is unknown. Where several zones are possible and
+they keep different clocks at some moment of the window checked (now to three
+days ahead, which holds any scheduled send), no one of them is taken for the
+recipient's: a text is inside the hours for texting only if it is inside them in
+every candidate zone, and the next window is the first moment it is in all.
 """
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Protocol
 
-from phonenumbers import timezone as phone_timezones
 from pytz.tzinfo import BaseTzInfo
 
-from convo_tui import phones
+from convo_tui.core import zone_candidates
 from convo_tui.core.snooze import local_at
 from convo_tui.core.timezones import canonical, is_zone, zone
 from convo_tui.store.models import Profile
 
 PROFILE, LOCATION, PHONE = "profile", "location", "phone"
 SOURCE_WORDS = {PROFILE: "from profile", LOCATION: "from location", PHONE: "from phone number"}
-
-_finder_lock = threading.Lock()
-_finder: Any = None
-
-
-def _timezone_finder() -> Any:
-    """The process's one TimezoneFinder, created on first use."""
-    global _finder
-    with _finder_lock:
-        if _finder is None:
-            from timezonefinder import TimezoneFinder
-
-            _finder = TimezoneFinder()
-        return _finder
+WINDOW = timedelta(hours=72)
+"""How far ahead candidate zones must agree to count as one clock: past any next window
+(the third day's window start at the latest)."""
+BASIS_VERSION = "2"
+"""Bumped when the rule that fills the profile's zone cache changes (2: border probes)."""
 
 
 class Located(Protocol):
@@ -69,66 +61,92 @@ class Located(Protocol):
 @dataclass(frozen=True)
 class RecipientZone:
     name: str | None
-    """IANA zone name, or None when unknown."""
+    """IANA zone name when the recipient keeps one clock; None when unknown or several."""
     source: str | None
     """profile, location or phone; None when unknown."""
+    candidates: tuple[str, ...] = ()
+    """When several clocks are possible: one zone for each (name is None then)."""
+    region: str = field(default="", compare=False)
+    """The phone number's country (ISO code), for the words shown."""
 
     def __post_init__(self) -> None:
         # By its current name wherever it came from (phone-number data says Asia/Calcutta).
         if self.name is not None:
             object.__setattr__(self, "name", canonical(self.name))
+        object.__setattr__(self, "candidates", tuple(canonical(n) for n in self.candidates))
 
     @property
     def known(self) -> bool:
+        return self.name is not None or bool(self.candidates)
+
+    @property
+    def zones(self) -> tuple[str, ...]:
+        return (self.name,) if self.name is not None else self.candidates
+
+    @property
+    def certain(self) -> bool:
         return self.name is not None
 
+    def where(self) -> str:
+        """ "Australia, 3 zones": the country (or "several zones") of an uncertain zone."""
+        count = f"{len(self.candidates)} zones"
+        if self.region:
+            return f"{zone_candidates.country_name(self.region)}, {count}"
+        return count
+
     def describe(self) -> str:
-        if self.name is None:
+        if self.name is not None:
+            return f"{self.name}, {SOURCE_WORDS[self.source or PROFILE]}"
+        if not self.candidates:
             return "time zone unknown"
-        return f"{self.name}, {SOURCE_WORDS[self.source or PROFILE]}"
+        shown = ", ".join(self.candidates[:4])
+        if len(self.candidates) > 4:
+            shown += f" and {len(self.candidates) - 4} more"
+        return f"not certain: {self.where()} ({shown}), {SOURCE_WORDS[self.source or PHONE]}"
 
 
 UNKNOWN = RecipientZone(None, None)
 
 
-@lru_cache(maxsize=1024)
 def zone_from_coordinates(latitude: float, longitude: float) -> str | None:
-    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-        return None
-    name: str | None = _timezone_finder().timezone_at(lat=latitude, lng=longitude)
-    # At sea timezonefinder answers a nautical Etc/GMT±N zone: no one's wall clock
-    # (a point off the coast is a bad geocode, not a ship), so the next fact decides.
-    if not name or name.startswith("Etc/") or not is_zone(name):
-        return None
-    return name
-
-
-@lru_cache(maxsize=1024)
-def _phone_zones(e164: str) -> tuple[str, ...]:
-    """The known zones a number may be in (the same for a number every day)."""
-    number = phones.parse_e164(e164)
-    if number is None:
-        return ()
-    return tuple(
-        n
-        for n in phone_timezones.time_zones_for_number(number)
-        if n != "Etc/Unknown" and is_zone(n)
-    )
+    """The zone at the point when the land around it keeps the same clock, else None."""
+    found = zone_candidates.from_coordinates(latitude, longitude)
+    return found[0] if len(found) == 1 else None
 
 
 def zone_from_phone(e164: str, now: datetime) -> str | None:
-    """The zone of a number when it is unambiguous now (all candidates share an offset)."""
-    names = _phone_zones(e164)
+    """The zone of a number when every zone it could be in keeps one clock from now over
+    the window checked; else None."""
+    found = _from_phone(e164, now)
+    return found.name
+
+
+def _one_or_several(
+    names: tuple[str, ...],
+    source: str,
+    now: datetime,
+    *,
+    region: str = "",
+    prefer: tuple[str, ...] = (),
+) -> RecipientZone:
     if not names:
-        return None
-    if len(names) == 1:
-        return names[0]
-    offsets = {now.astimezone(zone(n)).utcoffset() for n in names}
-    return sorted(names)[0] if len(offsets) == 1 else None
+        return UNKNOWN
+    clocks = zone_candidates.distinct(names, now - timedelta(hours=1), now + WINDOW, prefer=prefer)
+    if len(clocks) == 1:
+        return RecipientZone(clocks[0], source, region=region)
+    return RecipientZone(None, source, candidates=clocks, region=region)
+
+
+def _from_phone(e164: str, now: datetime) -> RecipientZone:
+    names, region, place = zone_candidates.from_phone(e164)
+    prefer = zone_candidates.named_after(place, names) if place else ()
+    return _one_or_several(names, PHONE, now, region=region, prefer=prefer)
 
 
 def _basis(profile: Located) -> str:
-    return f"{profile.timezone}|{profile.latitude}|{profile.longitude}|{profile.phone}"
+    return (
+        f"{BASIS_VERSION}|{profile.timezone}|{profile.latitude}|{profile.longitude}|{profile.phone}"
+    )
 
 
 def zone_of(profile: Located, now: datetime) -> RecipientZone:
@@ -153,7 +171,7 @@ def zone_of(profile: Located, now: datetime) -> RecipientZone:
 def resolve(profile: Profile, now: datetime) -> RecipientZone:
     """`zone_of`, kept in the profile row's cache (written when the session commits)."""
     found = zone_of(profile, now)
-    if found.source in (PROFILE, LOCATION):
+    if found.source in (PROFILE, LOCATION) and found.name is not None:
         profile.resolved_timezone = found.name
         profile.timezone_source = found.source
         profile.timezone_basis = _basis(profile)
@@ -164,13 +182,11 @@ def _resolve_uncached(profile: Located, now: datetime) -> RecipientZone:
     if profile.timezone and is_zone(profile.timezone):
         return RecipientZone(profile.timezone, PROFILE)
     if profile.latitude is not None and profile.longitude is not None:
-        name = zone_from_coordinates(profile.latitude, profile.longitude)
-        if name:
-            return RecipientZone(name, LOCATION)
-    name = zone_from_phone(profile.phone, now)
-    if name:
-        return RecipientZone(name, PHONE)
-    return UNKNOWN
+        near = zone_candidates.from_coordinates(profile.latitude, profile.longitude)
+        if near:
+            # The point's own zone names the clock when the land around keeps it too.
+            return _one_or_several(near, LOCATION, now, prefer=near[:1])
+    return _from_phone(profile.phone, now)
 
 
 @lru_cache(maxsize=16)
@@ -179,19 +195,50 @@ def _clock(text: str) -> time:
     return time(int(hours), int(minutes))
 
 
+def _inside(local: datetime, opens: time, closes: time) -> bool:
+    wall = local.time().replace(tzinfo=None)
+    return opens <= wall < closes if opens < closes else (wall >= opens or wall < closes)
+
+
 @dataclass(frozen=True)
 class QuietCheck:
     zone: RecipientZone
     local: datetime | None
-    """The recipient's local time now (None when the zone is unknown)."""
+    """The recipient's local time now (None when the zone is unknown or not certain)."""
     quiet: bool
-    """True when a reply now would land outside the window (or the zone is unknown)."""
+    """True when a reply now would land outside the window in any zone they may be in
+    (or the zone is unknown)."""
+    spread: tuple[datetime, ...] = field(default=())
+    """When the zone is not certain: the local time now in each candidate zone, earliest
+    wall clock first."""
+
+    @property
+    def unknown(self) -> bool:
+        return self.local is None and not self.spread
+
+    def local_words(self) -> str:
+        """ "Tue 07:10" or "between 06:10 and 09:10 (Australia, 3 zones)", or "unknown"."""
+        if self.local is not None:
+            return f"{self.local:%a %H:%M}"
+        if not self.spread:
+            return "unknown"
+        first, last = self.spread[0], self.spread[-1]
+        same_day = first.date() == last.date()
+        return (
+            f"between {first:%a %H:%M} and {last:{'%H:%M' if same_day else '%a %H:%M'}} "
+            f"({self.zone.where()})"
+        )
 
     def warning(self) -> str | None:
-        if self.local is None:
+        if self.unknown:
             return "the recipient's time zone is unknown: their local time may be night"
         if not self.quiet:
             return None
+        if self.local is None:
+            return (
+                f"it is {self.local_words()} for the recipient, who may be in any of these "
+                "zones: outside the hours for texting in at least one"
+            )
         return (
             f"it is {self.local:%H:%M} for the recipient ({self.zone.describe()}): "
             "outside the hours for texting"
@@ -201,14 +248,72 @@ class QuietCheck:
 def check(
     recipient: RecipientZone, now: datetime, *, start: str = "08:00", end: str = "20:00"
 ) -> QuietCheck:
-    """Whether a text sent now reaches the recipient outside start–end, their local time."""
-    if recipient.name is None:
-        return QuietCheck(recipient, None, True)
-    local = now.astimezone(zone(recipient.name))
+    """Whether a text sent now reaches the recipient outside start–end, their local time
+    (in every zone they may be in). Several zones with no window in common in the next
+    days count as unknown: no time can be promised to be day for them."""
     opens, closes = _clock(start), _clock(end)
-    wall = local.time().replace(tzinfo=None)
-    inside = opens <= wall < closes if opens < closes else (wall >= opens or wall < closes)
-    return QuietCheck(recipient, local, not inside)
+    if recipient.name is not None:
+        local = now.astimezone(zone(recipient.name))
+        return QuietCheck(recipient, local, not _inside(local, opens, closes))
+    if not recipient.candidates:
+        return QuietCheck(recipient, None, True)
+    locals_ = sorted(
+        (now.astimezone(zone(n)) for n in recipient.candidates),
+        key=lambda t: t.replace(tzinfo=None),
+    )
+    inside = all(_inside(t, opens, closes) for t in locals_)
+    if not inside and next_window(recipient, now, start=start, end=end) is None:
+        return QuietCheck(recipient, None, True)
+    return QuietCheck(recipient, None, not inside, tuple(locals_))
+
+
+def next_window(
+    recipient: RecipientZone, now: datetime, *, start: str = "08:00", end: str = "20:00"
+) -> datetime | None:
+    """The first moment after `now` that is inside start–end in every zone the recipient
+    may be in (for one zone: the next `start` on their wall clock), as UTC; None when the
+    zone is unknown or the candidates share no window in the next three days."""
+    if recipient.name is not None:
+        return next_window_start(recipient.name, now, start=start)
+    if not recipient.candidates:
+        return None
+    opens, closes = _clock(start), _clock(end)
+    tzs = [zone(n) for n in recipient.candidates]
+    # A window common to all opens when the last of them opens: at some zone's `start`.
+    moments = sorted(
+        {
+            local_at(tz, now.astimezone(tz).date() + timedelta(days=offset), opens)
+            for tz in tzs
+            for offset in range(4)
+        }
+    )
+    for moment in moments:
+        if moment > now and all(_inside(moment.astimezone(tz), opens, closes) for tz in tzs):
+            return moment
+    return None
+
+
+def their_time(recipient: RecipientZone, moment: datetime, *, full: bool = False) -> str:
+    """`moment` on the recipient's clock: "08:00 their time (Tue 08 Dec)", or for several
+    possible zones "08:00–10:00 their time (Tue 08 Dec; Australia, 3 zones)". `full` adds
+    the year and the zone: "Tue 2026-12-08 08:00 their time (Australia/Sydney)"."""
+    if not recipient.zones:
+        return f"{moment:%a %d %b %H:%M} UTC (their time zone is unknown)"
+    times = sorted(
+        (moment.astimezone(zone(n)) for n in recipient.zones), key=lambda t: t.replace(tzinfo=None)
+    )
+    first, last = times[0], times[-1]
+    if recipient.name is not None:
+        if full:
+            return f"{first:%a %Y-%m-%d %H:%M} their time ({recipient.name})"
+        return f"{first:%H:%M} their time ({first:%a %d %b})"
+    span = (
+        f"{first:%H:%M}–{last:%H:%M}"
+        if first.date() == last.date()
+        else (f"{first:%a %H:%M}–{last:%a %H:%M}")
+    )
+    day = f"{first:%a %Y-%m-%d}" if full else f"{first:%a %d %b}"
+    return f"{span} their time ({day}; {recipient.where()})"
 
 
 def next_window_start(recipient_zone: str, now: datetime, *, start: str = "08:00") -> datetime:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
+import pytz
 from pytz.tzinfo import BaseTzInfo
 
 from convo_tui.errors import ConvoError
@@ -29,11 +30,16 @@ class BadSnoozeTime(ConvoError):
 
 
 def local_at(zone: BaseTzInfo, day: date, at: time) -> datetime:
-    """`day` at wall time `at` in `zone`, as UTC; a time skipped by DST moves forward."""
+    """`day` at wall time `at` in `zone`, as UTC. A time skipped by DST moves forward; a
+    time that happens twice (the night clocks go back) is its first occurrence, by the
+    wall clock (fold 0), whatever the zone calls DST: pytz's `is_dst` picks different
+    instants in London and in Dublin, whose data counts winter as the negative DST."""
     naive = datetime.combine(day, at)
     try:
         aware = zone.localize(naive, is_dst=None)
-    except Exception:  # NonExistentTimeError or AmbiguousTimeError
+    except pytz.AmbiguousTimeError:
+        return min(zone.localize(naive, is_dst=flag).astimezone(UTC) for flag in (True, False))
+    except pytz.NonExistentTimeError:
         aware = zone.normalize(zone.localize(naive, is_dst=False))
     return aware.astimezone(UTC)
 

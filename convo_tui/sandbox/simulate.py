@@ -28,7 +28,10 @@ QUESTIONS = [
     "Can I pick it up in store?",
 ]
 FOLLOW_UPS = ["Also, is it waterproof?", "Order number is #1042", "??", "Thank you!"]
-KEYWORDS = ["STOP", "HELP", "START"]
+KEYWORDS = ["STOP", "HELP", "START", "Stop please 🛑", "please stop texting me so much"]
+"""Twilio's bare words, which it acts on itself, and two it lets through: a per se
+opt-out in more words (convo honours it) and one in a sentence (convo flags it for an
+agent). The sandbox plays Twilio with the same rule (core.keywords.provider_keyword)."""
 PHOTOS = [
     "https://cdn.acme.example/mms/inbound/box-damaged.jpg",
     "https://cdn.acme.example/mms/inbound/wrong-size.jpg",

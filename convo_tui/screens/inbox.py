@@ -975,10 +975,7 @@ class InboxScreen(Screen[None]):
 
         draft = message.draft
         warning = draft.quiet.warning() or "outside the hours for texting"
-        window = None
-        if draft.next_window is not None and draft.quiet.zone.name:
-            theirs = draft.next_window.astimezone(pytz.timezone(draft.quiet.zone.name))
-            window = f"{theirs:%H:%M} their time ({theirs:%a %d %b})"
+        window = draft.window_words()
         send = message.send
 
         def chosen(choice: str | None) -> None:
@@ -1000,9 +997,8 @@ class InboxScreen(Screen[None]):
         name = name or "the customer"
         what = f"Reply #{sent.message_id} to {name}"
         if sent.send_at is not None:
-            theirs = sent.send_at.astimezone(pytz.timezone(sent.zone or "UTC"))
             mine = sent.send_at.astimezone(self.zone)
-            words = f"{what}: scheduled for {theirs:%a %H:%M} their time ({mine:%a %H:%M} yours)"
+            words = f"{what}: scheduled for {sent.their or 'a time'} ({mine:%a %H:%M} yours)"
         elif sent.recall_until is not None:
             words = f"{what}: pending, sends at {sent.recall_until.astimezone(self.zone):%H:%M:%S}"
         else:

@@ -48,8 +48,9 @@ def profile_text(card: ProfileCard, *, full: bool = False) -> Text:
         if card.coordinates:
             text.append(f"\n  {card.coordinates}", style="dim")
     text.append("\nLocal time: ", style="dim")
-    if card.local_time is not None:
-        text.append(card.local_time.strftime("%a %H:%M"), style="bold")
+    words = card.local_words or (card.local_time.strftime("%a %H:%M") if card.local_time else "")
+    if words and words != "unknown":
+        text.append(words, style="bold")
         if card.quiet:
             text.append(" (quiet hours)", style="bold")
     else:
