@@ -266,8 +266,9 @@ def test_the_cli_lists_and_resolves_a_possible_opt_out(synced, sandbox, db_path,
     assert cli("opt-outs", "list", "--json").json()[0]["phone"] == MARIA
     assert "1 possible opt-out waits for a decision" in cli("doctor").out
     cli("opt-outs", "resolve", MARIA, "--opt-out", "--not").assert_one_line_error(
-        "--opt-out or --not"
+        "--opt-out and --not contradict each other"
     )
+    cli("opt-outs", "resolve", MARIA).assert_one_line_error("--opt-out or --not")
     cli("opt-outs", "resolve", MARIA, "--not").assert_one_line_error("needs the reason")
     assert _maria(synced)[1].possible_opt_out_at is not None  # nothing changed
     done = cli("opt-outs", "resolve", MARIA, "--opt-out")

@@ -96,9 +96,13 @@ async def test_opt_out_from_the_thread_stops_the_held_reply(demo_store) -> None:
         await open_conversation(pilot, DANA, back_to_list=False)
         assert "waits for the opt-out decision" in app.inbox.thread.plain
         app.inbox.thread.focus()
-        await pilot.press("d")  # a letter in the thread: not an action there
+        await pilot.press("d")  # from the thread too, as its header says
+        await settle(pilot)
+        assert type(app.screen).__name__ == "OptOutModal"
+        await pilot.press("escape")  # not now: nothing decided
         await settle(pilot)
         assert type(app.screen).__name__ == "InboxScreen"
+        assert conversation_of(demo_store, DANA).possible_opt_out_at is not None
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("d", "y")
@@ -107,6 +111,8 @@ async def test_opt_out_from_the_thread_stops_the_held_reply(demo_store) -> None:
         assert any("opted out" in n for n in notifications(app)), notifications(app)
     profile = profile_of(demo_store, DANA)
     assert profile.sms_consent == "UNSUBSCRIBED"
+    after = conversation_of(demo_store, DANA)  # nothing left to answer: closed and read
+    assert (after.status, after.unread, after.possible_opt_out_at) == ("closed", False, None)
     assert profile.klaviyo_opt_out_pending_at is not None
     with demo_store.read() as session:
         items = session.exec(select(OutboxItem).where(OutboxItem.profile_id == profile.id)).all()

@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from convo_tui import phones
 from convo_tui.cli.app import AgentOption, DbOption, JsonOption, app, runtime
 from convo_tui.cli.render import safe
 from convo_tui.core import opt_out_review, profiles
@@ -52,7 +53,7 @@ def opt_outs_list(
         table.add_column(column, no_wrap=column != "text", overflow="ellipsis")
     for f in flags:
         age = Text(ago(f.flagged_at, rt.now), style="bold red" if f.escalated else "")
-        table.add_row(age, safe(f.name), f.phone, safe(f.body))
+        table.add_row(age, safe(f.name), phones.pretty(f.phone), safe(f.body))
     rt.out.print(table)
     rt.out.print(
         Text("Decide: convo opt-outs resolve PHONE --opt-out | --not --reason TEXT", style="dim")
@@ -69,12 +70,16 @@ def opt_outs_resolve(
     not_opt_out: Annotated[
         bool, typer.Option("--not", help="Not a request to stop texts (give --reason).")
     ] = False,
-    reason: Annotated[str, typer.Option("--reason", help="Why it is not an opt-out.")] = "",
+    reason: Annotated[
+        str, typer.Option("--reason", help="Why (needed with --not; kept in the audit log).")
+    ] = "",
     db: DbOption = None,
     agent: AgentOption = None,
 ) -> None:
     """Decide on a possible opt-out: --opt-out, or --not with the reason. Audited."""
-    if opt_out == not_opt_out:
+    if opt_out and not_opt_out:
+        raise BadInput("--opt-out and --not contradict each other", "give one of them")
+    if not opt_out and not not_opt_out:
         raise BadInput(
             "say what it is: --opt-out or --not",
             'e.g. convo opt-outs resolve +14155550123 --not --reason "asked about an order"',

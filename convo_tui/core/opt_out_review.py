@@ -44,6 +44,7 @@ from convo_tui.store.models import (
     OutboxState,
     Profile,
     SourceKind,
+    Status,
     pk,
 )
 
@@ -184,6 +185,11 @@ def resolve(
     if conversation is not None:
         conversation.possible_opt_out_at = None
         conversation.updated_at = now
+        if opt_out:
+            # Nothing is left to answer (no text may go): out of the open inbox, read.
+            conversation.status = Status.CLOSED.value
+            conversation.snooze_until = None
+            conversation.unread = False
     first = min(reviews, key=lambda r: r.flagged_at)
     held = list(
         session.exec(
@@ -230,7 +236,7 @@ def resolve(
         now=now,
         profile_id=pk(profile),
         detail=(
-            f"opt out ({first.phrase!r})"
+            f"opt out ({first.phrase!r})" + (f": {reason}" if reason else "")
             if opt_out
             else f"not an opt-out ({first.phrase!r}): {reason}"
         ),

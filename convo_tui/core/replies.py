@@ -90,14 +90,14 @@ def why_not(
     if profile.sms_consent == Consent.UNSUBSCRIBED.value:
         return ReplyBlock(
             Block.OPTED_OUT,
-            f"{profiles.display_name(profile)} opted out of texts (STOP)",
+            f"{profiles.display_name(profile)} opted out of texts",
             "they can text START to opt in again; until then, no texts",
         )
     if getattr(conversation, "possible_opt_out_at", None) is not None:
         return ReplyBlock(
             Block.POSSIBLE_OPT_OUT,
             f"{profiles.display_name(profile)} may have asked to stop texts",
-            "decide first (o in the inbox, or convo opt-outs resolve): opt out, or not an opt-out",
+            "decide first (d in the inbox, or convo opt-outs resolve): opt out, or not an opt-out",
         )
     if profile.sms_consent != Consent.SUBSCRIBED.value:
         return ReplyBlock(

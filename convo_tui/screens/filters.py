@@ -31,7 +31,11 @@ def filter_words(flt: InboxFilter, sources: dict[int, str] | None = None) -> str
         name = (sources or {}).get(flt.attributed_source_id, f"#{flt.attributed_source_id}")
         parts.append(f"attributed to {one_line(name, 30)}")
     if flt.possible_opt_out:
-        parts.append("possible opt-outs")
+        parts = (
+            ["possible opt-outs", *parts[1:]]
+            if flt.status is None
+            else [*parts, "possible opt-outs"]
+        )
     return ", ".join(parts)
 
 
@@ -94,11 +98,14 @@ class FilterModal(ModalScreen[InboxFilter | None]):
         status = self._chosen("#filter-status") or "open"
         read = self._chosen("#filter-read") or "any"
         source = self.query_one("#filter-source", Select).value
+        only_flagged = self.query_one("#filter-opt-out", Checkbox).value
         return InboxFilter(
-            status=None if status == "all" else Status(status),
+            # Possible opt-outs wait whatever their status (one closed is still undecided):
+            # the view shows them all, as its count says.
+            status=None if status == "all" or only_flagged else Status(status),
             unread={"any": None, "unread": True, "read": False}[read],
             attributed_source_id=None if source is Select.NULL else int(str(source)),
-            possible_opt_out=self.query_one("#filter-opt-out", Checkbox).value,
+            possible_opt_out=only_flagged,
         )
 
     @on(Button.Pressed)

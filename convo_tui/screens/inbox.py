@@ -401,6 +401,9 @@ class InboxScreen(Screen[None]):
                 PREVIEW_DELAY,
                 lambda: self._load(target, mark_read=False, focus=False, preview=True),
             )
+        # The keys follow the row under the cursor at once (the same conversation after
+        # a filter change loads nothing new, and the keys were worked out under the modal).
+        self._refresh_keys()
 
     def _release_draft(self) -> None:
         """The box must not show one conversation's draft under another's row: empty it
@@ -867,6 +870,7 @@ class InboxScreen(Screen[None]):
         self.inbox.set_filter(flt)
         self.show_status()
         self.inbox.focus()
+        self.call_after_refresh(self._refresh_keys)
 
     def action_toggle_panel(self) -> None:
         self.panel_open = not self.panel_open

@@ -50,9 +50,8 @@ class OptOutModal(ModalScreen[Decision | None]):
                 Text(f"Possible opt-out: {one_line(flag.name, 40)}", style="bold"),
                 classes="title",
             )
-            said = Text("They wrote, ")
-            said.append(ago(flag.flagged_at, self.now))
-            said.append(" ago:")
+            age = ago(flag.flagged_at, self.now)
+            said = Text("They wrote, just now:" if age == "now" else f"They wrote, {age} ago:")
             yield Static(said)
             yield Static(Text(visible(flag.body), style="italic"), classes="quoted")
             yield Static(
@@ -85,6 +84,10 @@ class OptOutModal(ModalScreen[Decision | None]):
             self.action_not_opt_out()
         else:
             self.action_cancel()
+
+    @on(Input.Changed, "#opt-out-reason")
+    def _typed(self) -> None:
+        self.query_one("#opt-out-error", Static).update("")
 
     @on(Input.Submitted, "#opt-out-reason")
     def _submitted(self) -> None:

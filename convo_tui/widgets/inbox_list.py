@@ -583,8 +583,7 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
                 status = "closed"
             if row.possible_opt_out_at is not None:
                 # Replies wait for an agent's decision: it stands out as a late wait does.
-                flag = "⚑ opt-out? " if width >= 36 else "⚑ "
-                right.append(Segment(flag, styles["late"]))
+                right.append(Segment("⚑ ", styles["late"]))
             if status:
                 right.append(Segment(status + " ", styles["status"]))
             right.append(Segment(f"{ago(row.last_message_at, now):>4}", styles["muted"]))

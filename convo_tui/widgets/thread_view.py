@@ -189,6 +189,13 @@ class ThreadView(ScreenActions, BarScrollView, can_focus=True):
         Binding("escape", "back", "Back", id="thread.back", tooltip="Back to the list"),
         Binding("r", "screen_action('reply')", "Reply", id="thread.reply", tooltip="Write a reply"),
         Binding("h", "older", "Older", id="thread.older", tooltip="Show older messages"),
+        Binding(
+            "d",
+            "screen_action('decide_opt_out')",
+            "Opt-out?",
+            id="thread.opt_out",
+            tooltip="Decide on a possible opt-out",
+        ),
         Binding("j", "scroll_down", "Scroll down", id="thread.down", show=False),
         Binding("k", "scroll_up", "Scroll up", id="thread.up", show=False),
     ]
