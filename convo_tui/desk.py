@@ -280,6 +280,7 @@ class Desk:
             address=address,
             place=place,
             zone=zone.describe(),
+            zone_every=zone.describe(every=True),
             local_time=quiet.local,
             quiet=quiet.quiet,
             local_words=quiet.local_words(),

@@ -50,6 +50,8 @@ class ProfileCard:
     coordinates: str
     klaviyo: str = ""
     """Empty, or why an opt-out recorded here has not reached Klaviyo yet."""
+    zone_every: str = ""
+    """`zone` with every candidate named (the full profile shows it)."""
     local_words: str = ""
     """Their local time in words: "Tue 07:10", or "between 06:10 and 09:10 (Australia,
     3 zones)" when the zone is not certain, or "unknown"."""

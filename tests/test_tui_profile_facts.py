@@ -96,3 +96,24 @@ async def test_activity_reads_as_labels_and_amounts(demo_store) -> None:
         # Kenji's order #1069 in yen: the Orders tab says "total 17,800 JPY".
         assert "Value: 17,800 JPY" in activity, activity
         assert "Order: #1069" in activity, activity
+
+
+async def test_a_zone_that_is_not_certain_shows_its_span_and_every_candidate(demo_store) -> None:
+    """An Australian mobile may be in five clocks: the panel gives the span of local times
+    and the candidates, never one time; the full profile names every candidate."""
+    aussie = "+61423456789"  # nobody in the demo: only the number is known
+    customer_texts(demo_store, aussie, "do you ship to Perth?", "SMaussie000000000001")
+    app = make_app(demo_store)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, aussie)
+        _thread, panel = _columns(plain(app))
+        card = " ".join(" ".join(line.split()) for line in panel)
+        # NOW is 15:00 UTC: 23:00 in Perth, 02:00 (Wed) in Sydney's summer time.
+        assert "Local time: between Tue 23:00 and Wed 02:00 (Australia, 5 zones)" in card, card
+        assert "(quiet hours)" in card
+        assert "not certain: Australia, 5 zones (Australia/Perth, Australia/Eucla," in card
+        await pilot.press("v")
+        await settle(pilot)
+        profile = " ".join(plain(app).replace("▕", " ").split())  # the column's border
+        assert "Australia/Adelaide, Australia/Sydney), from phone number" in profile, profile

@@ -240,7 +240,7 @@ def profile(
     elif not recipient.unknown:
         note = "  (quiet hours in at least one: replies wait)" if recipient.quiet else ""
         out.print(Text(f"local time: {recipient.local_words()}{note}"))
-        out.print(Text(f"time zone: {recipient.zone.describe()}"))
+        out.print(Text(f"time zone: {recipient.zone.describe(every=True)}"))
     else:
         out.print(Text("local time: unknown (no time zone, location or telling phone number)"))
     if conversation is not None:

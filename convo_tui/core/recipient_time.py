@@ -94,14 +94,17 @@ class RecipientZone:
             return f"{zone_candidates.country_name(self.region)}, {count}"
         return count
 
-    def describe(self) -> str:
+    def describe(self, *, every: bool = False) -> str:
+        """The zone and where it came from; for an uncertain one, the candidates (the
+        first four, or `every` one)."""
         if self.name is not None:
             return f"{self.name}, {SOURCE_WORDS[self.source or PROFILE]}"
         if not self.candidates:
             return "time zone unknown"
-        shown = ", ".join(self.candidates[:4])
-        if len(self.candidates) > 4:
-            shown += f" and {len(self.candidates) - 4} more"
+        limit = len(self.candidates) if every else 4
+        shown = ", ".join(self.candidates[:limit])
+        if len(self.candidates) > limit:
+            shown += f" and {len(self.candidates) - limit} more"
         return f"not certain: {self.where()} ({shown}), {SOURCE_WORDS[self.source or PHONE]}"
 
 

@@ -56,7 +56,9 @@ def profile_text(card: ProfileCard, *, full: bool = False) -> Text:
     else:
         text.append("unknown")
     text.append("\n")
-    text.append_text(safe_line(card.zone, style="dim"))
+    text.append_text(
+        safe_line(card.zone_every if full and card.zone_every else card.zone, style="dim")
+    )
     if not full:
         text.append("\n\nv: full profile", style="dim")
     return text
