@@ -1,4 +1,6 @@
-"""Every command, run as a user runs it (a child process), meets the faults a user can cause:
+"""Every command, run as a user runs it (a child process of its own, forked from a process
+that has imported the command line once: see tests/zygote.py), meets the faults a user can
+cause:
 a read-only store, a store path in a missing directory, an unreachable database, and a bad
 `[keys]` table. Each answers with one `convo: error: …` line and a non-zero exit.
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import os
 import pty
+import queue
 import shutil
 import socket
 import subprocess
@@ -29,6 +32,7 @@ from convo_tui.store.engine import open_store, sqlite_url
 
 from .cli_helpers import Result
 from .conftest import CUSTOMER, NOW
+from .zygote import Zygote
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -210,6 +214,22 @@ def run_child(s: Scenario, args: list[str], timeout: float = 30) -> Result:
     return Result(proc.returncode, proc.stdout, proc.stderr)
 
 
+@pytest.fixture(scope="module")
+def zygotes() -> Iterator[list[Zygote]]:
+    """Two forking servers: each command of the walk is still a child process of its own
+    (argv, environment, cwd, exit code, stderr), without a second of imports each."""
+    made = [Zygote(), Zygote()]
+    yield made
+    for zygote in made:
+        zygote.close()
+
+
+def run_forked(zygote: Zygote, s: Scenario, args: list[str], timeout: float = 30) -> Result:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONVO_")}
+    env.update(s.env)
+    return zygote.run([*s.front, *args], env=env, cwd=s.env["HOME"], timeout=timeout)
+
+
 def problems(result: Result, fragment: str) -> str | None:
     """What is wrong with the answer, or None when it is one error line naming `fragment`."""
     lines = result.err.strip().splitlines()
@@ -227,16 +247,25 @@ def problems(result: Result, fragment: str) -> str | None:
 
 
 @pytest.mark.parametrize("name", list(FRAGMENT))
-def test_every_command_gives_one_error_line(name: str, place: Path) -> None:
+def test_every_command_gives_one_error_line(name: str, place: Path, zygotes: list[Zygote]) -> None:
     s = scenario(name, place)
     exempt = EXEMPT[name]
     walked = [path for path in commands() if path not in exempt]
     assert ("inbox",) in walked and () in walked and ("settings", "set") in walked
 
-    def attempt(path: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
-        return path, problems(run_child(s, [*path, *arguments(path)]), FRAGMENT[name])
+    free: queue.Queue[Zygote] = queue.Queue()
+    for zygote in zygotes:
+        free.put(zygote)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    def attempt(path: tuple[str, ...]) -> tuple[tuple[str, ...], str | None]:
+        zygote = free.get()
+        try:
+            result = run_forked(zygote, s, [*path, *arguments(path)])
+        finally:
+            free.put(zygote)
+        return path, problems(result, FRAGMENT[name])
+
+    with ThreadPoolExecutor(max_workers=len(zygotes)) as pool:
         failures = {" ".join(p) or "(no command)": why for p, why in pool.map(attempt, walked)}
     wrong = {command: why for command, why in failures.items() if why is not None}
     assert not wrong, "\n".join(f"convo {command}: {why}" for command, why in wrong.items())

@@ -25,7 +25,7 @@ from convo_tui.core import profiles, recipient_time, replies
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.inbound import InboundText, Media, process_inbound
 from convo_tui.core.outbound import OutboundText, record_outbound
-from convo_tui.core.recipient_time import LOCATION, PHONE, PROFILE, RecipientZone
+from convo_tui.core.recipient_time import RecipientZone
 from convo_tui.core.rows import (
     THREAD_PAGE,
     Attachment,
@@ -34,7 +34,6 @@ from convo_tui.core.rows import (
     OrderRow,
     ThreadMessage,
 )
-from convo_tui.core.timezones import is_zone
 from convo_tui.desk import Desk
 from convo_tui.errors import NotFound
 from convo_tui.store.engine import Store, open_store, sqlite_url
@@ -77,21 +76,9 @@ def _settings(session: Session) -> settings_mod.InboxSettings:
 
 
 def _zone(profile: Profile, now: datetime) -> RecipientZone:
-    basis = f"{profile.timezone}|{profile.latitude}|{profile.longitude}|{profile.phone}"
-    if (
-        profile.timezone_basis == basis
-        and profile.resolved_timezone
-        and profile.timezone_source in (PROFILE, LOCATION)
-    ):
-        return RecipientZone(profile.resolved_timezone, profile.timezone_source)
-    if profile.timezone and is_zone(profile.timezone):
-        return RecipientZone(profile.timezone, PROFILE)
-    if profile.latitude is not None and profile.longitude is not None:
-        name = recipient_time.zone_from_coordinates(profile.latitude, profile.longitude)
-        if name:
-            return RecipientZone(name, LOCATION)
-    name = recipient_time.zone_from_phone(profile.phone, now)
-    return RecipientZone(name, PHONE) if name else recipient_time.UNKNOWN
+    # The rule is tested on its own (test_recipient_time, test_zone_truth); here the
+    # profile row read by the ORM goes through it, as the one-query reading's row does.
+    return recipient_time.zone_of(profile, now)
 
 
 def _card(profile: Profile, settings: settings_mod.InboxSettings, now: datetime) -> ProfileCard:
@@ -112,8 +99,10 @@ def _card(profile: Profile, settings: settings_mod.InboxSettings, now: datetime)
         ),
         place=", ".join(p for p in (profile.city, profile.region, profile.country) if p),
         zone=zone.describe(),
+        zone_every=zone.describe(every=True),
         local_time=quiet.local,
         quiet=quiet.quiet,
+        local_words=quiet.local_words(),
         coordinates=""
         if profile.latitude is None or profile.longitude is None
         else f"{profile.latitude:.4f}, {profile.longitude:.4f}",

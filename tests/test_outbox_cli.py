@@ -19,7 +19,7 @@ from .cli_helpers import Result, run_process
 from .conftest import add_profile, sid, text_in
 
 NY = "+12125550123"
-PT = "+351912345678"  # three zones for the number: unknown without a profile zone
+PT = "+80012345678"  # International Freephone: no country, so no zone at all
 
 
 def _store(db: Path, *, quiet_now: bool) -> None:
@@ -117,10 +117,10 @@ def test_outbox_recall_too_late_is_one_line_and_keeps_the_reply(tmp_path) -> Non
 def test_an_unknown_zone_suggests_only_what_will_work(tmp_path) -> None:
     db = tmp_path / "convo.sqlite3"
     _store(db, quiet_now=False)
-    refused = convo(db, "reply", PT, "Olá")
+    refused = convo(db, "reply", PT, "Hi")
     refused.assert_one_line_error("time zone is unknown", "--anyway")
     assert "--at-next-window" not in refused.err and "their time" not in refused.err
-    scheduled = convo(db, "reply", PT, "Olá", "--at-next-window")
+    scheduled = convo(db, "reply", PT, "Hi", "--at-next-window")
     scheduled.assert_one_line_error("time zone is unknown", "--anyway")
     assert "their time" not in scheduled.err
-    assert convo(db, "reply", PT, "Olá", "--anyway").code == 0
+    assert convo(db, "reply", PT, "Hi", "--anyway").code == 0
