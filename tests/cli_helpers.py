@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import signal
@@ -53,10 +54,29 @@ def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> Result:
     return Result(code, captured.out, captured.err)
 
 
+_ZYGOTE: Any = None
+
+
 def run_process(
     *args: str | Path, env: dict[str, str] | None = None, timeout: float = 60
 ) -> Result:
-    """The installed entry point in a real child process, as a user runs it."""
+    """The entry point in a child process of its own, as a user runs it: forked from a
+    process that imported the command line once (tests/zygote.py), with this argv, the
+    environment, the working directory, stdin closed, and its exit code and stderr."""
+    global _ZYGOTE
+    from .zygote import Zygote
+
+    if _ZYGOTE is None:
+        _ZYGOTE = Zygote()
+        atexit.register(_ZYGOTE.close)
+    full_env = {**os.environ, **(env or {})}
+    return _ZYGOTE.run([str(a) for a in args], env=full_env, cwd=os.getcwd(), timeout=timeout)
+
+
+def run_spawned(
+    *args: str | Path, env: dict[str, str] | None = None, timeout: float = 60
+) -> Result:
+    """`python -m convo_tui ARGS` started from nothing (imports and all)."""
     full_env = {**os.environ, **(env or {})}
     proc = subprocess.run(
         [sys.executable, "-m", "convo_tui", *map(str, args)],

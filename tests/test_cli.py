@@ -12,7 +12,7 @@ from convo_tui.core import agents
 from convo_tui.store.engine import open_store, sqlite_url
 from convo_tui.store.models import Consent
 
-from .cli_helpers import run, run_process
+from .cli_helpers import run, run_process, run_spawned
 from .conftest import CUSTOMER, NOW, add_profile, send_campaign, text_in
 
 CLI_NOW = NOW + timedelta(hours=2)  # 09:00 in Los Angeles, 12:00 in New York
@@ -345,9 +345,13 @@ def test_corrupt_and_locked_stores(capsys, seeded, tmp_path, monkeypatch) -> Non
 
 
 def test_real_process_entry_point(seeded) -> None:
-    result = run_process("inbox", "--json", "--db", seeded, "--agent", "olivia")
+    """`python -m convo_tui` started from nothing, imports and all (the other process
+    tests fork from a process that has imported them: tests/zygote.py)."""
+    result = run_spawned("inbox", "--json", "--db", seeded, "--agent", "olivia")
     assert result.code == 0, result.err
     assert result.json()["matching"] == 3
-    bad = run_process("thread", "nonsense", "--db", seeded, "--agent", "olivia")
+    bad = run_spawned("thread", "nonsense", "--db", seeded, "--agent", "olivia")
     bad.assert_one_line_error("not a phone number")
-    assert run_process("--help").code == 0
+    assert run_spawned("--help").code == 0
+    forked = run_process("inbox", "--json", "--db", seeded, "--agent", "olivia")
+    assert (forked.code, forked.out) == (result.code, result.out)
