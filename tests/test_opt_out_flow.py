@@ -381,6 +381,7 @@ def test_a_read_only_key_leaves_it_pending_says_why_and_a_full_key_writes_it(
     assert card.klaviyo == f"opted out here, not yet at Klaviyo ({READ_ONLY})"
     doctor = run(capsys, "doctor", "--db", str(db_path))
     assert "opted out here, not yet at Klaviyo" in doctor.out, doctor.out
+    assert "may not write consent (403)" in doctor.out, doctor.out  # and why
     report = _sync(synced, sandbox)  # the key was replaced by one that may write
     assert report.opt_outs_written == 1 and "opt-outs" not in report.failures
     assert _at_klaviyo(sandbox)[0] == "UNSUBSCRIBED"

@@ -109,6 +109,8 @@ def _opt_out_warnings(rt: Runtime) -> list[str]:
     with rt.store.read() as session:
         waiting, oldest = opt_out_review.count_open(session)
         pending = opt_out_review.klaviyo_pending(session)
+        refused = opt_out_review.klaviyo_refused(session)
+        why = opt_out_review.klaviyo_error(session) if refused else None
     found = []
     if waiting:
         found.append(
@@ -120,6 +122,7 @@ def _opt_out_warnings(rt: Runtime) -> list[str]:
         found.append(
             f"klaviyo: {pending} customer{'s' * (pending != 1)} opted out here, not yet at "
             "Klaviyo: its campaigns may still text them"
+            + (f" ({why})" if why else "; the next sync writes them")
         )
     return found
 

@@ -465,6 +465,20 @@ def klaviyo_refused(session: Session) -> int:
     )
 
 
+def klaviyo_error(session: Session) -> str | None:
+    """The latest reason Klaviyo gave for refusing an opt-out written to it, if any."""
+    found = session.exec(
+        select(Profile.klaviyo_opt_out_error)
+        .where(
+            col(Profile.klaviyo_opt_out_pending_at).is_not(None),
+            col(Profile.klaviyo_opt_out_error).is_not(None),
+        )
+        .order_by(col(Profile.klaviyo_opt_out_pending_at).desc())
+        .limit(1)
+    ).first()
+    return str(found) if found else None
+
+
 def mark_for_klaviyo(profile: Profile, now: datetime) -> None:
     """The opt-out is to be written to Klaviyo (sync.suppress does, and clears this)."""
     if profile.klaviyo_opt_out_pending_at is None:
