@@ -94,7 +94,9 @@ def reply(
         name = profiles.display_name(found)
         recipient = draft.quiet.zone
         my_zone = timezones.agent_zone(me)
-    who = safe(name) + Text(f" ({phones.pretty(found.phone)})")
+    pretty = phones.pretty(found.phone)
+    # An unknown number's name is the number: said once.
+    who = safe(name) + (Text(f" ({pretty})") if name not in (pretty, found.phone) else Text())
     if send_at is None:
         held = settings.replies_send_delay
         later = (

@@ -238,8 +238,8 @@ class QuietCheck:
             return None
         if self.local is None:
             return (
-                f"it is {self.local_words()} for the recipient, who may be in any of these "
-                "zones: outside the hours for texting in at least one"
+                f"it is {self.local_words()} for the recipient, whose zone is not certain: "
+                "outside the hours for texting in at least one of those zones"
             )
         return (
             f"it is {self.local:%H:%M} for the recipient ({self.zone.describe()}): "

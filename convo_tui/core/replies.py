@@ -97,7 +97,7 @@ def why_not(
         return ReplyBlock(
             Block.POSSIBLE_OPT_OUT,
             f"{profiles.display_name(profile)} may have asked to stop texts",
-            "decide first (d in the inbox, or convo opt-outs resolve): opt out, or not an opt-out",
+            "decide first (d on the conversation, or convo opt-outs resolve): opt out, or not",
         )
     if profile.sms_consent != Consent.SUBSCRIBED.value:
         return ReplyBlock(

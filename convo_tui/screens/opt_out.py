@@ -28,14 +28,15 @@ class Decision:
 class OptOutModal(ModalScreen[Decision | None]):
     """Shows the text that reads as a request to stop; returns the decision, or None.
 
-    "Not an opt-out" needs a reason (it is audited, and it lets held replies go), so
-    that button first asks for one; "opt out" needs nothing more.
+    The reason box has the focus from the start, so whatever the agent types goes into
+    it: no letter decides anything (a "y" in "yes it's an order question" once opted a
+    customer out). Enter says "not an opt-out" with the reason typed (it is audited and
+    lets held replies go, so it needs one); ctrl+o opts the customer out; esc cancels.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="opt_out.cancel"),
-        Binding("y", "opt_out", "Opt out", id="opt_out.yes"),
-        Binding("n", "not_opt_out", "Not an opt-out", id="opt_out.no"),
+        Binding("ctrl+o", "opt_out", "Opt out", id="opt_out.yes", priority=True),
     ]
 
     def __init__(self, flag: PossibleOptOut, now: datetime) -> None:
@@ -63,18 +64,18 @@ class OptOutModal(ModalScreen[Decision | None]):
                 classes="hint",
             )
             yield Input(
-                placeholder="Why it is not an opt-out (needed for “not an opt-out”)",
+                placeholder="Not an opt-out? Say why, then enter",
                 id="opt-out-reason",
                 max_length=500,
             )
             yield Static("", id="opt-out-error", classes="error")
             with Horizontal(classes="buttons"):
-                yield Button("Opt out (y)", id="yes", variant="error")
-                yield Button("Not an opt-out (n)", id="no")
-                yield Button("Cancel", id="cancel")
+                yield Button("Opt out (ctrl+o)", id="yes", variant="error")
+                yield Button("Not an opt-out (enter)", id="no")
+                yield Button("Cancel (esc)", id="cancel")
 
     def on_mount(self) -> None:
-        self.query_one("#cancel", Button).focus()
+        self.query_one("#opt-out-reason", Input).focus()
 
     @on(Button.Pressed)
     def _pressed(self, event: Button.Pressed) -> None:
@@ -92,10 +93,6 @@ class OptOutModal(ModalScreen[Decision | None]):
     @on(Input.Submitted, "#opt-out-reason")
     def _submitted(self) -> None:
         self.action_not_opt_out()
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        # While the reason is being typed, y and n are letters of it.
-        return not (action in ("opt_out", "not_opt_out") and isinstance(self.focused, Input))
 
     def action_opt_out(self) -> None:
         self.dismiss(Decision(opt_out=True))

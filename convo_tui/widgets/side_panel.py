@@ -52,7 +52,9 @@ def profile_text(card: ProfileCard, *, full: bool = False) -> Text:
     if words and words != "unknown":
         text.append(words, style="bold")
         if card.quiet:
-            text.append(" (quiet hours)", style="bold")
+            several = card.local_time is None  # not certain: a span of local times
+            quiet = " (quiet hours in at least one)" if several else " (quiet hours)"
+            text.append(quiet, style="bold")
     else:
         text.append("unknown")
     text.append("\n")
