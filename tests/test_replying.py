@@ -287,6 +287,7 @@ def test_profile_shows_the_recipients_local_time(capsys, inbox) -> None:
     data = cli(capsys, inbox, "profile", PT, "--json").json()
     assert data["time_zone"] is None and data["local_time"] is None
     assert data["time_zone_candidates"] == ["Atlantic/Azores", "Europe/Lisbon"]
+    assert data["local_times"] == ["2026-11-24T02:00:00-01:00", "2026-11-24T03:00:00+00:00"]
     assert "local time: unknown" in cli(capsys, inbox, "profile", NOWHERE).out
 
 

@@ -203,6 +203,8 @@ def profile(
             )
         },
         "local_time": recipient.local.isoformat() if recipient.local else None,
+        # When the zone is not certain: the local time now in each candidate zone.
+        "local_times": [t.isoformat() for t in recipient.spread],
         "time_zone": recipient.zone.name,
         "time_zone_candidates": list(recipient.zone.candidates),
         "time_zone_source": recipient.zone.source,
