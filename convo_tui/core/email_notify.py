@@ -503,40 +503,18 @@ class EmailNotifier:
 
 def compose(group: Burst, *, sender: str, addresses: Sequence[str], now: datetime) -> EmailMessage:
     """The email for one burst. Every untrusted value goes through the header policy."""
-    pretty = phones.pretty(group.phone)
-    name = one_line(group.name, 80, terminal=False)  # mail clients draw emoji sequences
-    who = pretty if name in {pretty, group.phone, ""} else f"{name} ({pretty})"
+    who = _who(group.name, group.phone)
     count = len(group.texts)
-    message = EmailMessage()
-    message["Subject"] = f"New text from {who}" if count == 1 else f"{count} new texts from {who}"
-    message["From"] = sender
-    message["To"] = ", ".join(addresses)
-    message["Date"] = format_datetime(now)
-    # The domain is given so make_msgid does not ask DNS (socket.getfqdn).
-    message["Message-ID"] = make_msgid(domain=_domain_of(sender))
-    # RFC 3834: out-of-office robots must not answer a notification.
-    message["Auto-Submitted"] = "auto-generated"
-    # Quoted-printable keeps the body 7-bit, whatever the server supports.
-    message.set_content(_body(group, who), charset="utf-8", cte="quoted-printable")
-    return message
+    subject = f"New text from {who}" if count == 1 else f"{count} new texts from {who}"
+    return _message(subject, _body(group, who), sender=sender, addresses=addresses, now=now)
 
 
 def compose_escalation(
     escalation: Escalation, *, sender: str, addresses: Sequence[str], now: datetime
 ) -> EmailMessage:
     """The email for a possible opt-out nobody decided on: what they wrote, since when."""
-    pretty = phones.pretty(escalation.phone)
-    name = one_line(escalation.name, 80, terminal=False)
-    who = pretty if name in {pretty, escalation.phone, ""} else f"{name} ({pretty})"
+    who = _who(escalation.name, escalation.phone)
     hours = max(int((now - escalation.flagged_at).total_seconds() // 3600), 0)
-    message = EmailMessage()
-    # Short enough not to be folded (a folded Subject reads with a leading space).
-    message["Subject"] = f"Undecided opt-out, {hours} h: {who}"
-    message["From"] = sender
-    message["To"] = ", ".join(addresses)
-    message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=_domain_of(sender))
-    message["Auto-Submitted"] = "auto-generated"
     body = escalation.body.replace("\r\n", "\n")
     lines = [
         f"{who} wrote, {escalation.flagged_at.astimezone(UTC):%a %Y-%m-%d %H:%M UTC}:",
@@ -551,7 +529,32 @@ def compose_escalation(
         f"Decide in convo: d on the conversation, or convo opt-outs resolve {escalation.phone}",
         "",
     ]
-    message.set_content("\n".join(lines), charset="utf-8", cte="quoted-printable")
+    # Short enough not to be folded (a folded Subject reads with a leading space).
+    subject = f"Undecided opt-out, {hours} h: {who}"
+    return _message(subject, "\n".join(lines), sender=sender, addresses=addresses, now=now)
+
+
+def _who(name: str, phone: str) -> str:
+    """ "Maria Silva (+1 415-555-0123)", or the number alone for a customer without a name."""
+    pretty = phones.pretty(phone)
+    shown = one_line(name, 80, terminal=False)  # mail clients draw emoji sequences
+    return pretty if shown in {pretty, phone, ""} else f"{shown} ({pretty})"
+
+
+def _message(
+    subject: str, body: str, *, sender: str, addresses: Sequence[str], now: datetime
+) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = subject
+    message["From"] = sender
+    message["To"] = ", ".join(addresses)
+    message["Date"] = format_datetime(now)
+    # The domain is given so make_msgid does not ask DNS (socket.getfqdn).
+    message["Message-ID"] = make_msgid(domain=_domain_of(sender))
+    # RFC 3834: out-of-office robots must not answer a notification.
+    message["Auto-Submitted"] = "auto-generated"
+    # Quoted-printable keeps the body 7-bit, whatever the server supports.
+    message.set_content(body, charset="utf-8", cte="quoted-printable")
     return message
 
 
