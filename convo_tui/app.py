@@ -130,7 +130,7 @@ class ConvoApp(App[None]):
             self.push_screen(self.inbox)
         self._start()
 
-    def opened(self) -> None:
+    def on_inbox_screen_painted(self, _: InboxScreen.Painted) -> None:
         """The opening page is painted: now load the rest (not before: its imports
         would hold the GIL while the first frame is drawn)."""
         if self._on_opened is not None:
@@ -146,6 +146,7 @@ class ConvoApp(App[None]):
         self.me = me
         if self.inbox is None:
             self.inbox = InboxScreen(self.desk, me, self.now)
+            self.inbox.sync_status, self.inbox.store_trouble = self.sync_status, self.store_trouble
             self.push_screen(self.inbox)
         elif self.inbox.me != me:
             self.inbox.set_me(me)
@@ -198,10 +199,9 @@ class ConvoApp(App[None]):
         words = status.describe(self.now())
         if status != self.sync_status or words != self._sync_words:
             self.sync_status, self._sync_words = status, words
-            if self.inbox is not None:
-                self.inbox.show_status()
+            self._status_down()
 
-    def reply_queued(self) -> None:
+    def on_inbox_screen_reply_queued(self, _: InboxScreen.ReplyQueued) -> None:
         if self.sync is not None:
             self.run_worker(asyncio.to_thread(self.sync.wake), group="sync-wake")
 
@@ -257,13 +257,18 @@ class ConvoApp(App[None]):
         self.log.warning("store unreachable", error.line())
         if not self.store_trouble:
             self.store_trouble = STORE_UNREACHABLE
-            if self.inbox is not None:
-                self.inbox.show_status()
+            self._status_down()
             self.poll_now()  # the poller confirms it and takes over the retrying
 
     def _store_back(self) -> None:
         self.store_trouble = ""
+        self._status_down()
+
+    def _status_down(self) -> None:
+        """The sync's and the store's state, handed to the inbox's status line."""
         if self.inbox is not None:
+            self.inbox.sync_status = self.sync_status
+            self.inbox.store_trouble = self.store_trouble
             self.inbox.show_status()
 
     async def _announce(self, texts: Iterable[Any]) -> None:

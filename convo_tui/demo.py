@@ -25,8 +25,9 @@ from sqlmodel import Session, SQLModel, select
 
 from convo_tui.core import agents, conversations, orders, outbox, profiles, replies
 from convo_tui.core import settings as settings_mod
-from convo_tui.core.inbound import InboundText, Media, process_inbound
-from convo_tui.core.outbound import OutboundText, record_outbound
+from convo_tui.core.inbound import process_inbound
+from convo_tui.core.outbound import record_outbound
+from convo_tui.core.texts import InboundText, Media, OutboundText
 from convo_tui.errors import ConvoError
 from convo_tui.store.engine import Store
 from convo_tui.store.models import (
@@ -284,7 +285,7 @@ def _reply(session: Session, entry: dict[str, Any], agent: Agent, at: datetime) 
     )
     item = outbox.item_for(session, message)
     outbox.mark_sent(session, item, provider_sid=_sid(entry["body"], at), status="sent", now=at)
-    from convo_tui.core.outbound import update_status
+    from convo_tui.core.texts import update_status
 
     update_status(message, entry.get("status", "delivered"), entry.get("error_code"), now=at)
 

@@ -26,7 +26,7 @@ from convo_tui.core.queries import InboxFilter
 from convo_tui.core.timezones import is_zone
 from convo_tui.desk import Desk
 from convo_tui.store import dialect
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import (
     Conversation,
     Message,
@@ -35,6 +35,7 @@ from convo_tui.store.models import (
     SQLModel,
     Status,
 )
+from convo_tui.store.open import open_store
 from convo_tui.store.schema import current_revision, head_revision
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)

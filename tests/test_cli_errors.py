@@ -28,7 +28,8 @@ import typer
 
 from convo_tui.cli import app
 from convo_tui.core import agents
-from convo_tui.store.engine import open_store, sqlite_url
+from convo_tui.store.engine import sqlite_url
+from convo_tui.store.open import open_store
 
 from .cli_helpers import Result
 from .conftest import CUSTOMER, NOW

@@ -25,7 +25,8 @@ from convo_tui.config import SmtpConfig
 from convo_tui.core import conversations, profiles
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.email_notify import EmailNotifier, EmailReport
-from convo_tui.core.inbound import InboundText, Media, process_inbound
+from convo_tui.core.inbound import process_inbound
+from convo_tui.core.texts import InboundText, Media
 from convo_tui.store.engine import Store
 from convo_tui.store.models import Agent, Notification, Profile
 

@@ -20,7 +20,7 @@ from sqlmodel import col, func, select
 from convo_tui.core import agents, profiles, replies
 from convo_tui.core import settings as settings_mod
 from convo_tui.sandbox import Sandbox
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import (
     ActivityEvent,
     Conversation,
@@ -30,6 +30,7 @@ from convo_tui.store.models import (
     Profile,
     ShopOrder,
 )
+from convo_tui.store.open import open_store
 from convo_tui.sync.doubt import GRACE
 
 from .cli_helpers import ctrl_c_stops_it, run_process
@@ -303,7 +304,8 @@ def test_only_one_sync_per_store_and_a_killed_one_frees_the_lock(db_path, store,
         [
             sys.executable,
             "-c",
-            "import sys, time; from convo_tui.store.engine import open_store, sqlite_url;"
+            "import sys, time; from convo_tui.store.engine import sqlite_url;"
+            "from convo_tui.store.open import open_store;"
             "from convo_tui.sync.lock import SyncLock;"
             f"s = open_store(sqlite_url({str(db_path)!r}));"
             "l = SyncLock(s).__enter__(); print('locked', flush=True); time.sleep(60)",
@@ -472,7 +474,8 @@ def test_a_next_link_that_leaves_the_base_url_is_not_followed(store, sandbox, pa
 
 
 def test_a_message_the_provider_no_longer_has_is_not_an_error(store, sandbox) -> None:
-    from convo_tui.core.outbound import OutboundText, record_outbound
+    from convo_tui.core.outbound import record_outbound
+    from convo_tui.core.texts import OutboundText
     from convo_tui.store.models import SourceKind
 
     sync_once(store, sandbox)

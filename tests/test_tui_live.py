@@ -9,7 +9,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text as sql
 
-from convo_tui.core.inbound import InboundText, process_inbound
+from convo_tui.core.inbound import process_inbound
+from convo_tui.core.texts import InboundText
 from convo_tui.live import SyncStatus
 from convo_tui.store.models import Consent
 

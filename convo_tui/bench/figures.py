@@ -27,8 +27,9 @@ from sqlmodel import col
 from convo_tui.core import queries, recipient_time, search
 from convo_tui.core.queries import InboxFilter
 from convo_tui.store import dialect
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import Conversation, Message, Profile, Status
+from convo_tui.store.open import open_store
 
 PAGE = 100
 """Rows per page, as the inbox list loads them."""

@@ -37,7 +37,7 @@ from sqlmodel import SQLModel
 
 from convo_tui.bench.bulk import BulkLoader, Row, db_time, epoch
 from convo_tui.core import sources
-from convo_tui.store.engine import open_store, sqlite_url
+from convo_tui.store.engine import sqlite_url
 from convo_tui.store.models import (
     ActivityEvent,
     Agent,
@@ -53,6 +53,7 @@ from convo_tui.store.models import (
     StoreMeta,
     pk,
 )
+from convo_tui.store.open import open_store
 
 GENERATOR_VERSION = "4"  # 3: search index with prefix indexes; 4: customer search (0008)
 BENCH_AGENT = "bench"

@@ -153,7 +153,8 @@ class Bench:
 
     def _first_row_needle(self, db: Path) -> str:
         from convo_tui.core import queries
-        from convo_tui.store.engine import open_store, sqlite_url
+        from convo_tui.store.engine import sqlite_url
+        from convo_tui.store.open import open_store
         from convo_tui.text import one_line
 
         store = open_store(sqlite_url(db), migrate=False)

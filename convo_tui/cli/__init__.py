@@ -18,6 +18,7 @@ from convo_tui.cli import (
     listing,
     opt_outs_cmds,
     outbox_cmds,
+    root,
     sync_cmds,
 )
 from convo_tui.cli.app import app
@@ -34,6 +35,7 @@ __all__ = [
     "main",
     "opt_outs_cmds",
     "outbox_cmds",
+    "root",
     "sync_cmds",
 ]
 

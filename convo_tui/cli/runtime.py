@@ -19,8 +19,9 @@ from convo_tui import clock
 from convo_tui.config import Config, load_config
 from convo_tui.core import agents, conversations
 from convo_tui.core import settings as settings_mod
-from convo_tui.store.engine import MissingStore, Store, open_store, sqlite_url
+from convo_tui.store.engine import MissingStore, Store, sqlite_url
 from convo_tui.store.models import Agent, Conversation, Status
+from convo_tui.store.open import open_store
 
 
 @dataclass

@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 
 from convo_tui.core import audit, autoreply, outbox, profiles, sources
 from convo_tui.core import settings as settings_mod
-from convo_tui.core.inbound import KEYWORD_METRICS, set_consent
+from convo_tui.core.texts import KEYWORD_METRICS, set_consent
 from convo_tui.errors import NotFound, Refused
 from convo_tui.store.models import (
     ActivityEvent,
