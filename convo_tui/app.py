@@ -35,8 +35,8 @@ from convo_tui.widgets.thread_view import ThreadView
 from convo_tui.widgets.worker_errors import report_failure
 
 if TYPE_CHECKING:
+    from convo_tui.core.first_page import FirstPage
     from convo_tui.desk import Desk
-    from convo_tui.store.quickread import FirstPage
 
 POLL_SECONDS = 1.0
 MAX_RETRY = 5.0

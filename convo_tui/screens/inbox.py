@@ -56,9 +56,9 @@ from convo_tui.widgets.worker_errors import report_failure
 
 if TYPE_CHECKING:
     from convo_tui.core import compose
+    from convo_tui.core.first_page import FirstPage
     from convo_tui.core.undo import Undoable
     from convo_tui.desk import Desk
-    from convo_tui.store.quickread import FirstPage
 
 WIDE = 120
 """From this width the side panel shows beside the thread by default."""
