@@ -386,6 +386,7 @@ def test_a_silent_smtp_server_never_holds_up_sync(store, sandbox) -> None:
     """Email goes out on its own thread: a server that accepts and never answers
     leaves the sync round free to finish."""
     from convo_tui.core.email_notify import EmailNotifier
+    from convo_tui.providers.smtp import SmtpTransport
     from convo_tui.sync.runner import Mailer, sync_engine
 
     with store.write() as session:
@@ -398,7 +399,7 @@ def test_a_silent_smtp_server_never_holds_up_sync(store, sandbox) -> None:
     silent.bind(("127.0.0.1", 0))
     silent.listen(5)  # never accepts, never greets
     config = config_for(sandbox, silent.getsockname()[1])
-    notifier = EmailNotifier(store, config.smtp, timeout=30, burst=timedelta(0))
+    notifier = EmailNotifier(store, SmtpTransport(config.smtp, timeout=30), burst=timedelta(0))
     mailer = Mailer(notifier)
     with sync_engine(store, config, policy=fast_policy(), mailer=mailer) as engine:
         engine.run_once()

@@ -31,6 +31,7 @@ from convo_tui.live import (
 )
 from convo_tui.providers import factory
 from convo_tui.providers.http import Attempt, RetryPolicy
+from convo_tui.providers.smtp import SmtpTransport
 from convo_tui.store.engine import Store
 from convo_tui.sync import engine as engine_mod
 from convo_tui.sync.engine import SyncEngine, SyncReport
@@ -86,7 +87,7 @@ def sync_engine(
     twilio.http.observer = observer
     if klaviyo is not None:
         klaviyo.http.observer = observer
-    mailer = mailer or Mailer(EmailNotifier(store, config.smtp))
+    mailer = mailer or Mailer(EmailNotifier(store, SmtpTransport(config.smtp)))
     try:
         with SyncLock(store, holder) as lock:
             yield SyncEngine(
