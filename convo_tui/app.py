@@ -1,7 +1,7 @@
 """The terminal inbox (Textual): CSS, app-wide keys, commands, and the live store poller.
 
 Screens live in convo_tui.screens, widgets in convo_tui.widgets; every read
-and action goes through convo_tui.desk in a worker.
+and action goes through convo_tui.session.desk in a worker.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker
 
-from convo_tui.collector import COLLECTOR
 from convo_tui.core.timezones import agent_zone_name
 from convo_tui.errors import ConvoError, StoreUnreachable
-from convo_tui.keymap import Bound, build_keymap
-from convo_tui.live import SyncSource, SyncStatus
 from convo_tui.screens.help import HelpScreen
 from convo_tui.screens.inbox import InboxScreen
-from convo_tui.views import Me
+from convo_tui.session.collector import COLLECTOR
+from convo_tui.session.keymap import Bound, build_keymap
+from convo_tui.session.views import Me
+from convo_tui.sync.status import SyncSource, SyncStatus
 from convo_tui.widgets.composer import Composer
 from convo_tui.widgets.inbox_list import InboxList
 from convo_tui.widgets.side_tabs import SideTabs
@@ -36,7 +36,7 @@ from convo_tui.widgets.worker_errors import report_failure
 
 if TYPE_CHECKING:
     from convo_tui.core.first_page import FirstPage
-    from convo_tui.desk import Desk
+    from convo_tui.session.desk import Desk
 
 POLL_SECONDS = 1.0
 MAX_RETRY = 5.0

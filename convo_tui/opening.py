@@ -23,7 +23,7 @@ from convo_tui.errors import ConvoError
 
 if TYPE_CHECKING:
     from convo_tui.app import ConvoApp
-    from convo_tui.desk import Desk
+    from convo_tui.session.desk import Desk
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ def _load(
     try:
         from convo_tui.cli.inbox_launch import LIVE_INTERVAL, background_sync
         from convo_tui.cli.runtime import Runtime
-        from convo_tui.desk import Desk
+        from convo_tui.session.desk import Desk
 
         rt = Runtime(db=db, agent_login=agent)
         with rt.reading():

@@ -24,7 +24,7 @@ from convo_tui.bench.runner import Row, table
 from convo_tui.core import queries, search
 from convo_tui.core.queries import InboxFilter
 from convo_tui.core.timezones import is_zone
-from convo_tui.desk import Desk
+from convo_tui.session.desk import Desk
 from convo_tui.store import dialect
 from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import (

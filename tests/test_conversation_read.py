@@ -35,8 +35,9 @@ from convo_tui.core.rows import (
     ThreadMessage,
 )
 from convo_tui.core.texts import InboundText, Media, OutboundText
-from convo_tui.desk import Desk
 from convo_tui.errors import NotFound
+from convo_tui.session.desk import Desk
+from convo_tui.session.views import ConversationView, ProfileCard, ReplyRefusal
 from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import (
     ActivityEvent,
@@ -53,7 +54,6 @@ from convo_tui.store.models import (
     SourceKind,
 )
 from convo_tui.store.open import open_store
-from convo_tui.views import ConversationView, ProfileCard, ReplyRefusal
 
 from .conftest import BUSINESS, NOW, add_profile, sid, text_in
 

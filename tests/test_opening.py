@@ -18,9 +18,9 @@ from convo_tui.app import ConvoApp
 from convo_tui.bench.ptyrun import PtyProgram
 from convo_tui.core import first_page, queries
 from convo_tui.core.queries import InboxFilter
-from convo_tui.desk import Desk
 from convo_tui.launch import inbox_options
 from convo_tui.opening import PendingDesk
+from convo_tui.session.desk import Desk
 from convo_tui.store.engine import Store
 from convo_tui.store.models import Agent, Setting
 from convo_tui.widgets.inbox_list import PAGE

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, event
 from convo_tui.bench import figures
 from convo_tui.bench.generate import generate
 from convo_tui.core import search
-from convo_tui.desk import Desk
+from convo_tui.session.desk import Desk
 from convo_tui.store import dialect
 from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.open import open_store

@@ -23,13 +23,13 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from convo_tui import clock
-from convo_tui.live import SyncStatus
 from convo_tui.sandbox import Sandbox
 from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import Message
 from convo_tui.store.open import open_store
 from convo_tui.sync.lock import Holder, SyncBusy, SyncLock, SyncLost
 from convo_tui.sync.runner import BackgroundSync
+from convo_tui.sync.status import SyncStatus
 
 from . import postgres_server
 from .cli_helpers import ctrl_c_stops_it

@@ -506,7 +506,7 @@ async def test_a_reply_sent_by_mistake_is_recalled_with_its_text_back(demo_store
         assert any("recalled, its text is back" in n for n in notifications(app))
 
         # Kept as Maria's draft in the store: a restart would show it.
-        from convo_tui.desk import Desk
+        from convo_tui.session.desk import Desk
 
         maria = conversation_of(demo_store, MARIA)
         assert Desk(demo_store, "ana").draft(maria.id).body == "Wrong customer, sorry\nP.S."

@@ -13,7 +13,7 @@ from convo_tui import demo
 from convo_tui.app import ConvoApp
 from convo_tui.core.inbound import process_inbound
 from convo_tui.core.texts import InboundText
-from convo_tui.desk import Desk
+from convo_tui.session.desk import Desk
 from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import Conversation, Profile
 from convo_tui.store.open import open_store

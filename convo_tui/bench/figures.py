@@ -553,9 +553,14 @@ def sync_http(base: Path, work: Path, *, texts: int = 2000) -> dict[str, Any]:
 def quiet_hours(db: Path, *, repeat: int = 2000) -> dict[str, Any]:
     """Run in a fresh process: the app's modules and start-up must not import timezonefinder;
     the first check on a profile known by location does; warm checks are timed."""
-    for name in ("convo_tui.cli", "convo_tui.desk", "convo_tui.app", "convo_tui.cli.tui_cmd"):
+    for name in (
+        "convo_tui.cli",
+        "convo_tui.session.desk",
+        "convo_tui.app",
+        "convo_tui.cli.tui_cmd",
+    ):
         importlib.import_module(name)
-    from convo_tui.desk import Desk
+    from convo_tui.session.desk import Desk
 
     store = open_store(sqlite_url(db), migrate=False)
     try:

@@ -42,7 +42,7 @@ async def _keys(db: Path, login: str, repeat: int) -> dict[str, Any]:
     # Imported here, as the app is: the floor process must load Textual alone.
     from convo_tui.app import ConvoApp
     from convo_tui.bench.figures import quantile
-    from convo_tui.desk import Desk
+    from convo_tui.session.desk import Desk
     from convo_tui.store.engine import sqlite_url
     from convo_tui.store.open import open_store
     from convo_tui.widgets.side_tabs import SideTabs

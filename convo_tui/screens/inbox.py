@@ -28,8 +28,6 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import Worker
 
-from convo_tui import collector
-from convo_tui.collector import COLLECTOR
 from convo_tui.core.rows import (
     THREAD_PAGE,
     DraftText,
@@ -40,11 +38,13 @@ from convo_tui.core.rows import (
     SearchHit,
 )
 from convo_tui.errors import ConvoError, NotFound, Refused
-from convo_tui.live import SyncStatus
-from convo_tui.pending_drafts import PendingDrafts
 from convo_tui.screens.filters import FilterModal, filter_words
+from convo_tui.session import collector
+from convo_tui.session.collector import COLLECTOR
+from convo_tui.session.pending_drafts import PendingDrafts
+from convo_tui.session.views import ConversationView, Me, PossibleOptOut, Sent, SourceChoice
+from convo_tui.sync.status import SyncStatus
 from convo_tui.text import one_line
-from convo_tui.views import ConversationView, Me, PossibleOptOut, Sent, SourceChoice
 from convo_tui.widgets.composer import Composer
 from convo_tui.widgets.inbox_list import Counts, InboxList
 from convo_tui.widgets.key_bar import KeyBar
@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from convo_tui.core import compose
     from convo_tui.core.first_page import FirstPage
     from convo_tui.core.undo import Undoable
-    from convo_tui.desk import Desk
+    from convo_tui.session.desk import Desk
 
 WIDE = 120
 """From this width the side panel shows beside the thread by default."""
