@@ -38,6 +38,7 @@ test: $(TEST_STAMP) lint typecheck pytest
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check convo_tui tests data benchmarks
 	$(BIN)/ruff format --check convo_tui tests data benchmarks
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(TEST_STAMP)
 	$(BIN)/mypy convo_tui
