@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker
 
@@ -80,9 +79,6 @@ class ConvoApp(App[None]):
             "Y", "sync_panel", "Sync", id="sync_panel", show=False, tooltip="Sync health, sync now"
         ),
     ]
-
-    class StoreChanged(Message):
-        """The store changed (another agent, sync, or this app)."""
 
     def __init__(
         self,
@@ -366,11 +362,6 @@ def remappable() -> list[Bound]:
                 keys = tuple(key.strip() for key in binding.key.split(","))
                 found.append(Bound(binding.id, keys, chain))
     return found
-
-
-def binding_ids() -> set[str]:
-    """Every binding id a `[keys]` table may remap."""
-    return {bound.id for bound in remappable()}
 
 
 def keymap_of(keys: Mapping[str, str]) -> dict[str, str]:

@@ -22,7 +22,7 @@ from convo_tui.bench.generate import ATTRIBUTION_HOURS, GenerateReport, generate
 from convo_tui.bench.ptyrun import visible
 from convo_tui.bench.runner import Row, table
 from convo_tui.core import queries, search
-from convo_tui.core.queries import InboxFilter
+from convo_tui.core.rows import InboxFilter
 from convo_tui.core.timezones import is_zone
 from convo_tui.session.desk import Desk
 from convo_tui.store import dialect

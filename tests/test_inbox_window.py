@@ -13,7 +13,7 @@ from sqlalchemy import text
 from convo_tui.bench import figures
 from convo_tui.bench.generate import generate
 from convo_tui.core import queries
-from convo_tui.core.queries import InboxFilter, InboxRow
+from convo_tui.core.rows import InboxFilter, InboxRow
 from convo_tui.store.engine import sqlite_url
 from convo_tui.store.open import open_store
 

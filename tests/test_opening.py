@@ -17,7 +17,7 @@ from sqlmodel import select
 from convo_tui.app import ConvoApp
 from convo_tui.bench.ptyrun import PtyProgram
 from convo_tui.core import first_page, queries
-from convo_tui.core.queries import InboxFilter
+from convo_tui.core.rows import InboxFilter
 from convo_tui.launch import inbox_options
 from convo_tui.opening import PendingDesk
 from convo_tui.session.desk import Desk

@@ -16,7 +16,8 @@ from sqlmodel import SQLModel
 
 from convo_tui.core import profiles
 from convo_tui.core.conversation_read import thread
-from convo_tui.core.queries import InboxFilter, inbox_query
+from convo_tui.core.queries import inbox_query
+from convo_tui.core.rows import InboxFilter
 from convo_tui.errors import StoreError
 from convo_tui.store import dialect
 from convo_tui.store.engine import sqlite_url

@@ -214,7 +214,7 @@ async def test_new_texts_and_a_resorted_list_never_move_a_draft(demo_store) -> N
 
 
 async def test_a_filter_change_never_shows_another_conversations_draft(demo_store) -> None:
-    from convo_tui.core.queries import InboxFilter
+    from convo_tui.core.rows import InboxFilter
 
     app = make_app(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -255,7 +255,7 @@ def on_cursor(app, store, phone: str) -> bool:
 async def test_every_triage_action_undoes_with_z(demo_store) -> None:
     """close, snooze, unread, block, unblock: each undone with z from the list, the toast
     names the key, the conversation comes back under the cursor, the undo is audited."""
-    from convo_tui.core.queries import InboxFilter
+    from convo_tui.core.rows import InboxFilter
 
     from .tui_helpers import notifications, profile_of
 
@@ -350,7 +350,7 @@ async def test_undo_refuses_when_someone_changed_it_since(demo_store) -> None:
 
 
 async def test_u_under_the_read_filter_toggles_the_same_conversation(demo_store) -> None:
-    from convo_tui.core.queries import InboxFilter
+    from convo_tui.core.rows import InboxFilter
 
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from convo_tui.core import queries, recipient_time, search
-from convo_tui.core.queries import InboxFilter
+from convo_tui.core.rows import InboxFilter
 from convo_tui.store import dialect
 from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import Conversation, Message, Profile, Status

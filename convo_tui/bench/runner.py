@@ -26,6 +26,7 @@ from typing import Any
 from convo_tui.bench import figures
 from convo_tui.bench.generate import BENCH_AGENT, GENERATOR_VERSION, generate
 from convo_tui.bench.ptyrun import PAGE_DOWN, PtyProgram, rss_kib
+from convo_tui.core.rows import InboxFilter
 
 SIZES = (1_000, 100_000, 1_000_000)
 SEARCH_SIZE = 1_000_000
@@ -160,7 +161,7 @@ class Bench:
         store = open_store(sqlite_url(db), migrate=False)
         try:
             with store.read() as session:
-                row = queries.inbox_page(session, queries.InboxFilter(), limit=1)[0]
+                row = queries.inbox_page(session, InboxFilter(), limit=1)[0]
         finally:
             store.close()
         return one_line(row.name)[:6]

@@ -24,10 +24,3 @@ def build_tui(rt: Runtime, *, sync: SyncSource | None = None) -> ConvoApp:
     from convo_tui.session.desk import Desk
 
     return ConvoApp(Desk(rt.store, rt.login()), sync=sync, keys=rt.config.keys)
-
-
-def open_tui(rt: Runtime, *, sync: SyncSource | None = None) -> int:
-    """Run the terminal inbox until the agent quits; the exit code to return."""
-    app = build_tui(rt, sync=sync)
-    app.run()
-    return int(app.return_code or 0)

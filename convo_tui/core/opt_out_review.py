@@ -430,11 +430,6 @@ def confirmation_sent_since(session: Session, profile_id: int, since: datetime) 
     return bool(found)
 
 
-def is_confirmation(session: Session, message: Message) -> bool:
-    source = session.get(MessageSource, message.source_id)
-    return source is not None and source.kind == SourceKind.OPT_OUT_CONFIRMATION.value
-
-
 def klaviyo_words(pending_at: datetime | None, error: str | None) -> str:
     """What the profile shows while an opt-out recorded here is not at Klaviyo yet."""
     if pending_at is None:

@@ -43,8 +43,16 @@ from convo_tui.core import (
 )
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.agents import CHANGE_SETTINGS
-from convo_tui.core.queries import EventRow, InboxFilter, InboxRow, OrderRow
-from convo_tui.core.rows import ConversationHead, DraftText, ReplyQueued
+from convo_tui.core.rows import (
+    THREAD_PAGE,
+    ConversationHead,
+    DraftText,
+    EventRow,
+    InboxFilter,
+    InboxRow,
+    OrderRow,
+    ReplyQueued,
+)
 from convo_tui.core.undo import Change
 from convo_tui.errors import NotFound
 from convo_tui.session.views import ConversationView as ConversationView
@@ -181,7 +189,7 @@ class Desk:
         self,
         conversation_id: int,
         *,
-        limit: int | None = queries.THREAD_PAGE,
+        limit: int | None = THREAD_PAGE,
         focus_message_id: int | None = None,
         mark_read: bool = False,
         side: bool = True,
