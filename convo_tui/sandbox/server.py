@@ -30,10 +30,11 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from convo_tui import clock, demo_files
 from convo_tui.errors import ConvoError
 from convo_tui.sandbox import twilio_api
+from convo_tui.sandbox.demo_loader import load_demo
 from convo_tui.sandbox.faults import CAPS_PAGES, PAGING, Fault, FaultPlan
 from convo_tui.sandbox.klaviyo_api import JSONAPI, REVISION, KlaviyoApi, errors
 from convo_tui.sandbox.wire import Answer, Request, json_answer
-from convo_tui.sandbox.world import World, hex_id, load_demo
+from convo_tui.sandbox.world import World, hex_id
 
 log = logging.getLogger("convo.sandbox")
 
