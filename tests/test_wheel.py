@@ -36,6 +36,14 @@ finally:
         out.write("\\n".join(names))
 """
 
+# The sandbox's own loader, on the installed package.
+SANDBOX = """
+from convo_tui import demo_files
+from convo_tui.sandbox import Sandbox
+print(demo_files.folder())
+print(len(Sandbox(history=False).world.profiles))
+"""
+
 
 def pip(*args: str | Path, timeout: float = 300) -> None:
     done = subprocess.run(
@@ -136,3 +144,7 @@ def test_convo_demo_reset_loads_the_demo_from_the_installed_wheel(
     rows = {row["phone"]: row for row in json.loads(listed.stdout)["conversations"]}
     assert len(rows) == 83  # data/demo/README.md: conversations at load
     assert (rows[MARIA]["status"], rows[MARIA]["unread"]) == ("open", True)
+
+    # The sandbox (what `convo demo` serves on a terminal) finds the same packaged files.
+    served = run(venv / "bin" / "python", "-c", SANDBOX)
+    assert served.stdout.split() == [str(site / "convo_tui" / "demo_data"), "230"]
