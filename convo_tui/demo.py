@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +22,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, SQLModel, select
 
+from convo_tui import demo_files
 from convo_tui.core import agents, conversations, orders, outbox, profiles, replies
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.inbound import process_inbound
@@ -41,14 +41,6 @@ from convo_tui.store.models import (
 )
 
 DEMO_MARK = "demo"
-
-
-def data_dir() -> Path:
-    """The demo data folder: $CONVO_DEMO_DATA, else data/demo beside the package."""
-    explicit = os.environ.get("CONVO_DEMO_DATA")
-    if explicit:
-        return Path(explicit)
-    return Path(__file__).resolve().parent.parent / "data" / "demo"
 
 
 @dataclass(frozen=True)
@@ -103,7 +95,7 @@ def load(
     `progress` hears what is being loaded as it goes (the load takes seconds): a few
     words, the replay's share done ending in "100%"; nothing when nothing is loaded."""
     say = progress or (lambda _words: None)
-    folder = folder or data_dir()
+    folder = folder or demo_files.folder()
     agents_data = _read(folder, "agents.json")
     settings_data = _read(folder, "settings.json")
     sources_data = {s["id"]: s for s in _read(folder, "sources.json")}
