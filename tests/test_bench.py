@@ -22,7 +22,7 @@ from convo_bench import cli, figures
 from convo_bench.generate import ATTRIBUTION_HOURS, GenerateReport, generate, message_counts
 from convo_bench.ptyrun import visible
 from convo_bench.runner import Row, table
-from convo_tui.core import queries, search, sms_cost
+from convo_tui.core import keywords, queries, search, sms_cost
 from convo_tui.core.conversations import preview
 from convo_tui.core.rows import InboxFilter
 from convo_tui.core.timezones import is_zone
@@ -203,6 +203,8 @@ def test_rows_obey_the_inbox_rules(store: Store) -> None:
                 assert m.conversation_id == conv.id
             if m.direction == "inbound":
                 assert kind == "customer"
+                keyword = keywords.classify(m.body)  # STOP words and texts as the app tells them
+                assert m.keyword == (keyword.value if keyword else None), m.body
                 if m.keyword is None and not profile.blocked:
                     assert m.id in notified
             if kind == "agent_reply":

@@ -1,4 +1,4 @@
-"""`convo bench generate`: a realistic synthetic store, written fast through bulk inserts.
+"""`benchmarks/run.py generate`: a realistic synthetic store, written fast through bulk inserts.
 
 The store is created by `open_store` (so the migrations make the schema),
 the agents and message sources go through the app's own functions, and the
