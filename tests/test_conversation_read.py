@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, col, select
 
+from convo_bench.generate import generate
 from convo_tui import phones
-from convo_tui.bench.generate import generate
 from convo_tui.core import profiles, recipient_time, replies
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.inbound import process_inbound

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from rich.segment import Segment
 
+from convo_bench.generate import BENCH_AGENT, generate
 from convo_tui.app import ConvoApp
-from convo_tui.bench.generate import BENCH_AGENT, generate
 from convo_tui.session.desk import Desk
 from convo_tui.store.engine import sqlite_url
 from convo_tui.store.open import open_store

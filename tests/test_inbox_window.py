@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from convo_tui.bench import figures
-from convo_tui.bench.generate import generate
+from convo_bench import figures
+from convo_bench.generate import generate
 from convo_tui.core import queries
 from convo_tui.core.rows import InboxFilter, InboxRow
 from convo_tui.store.engine import sqlite_url

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from convo_bench.ptyrun import PtyProgram
 from convo_tui.app import ConvoApp
-from convo_tui.bench.ptyrun import PtyProgram
 from convo_tui.core import first_page, queries
 from convo_tui.core.rows import InboxFilter
 from convo_tui.launch import inbox_options

@@ -10,8 +10,8 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import create_engine, event
 
-from convo_tui.bench import figures
-from convo_tui.bench.generate import generate
+from convo_bench import figures
+from convo_bench.generate import generate
 from convo_tui.core import search
 from convo_tui.session.desk import Desk
 from convo_tui.store import dialect

@@ -11,7 +11,6 @@ from typer.exceptions import Abort, TyperException
 from convo_tui.cli import (
     admin,
     argv_checks,
-    bench_cmds,
     conversation,
     doctor,
     first_run,
@@ -27,7 +26,6 @@ from convo_tui.errors import ConvoError
 __all__ = [
     "admin",
     "app",
-    "bench_cmds",
     "conversation",
     "doctor",
     "first_run",

@@ -618,7 +618,7 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["quiet"] and len(argv) == 2:
         print(json.dumps(quiet_hours(Path(argv[1]))))
     else:
-        sys.exit("usage: python -m convo_tui.bench.figures quiet DB")
+        sys.exit("usage: python -m convo_bench.figures quiet DB")
 
 
 if __name__ == "__main__":
