@@ -87,19 +87,13 @@ class Orders:
         self.of[phone].append((m, order))
         for metric, at in (("Placed Order", m), ("Fulfilled Order", fulfilled_m)):
             if has_email and at is not None:
-                order.events.append(
-                    timeline.event(
-                        phone,
-                        at,
-                        metric,
-                        {
-                            "$value": total / 100,
-                            "Currency": currency,
-                            "Items": names,
-                            "OrderId": None,
-                        },
-                    )  # fmt: skip
-                )
+                props: dict[str, object] = {
+                    "$value": total / 100,
+                    "Currency": currency,
+                    "Items": names,
+                    "OrderId": None,
+                }
+                order.events.append(timeline.event(phone, at, metric, props))
         return order
 
     def last_before(self, phone: str, m: int) -> Order | None:

@@ -30,8 +30,8 @@ STORY_TEXT: Mapping[str, tuple[str, str, str]] = MappingProxyType(
     {
         "maria": (
             "America/Los_Angeles (San Francisco, full location)",
-            "Received campaign “Black Friday Early Access” 90 min ago; texted “Do you have the boots "
-            "in size 38?” 30 min ago and “Also in black?” 29 min ago.",
+            "Received campaign “Black Friday Early Access” 90 min ago; texted “Do you have the "
+            "boots in size 38?” 30 min ago and “Also in black?” 29 min ago.",
             "first text attributed to Black Friday Early Access, second not",
         ),
         "tom": (
@@ -71,7 +71,8 @@ STORY_TEXT: Mapping[str, tuple[str, str, str]] = MappingProxyType(
             "",
         ),
         "sita": (
-            "lat/long only (27.7172, 85.324), no timezone, no country: Asia/Kathmandu by coordinates",
+            "lat/long only (27.7172, 85.324), no timezone, no country: Asia/Kathmandu by "
+            "coordinates",
             "Flow “Abandoned Cart” text (MMS) 27 h ago (1,620 min); texted a question 2 h ago "
             "(120 min): 25 h after the send, outside the 24 h window.",
             "",
@@ -96,28 +97,29 @@ STORY_TEXT: Mapping[str, tuple[str, str, str]] = MappingProxyType(
         "helene": (
             "Europe/Paris (full location)",
             "Accented text with emoji 1,500 min ago (“Bonjour ! Ma commande {helene_order} n'est "
-            "toujours pas arrivée…”); chloe replied in French 1,460 min ago and closed it 1,400 min "
-            "ago.",
+            "toujours pas arrivée…”); chloe replied in French 1,460 min ago and closed it "
+            "1,400 min ago.",
             "",
         ),
         "margaret": (
             "Europe/London (full location)",
-            "Long text ({long} characters) 600 min ago about a missing pair (order {margaret_order});"
-            " ben replied 560 min ago.",
+            "Long text ({long} characters) 600 min ago about a missing pair "
+            "(order {margaret_order}); ben replied 560 min ago.",
             "",
         ),
         "camila": (
             "America/Mexico_City (full location)",
-            "Was UNSUBSCRIBED; texted “ Start ” (spaces around) 2,000 min ago → keyword reply, then "
-            "flow “Welcome Series” MMS 1,997 min ago; texted a question with emoji 1,900 min ago; "
+            "Was UNSUBSCRIBED; texted “ Start ” (spaces around) 2,000 min ago → keyword reply, "
+            "then flow “Welcome Series” MMS 1,997 min ago; texted a question with emoji 1,900 min "
+            "ago; "
             "ana replied 1,880 min ago.",
             "the question came 97 min after the Welcome Series text",
         ),
         "oliver": (
             "city/country only (Manchester, United Kingdom), no email",
             "Got “Winter Sale” 20,348 min ago; texted “please remove me from this list” (not a "
-            "keyword) 20,200 min ago; femi told him to reply STOP; he texted “STOP” 20,185 min ago; "
-            "femi closed the conversation 20,180 min ago.",
+            "keyword) 20,200 min ago; femi told him to reply STOP; he texted “STOP” 20,185 min "
+            "ago; femi closed the conversation 20,180 min ago.",
             "",
         ),
     }

@@ -128,6 +128,7 @@ def check_profiles(profiles: Sequence[Profile]) -> None:
                 parsed = phones.parse_e164(p["phone"])
                 assert parsed is not None
                 iso = phonenumbers.region_code_for_number(parsed)
+                assert iso is not None, p["phone"]
                 assert COUNTRIES[iso].name == loc["country"], (p["phone"], loc["country"])
 
 
@@ -265,9 +266,12 @@ def _inbound(
     c.status, c.until, c.unread = Status.OPEN.value, None, True
     if source is not None:
         c.source = source
-    if state.consent[phone] != Consent.UNSUBSCRIBED and opt_out_intent.probable_opt_out(body):
-        if c.possible_opt_out_at is None:
-            c.possible_opt_out_at = m
+    if (
+        state.consent[phone] != Consent.UNSUBSCRIBED
+        and opt_out_intent.probable_opt_out(body)
+        and c.possible_opt_out_at is None
+    ):
+        c.possible_opt_out_at = m
 
 
 def _action(state: State, e: Mapping[str, Any], acting: set[str]) -> None:

@@ -16,7 +16,7 @@ from .geography import COUNTRIES
 from .marketing import campaign_send
 from .orders import Orders
 from .people import empty_location, full_location, location
-from .records import InboundEntry, Location
+from .records import Location
 from .replay import State
 
 STORY: Mapping[str, str] = MappingProxyType(
@@ -85,7 +85,8 @@ class StoryRow(TypedDict):
     """The name of the campaign or flow its conversation is attributed to."""
     refused: Block | None
     """Why a reply to it is refused at load time (core.replies), if it is."""
-    texts: list[InboundEntry]
+    texts: list[Mapping[str, Any]]
+    """Its texts, oldest first."""
 
 
 def number(key: str) -> str:

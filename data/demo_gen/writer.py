@@ -7,8 +7,8 @@ from pathlib import Path
 
 from . import business, conversations, marketing, stories
 from .context import SEED, Demo
-from .orders import random_orders
 from .customers import add_random_profiles
+from .orders import random_orders
 from .readme import readme
 from .records import Entry
 from .replay import replay
