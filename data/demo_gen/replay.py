@@ -28,7 +28,7 @@ from convo_tui.store.kinds import Consent, KeywordKind, Status
 from .business import BUSINESS, KEYWORD_REPLIES, SPAN
 from .geography import COUNTRIES
 from .records import Agent, Profile, Source
-from .timeline import KEYWORD_REPLY
+from .timeline import CONSENT_AFTER, KEYWORD_REPLY
 
 SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
 MESSAGE_TYPES = ("send", "inbound", "reply", "action")
@@ -47,7 +47,6 @@ LOCATION_KEYS = {
 }  # fmt: skip
 _LOAD = datetime(2026, 1, 1, tzinfo=UTC)
 """Any instant will do: core's rules take times, the timeline has minutes before load."""
-_CONSENT_AFTER = {KeywordKind.OPT_OUT: Consent.UNSUBSCRIBED, KeywordKind.OPT_IN: Consent.SUBSCRIBED}
 
 
 def effective_settings(values: Mapping[str, object]) -> InboxSettings:
@@ -249,8 +248,8 @@ def _inbound(
     word = keywords.classify(body)
     c = state.conv.get(phone)
     if word is not None:
-        if word in _CONSENT_AFTER:
-            state.consent[phone] = _CONSENT_AFTER[word].value
+        if word in CONSENT_AFTER:
+            state.consent[phone] = CONSENT_AFTER[word].value
         if word is KeywordKind.OPT_OUT and c is not None:
             c.possible_opt_out_at = None  # the question is answered
         return

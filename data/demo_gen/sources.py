@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from .business import PREFIX, media
 from .ids import Ids
@@ -81,11 +82,9 @@ class Sources:
         self.campaign_id = {c.name: self._add(ids, "campaign", c.name) for c in CAMPAIGNS}
         self.flow = {name: self._add(ids, "flow", name) for name in FLOW_NAMES}
 
-    def _add(self, ids: Ids, kind: str, name: str) -> str:
+    def _add(self, ids: Ids, kind: Literal["campaign", "flow"], name: str) -> str:
         sid = ("cmp_" if kind == "campaign" else "flw_") + ids.ulid()
-        self.records.append(
-            {"id": sid, "kind": "campaign" if kind == "campaign" else "flow", "name": name}
-        )
+        self.records.append({"id": sid, "kind": kind, "name": name})
         self.names[sid] = name
         return sid
 

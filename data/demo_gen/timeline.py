@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Mapping
+from types import MappingProxyType
 
 from convo_tui.core import keywords
 from convo_tui.store.kinds import Consent, KeywordKind
@@ -30,7 +31,10 @@ from .records import (
 KEYWORD_REPLY = "keyword_reply"
 """The `source` of the provider's answer to a keyword."""
 
-_CONSENT_AFTER = {KeywordKind.OPT_OUT: Consent.UNSUBSCRIBED, KeywordKind.OPT_IN: Consent.SUBSCRIBED}
+CONSENT_AFTER: Mapping[KeywordKind, Consent] = MappingProxyType(
+    {KeywordKind.OPT_OUT: Consent.UNSUBSCRIBED, KeywordKind.OPT_IN: Consent.SUBSCRIBED}
+)
+"""The consent a keyword leaves (core.intake applies it; help changes nothing)."""
 
 
 class Timeline:
@@ -211,8 +215,8 @@ class Timeline:
         kind = keywords.provider_keyword(body)
         assert kind is not None and keywords.classify(body) is kind, body
         self.inbound(phone, m, body)
-        if kind in _CONSENT_AFTER:
-            self.consent_changes[phone].append((m, _CONSENT_AFTER[kind].value))
+        if kind in CONSENT_AFTER:
+            self.consent_changes[phone].append((m, CONSENT_AFTER[kind].value))
         r = self.free(phone, m - 1)
         assert r is not None and m - r <= 3
         self.send(phone, r, KEYWORD_REPLY, KEYWORD_REPLIES[kind], status="delivered")
