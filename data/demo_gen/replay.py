@@ -27,7 +27,7 @@ from convo_tui.store.kinds import Consent, KeywordKind, Status
 
 from .business import BUSINESS, KEYWORD_REPLIES, SPAN
 from .geography import COUNTRIES
-from .records import Agent, Profile, Source
+from .records import Agent, Location, Profile, Source
 from .timeline import CONSENT_AFTER, KEYWORD_REPLY
 
 SID = re.compile(r"(SM|MM)[0-9a-f]{32}")
@@ -41,10 +41,7 @@ METRICS = (
     "Started Checkout",
     "Fulfilled Order",
 )
-LOCATION_KEYS = {
-    "address1", "address2", "city", "region", "country", "zip", "timezone", "latitude",
-    "longitude",
-}  # fmt: skip
+LOCATION_KEYS = frozenset(Location.__annotations__)
 _LOAD = datetime(2026, 1, 1, tzinfo=UTC)
 """Any instant will do: core's rules take times, the timeline has minutes before load."""
 

@@ -120,7 +120,7 @@ class Timeline:
             "to": phone,
             "source": source,
             "body": body,
-            "media": media or [],
+            "media": list(media or ()),  # never the caller's list
             "status": status,
             "error_code": error,
         }
@@ -147,7 +147,7 @@ class Timeline:
             "sid": self.ids.message_sid(bool(media)),
             "from": phone,
             "body": body,
-            "media": media or [],
+            "media": list(media or ()),  # never the caller's list
         }
         self.put(phone, entry)
         return entry
@@ -170,7 +170,7 @@ class Timeline:
             "agent": agent,
             "to": phone,
             "body": body,
-            "media": media or [],
+            "media": list(media or ()),  # never the caller's list
             "status": status,
             "error_code": error,
         }
