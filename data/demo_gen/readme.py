@@ -118,8 +118,8 @@ STORY_TEXT: Mapping[str, tuple[str, str, str]] = MappingProxyType(
         "oliver": (
             "city/country only (Manchester, United Kingdom), no email",
             "Got “Winter Sale” 20,348 min ago; texted “please remove me from this list” (not a "
-            "keyword) 20,200 min ago; femi told him to reply STOP; he texted “STOP” 20,185 min "
-            "ago; femi closed the conversation 20,180 min ago.",
+            "keyword: a possible opt-out, replies held) 20,200 min ago; he texted “STOP” 20,185 "
+            "min ago, which settles it; femi closed the conversation 20,180 min ago.",
             "",
         ),
     }
