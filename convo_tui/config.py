@@ -31,45 +31,76 @@ SMTP_SECURITY = ("starttls", "tls", "none")
 
 @dataclass
 class TwilioConfig:
+    """`[twilio]`: the SMS provider. Basic auth with an API key pair when one is set,
+    else the account SID and auth token."""
+
     base_url: str = "https://api.twilio.com"
+    """The API's root (CONVO_TWILIO_BASE_URL); the sandbox's address in `convo demo`."""
     account_sid: str = ""
+    """The account, `AC...` (CONVO_TWILIO_ACCOUNT_SID): every API path carries it."""
     auth_token: str = field(default="", repr=False)
+    """The account's auth token (CONVO_TWILIO_AUTH_TOKEN); secret, never printed."""
     api_key_sid: str = ""
+    """An API key, `SK...` (CONVO_TWILIO_API_KEY_SID), used instead of the auth token."""
     api_key_secret: str = field(default="", repr=False)
+    """That key's secret (CONVO_TWILIO_API_KEY_SECRET); never printed."""
     from_number: str = ""
-    """The business number (CONVO_TWILIO_FROM)."""
+    """The business number, E.164 (CONVO_TWILIO_FROM): replies go out from it, and
+    texts to it are the inbox."""
     messaging_service_sid: str = ""
+    """A Messaging Service, `MG...` (CONVO_TWILIO_MESSAGING_SERVICE_SID), sent through
+    instead of `from_number` when set."""
 
 
 @dataclass
 class KlaviyoConfig:
+    """`[klaviyo]`: profiles, consent, activity and orders."""
+
     base_url: str = "https://a.klaviyo.com"
+    """The API's root (CONVO_KLAVIYO_BASE_URL)."""
     api_key: str = field(default="", repr=False)
+    """A private API key, `pk_...` (CONVO_KLAVIYO_API_KEY); never printed. Without it
+    no Klaviyo sync runs."""
     revision: str = "2025-10-15"
+    """The API revision sent in every request's `revision` header
+    (CONVO_KLAVIYO_REVISION)."""
 
 
 @dataclass
 class SmtpConfig:
+    """`[smtp]`: where email notifications go out. No host: no email."""
+
     host: str = ""
+    """The mail server (CONVO_SMTP_HOST)."""
     port: int = 587
+    """Its port (CONVO_SMTP_PORT): 587 for STARTTLS, 465 for TLS."""
     security: str = "starttls"
-    """One of SMTP_SECURITY: STARTTLS on the submission port, TLS from the first byte,
-    or none (loopback relays only)."""
-    """One of starttls, tls, none."""
+    """One of SMTP_SECURITY (CONVO_SMTP_SECURITY): STARTTLS on the submission port, TLS
+    from the first byte, or none (loopback relays only)."""
     username: str = ""
+    """Login name, if the server wants one (CONVO_SMTP_USERNAME)."""
     password: str = field(default="", repr=False)
+    """Its password (CONVO_SMTP_PASSWORD); only handed to the server's login, never
+    sent unencrypted to another host."""
     sender: str = ""
+    """The From address, `Desk <desk@shop.example>` or a bare address (CONVO_SMTP_FROM)."""
 
 
 @dataclass
 class Config:
+    """Everything per host, from the config file and the CONVO_* variables."""
+
     database_url: str = ""
-    """Any SQLAlchemy URL; empty means the SQLite file under the data dir."""
+    """Any SQLAlchemy URL (CONVO_DATABASE_URL); empty means the SQLite file under the
+    data dir. `postgresql+psycopg://...` for a team on one database."""
     twilio: TwilioConfig = field(default_factory=TwilioConfig)
+    """`[twilio]`."""
     klaviyo: KlaviyoConfig = field(default_factory=KlaviyoConfig)
+    """`[klaviyo]`."""
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    """`[smtp]`."""
     keys: dict[str, str] = field(default_factory=dict)
-    """Key remapping for the terminal UI, by binding id."""
+    """`[keys]`: key remapping for the terminal UI, by binding id (see the README)."""
     source: Path | None = None
     """The file this was read from, if any."""
 

@@ -17,12 +17,11 @@ from contextlib import contextmanager
 from email.message import EmailMessage
 from email.utils import parseaddr
 
-from convo_tui.config import SmtpConfig
+from convo_tui.config import SMTP_SECURITY, SmtpConfig
 from convo_tui.core.email_notify import MailFailed
 from convo_tui.text import one_line
 
 TIMEOUT_SECONDS = 5.0
-SECURITY_MODES = ("starttls", "tls", "none")
 
 
 class SmtpTransport:
@@ -53,8 +52,8 @@ class SmtpTransport:
         smtp = self.config
         if not smtp.host.strip():
             return "no SMTP host is configured (set CONVO_SMTP_HOST or [smtp] host)"
-        if smtp.security not in SECURITY_MODES:
-            return f"SMTP security {smtp.security!r} is not one of {', '.join(SECURITY_MODES)}"
+        if smtp.security not in SMTP_SECURITY:
+            return f"SMTP security {smtp.security!r} is not one of {', '.join(SMTP_SECURITY)}"
         sender = smtp.sender.strip()
         if not sender:
             return "no sender address is configured (set CONVO_SMTP_FROM or [smtp] sender)"
