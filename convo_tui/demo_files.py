@@ -4,7 +4,7 @@ The JSON files are committed once, at data/demo/, and shipped as the package
 `convo_tui.demo_data` (pyproject.toml maps that package onto data/demo), so
 the wheel carries them and an installed convo finds them exactly as the
 editable install of a checkout does. A base module: no ORM, no store, so the
-sandbox (`sandbox.demo_loader`) and the store's loader (`convo_tui.demo`) can
+sandbox (`sandbox.demo_loader`) and the store's loader (`convo_tui.core.demo`) can
 both use it.
 """
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from convo_tui import demo
+from convo_tui.core import demo
 from convo_tui.store.engine import Store
 
 from .conftest import NOW

@@ -12,7 +12,7 @@ HEADLESS = [
     "convo_tui.core.inbound",
     "convo_tui.core.replies",
     "convo_tui.core.queries",
-    "convo_tui.demo",
+    "convo_tui.core.demo",
     "convo_tui.store.engine",
     "convo_tui.store.schema",
 ]

@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, text
 
-from convo_tui import demo
-from convo_tui.core import links
+from convo_tui.core import demo, links
 from convo_tui.core.rows import InboxFilter
 from convo_tui.errors import Refused
 from convo_tui.sandbox import Sandbox

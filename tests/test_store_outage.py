@@ -25,8 +25,8 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import func, select
 
-from convo_tui import demo
 from convo_tui.app import ConvoApp
+from convo_tui.core import demo
 from convo_tui.sandbox import Sandbox
 from convo_tui.session.desk import Desk
 from convo_tui.store.engine import Store

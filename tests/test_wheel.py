@@ -133,7 +133,7 @@ def test_convo_demo_reset_loads_the_demo_from_the_installed_wheel(
 
     opened = Path(env["OPENED"]).read_text().splitlines()
     assert str(site / "convo_tui" / "demo_data" / "timeline.json") in opened
-    assert str(site / "convo_tui" / "demo.py") in opened
+    assert str(site / "convo_tui" / "core" / "demo.py") in opened
     ours = [name for name in opened if "/convo_tui/" in name]
     assert ours and all(name.startswith(str(site)) for name in ours)
     assert not [name for name in opened if name.startswith(str(ROOT) + os.sep)]

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from convo_tui import demo
 from convo_tui.app import ConvoApp
+from convo_tui.core import demo
 from convo_tui.core.inbound import process_inbound
 from convo_tui.core.texts import InboundText
 from convo_tui.session.desk import Desk

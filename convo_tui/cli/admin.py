@@ -153,9 +153,9 @@ def demo(
 ) -> None:
     """Load the demo data set (once, or again with --reset) and open the inbox on the
     embedded sandbox, synced live (without a terminal: print the inbox)."""
-    from convo_tui import demo as demo_mod
     from convo_tui.cli.inbox_launch import ProgressLine, interactive, open_inbox
     from convo_tui.cli.listing import show_inbox
+    from convo_tui.core import demo as demo_mod
 
     rt = runtime(ctx, db, agent)
     rt.creates = True  # the demo makes its own store (directories included) when missing

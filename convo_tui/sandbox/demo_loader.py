@@ -3,7 +3,7 @@
 The provider's side of the demo: the texts, profiles and events Twilio and
 Klaviyo would hold, with the data set's times mapped onto the moment the
 sandbox starts. The store's side (replaying the timeline through the inbound
-rules into the ORM) is `convo_tui.demo`; this module never touches the store.
+rules into the ORM) is `convo_tui.core.demo`; this module never touches the store.
 """
 
 from __future__ import annotations

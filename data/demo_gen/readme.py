@@ -186,7 +186,7 @@ def readme(people: People, orders: Orders, rows: Sequence[StoryRow], stats: Stat
         "clock). Do not edit the JSON by hand: change the generator and run",
         "`.venv/bin/python data/make_demo.py` (it replays the timeline with the SMS rules and "
         "asserts them, and the story end states below, before writing anything).",
-        "`convo demo` loads it (`convo_tui/demo.py`).",
+        "`convo demo` loads it (`convo_tui/core/demo.py`).",
         "",
         "## Files",
         "",

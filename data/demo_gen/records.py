@@ -1,4 +1,4 @@
-"""The shapes of what the demo files hold, as the loader (convo_tui/demo.py) reads them.
+"""The shapes of what the demo files hold, as the loader (convo_tui/core/demo.py) reads them.
 
 Key order is the order written: a record is built in that order."""
 

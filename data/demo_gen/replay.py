@@ -1,6 +1,6 @@
 """The timeline replayed with convo's own rules before anything is written.
 
-The loader (convo_tui/demo.py) feeds the timeline through core's intake and reply
+The loader (convo_tui/core/demo.py) feeds the timeline through core's intake and reply
 rules and fails on the first text they refuse, so the generator checks the same
 rules here, from core, not from a copy: what a keyword is (`core.keywords`), who a
 text is attributed to (`core.attribution`), what reads as a request to stop

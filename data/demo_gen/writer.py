@@ -15,7 +15,7 @@ from .replay import replay
 from .stats import Stats, statistics
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parent.parent / "demo"
-"""Where the data set is committed, and where `convo demo` finds it (convo_tui/demo.py)."""
+"""Where the data set is committed, and where `convo demo` finds it (convo_tui/core/demo.py)."""
 GENERATED_PROFILES = 215
 FILES = (
     "agents.json",
