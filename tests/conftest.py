@@ -14,7 +14,8 @@ from convo_tui.core.inbound import process_inbound
 from convo_tui.core.outbound import record_outbound
 from convo_tui.core.texts import InboundResult, InboundText, OutboundText
 from convo_tui.store.engine import Store, sqlite_url
-from convo_tui.store.models import Agent, Consent, Profile, SourceKind
+from convo_tui.store.kinds import Consent, SourceKind
+from convo_tui.store.models import Agent, Profile
 from convo_tui.store.open import open_store
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)

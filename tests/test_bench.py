@@ -29,14 +29,8 @@ from convo_tui.core.timezones import is_zone
 from convo_tui.session.desk import Desk
 from convo_tui.store import dialect
 from convo_tui.store.engine import Store, sqlite_url
-from convo_tui.store.models import (
-    Conversation,
-    Message,
-    MessageSource,
-    Profile,
-    SQLModel,
-    Status,
-)
+from convo_tui.store.kinds import Status
+from convo_tui.store.models import Conversation, Message, MessageSource, Profile, SQLModel
 from convo_tui.store.open import open_store
 from convo_tui.store.schema import current_revision, head_revision
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from convo_tui.core import agents
+from convo_tui.core import agents, roles
 from convo_tui.store.engine import sqlite_url
-from convo_tui.store.models import Consent
+from convo_tui.store.kinds import Consent
 from convo_tui.store.open import open_store
 
 from .cli_helpers import run, run_process, run_spawned
@@ -245,9 +245,9 @@ def test_first_run_makes_the_os_login_the_owner(capsys, db_path) -> None:
     assert not db_path.exists()
     created = run(capsys, "init", "--db", db_path)
     assert created.code == 0 and "Created the store" in created.out, created.err
-    assert f"{agents.os_login()} is its owner" in created.out
+    assert f"{roles.os_login()} is its owner" in created.out
     (only,) = run(capsys, "agents", "list", "--json", "--db", db_path).json()
-    assert only["role"] == "owner" and only["login"] == agents.os_login()
+    assert only["role"] == "owner" and only["login"] == roles.os_login()
     again = run(capsys, "init", "--db", db_path)
     assert again.code == 0 and "already exists" in again.out
     empty = run(capsys, "inbox", "--db", db_path)

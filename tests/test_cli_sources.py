@@ -7,7 +7,7 @@ from pathlib import Path
 
 from convo_tui.core import agents, sources
 from convo_tui.store.engine import sqlite_url
-from convo_tui.store.models import SourceKind
+from convo_tui.store.kinds import SourceKind
 from convo_tui.store.open import open_store
 
 from .cli_helpers import run

@@ -39,10 +39,10 @@ from convo_tui.errors import NotFound
 from convo_tui.session.desk import Desk
 from convo_tui.session.views import ConversationView, ProfileCard, ReplyRefusal
 from convo_tui.store.engine import Store, sqlite_url
+from convo_tui.store.kinds import Consent, SourceKind
 from convo_tui.store.models import (
     ActivityEvent,
     Agent,
-    Consent,
     Conversation,
     Message,
     MessageMedia,
@@ -51,7 +51,6 @@ from convo_tui.store.models import (
     Profile,
     Setting,
     ShopOrder,
-    SourceKind,
 )
 from convo_tui.store.open import open_store
 

@@ -9,18 +9,15 @@ from sqlmodel import col, func, select
 
 from convo_tui.core import conversation_read, conversations, keywords, profiles
 from convo_tui.core import settings as settings_mod
+from convo_tui.store.kinds import Consent, KeywordKind, SourceKind, Status
 from convo_tui.store.models import (
     ActivityEvent,
     AuditEntry,
-    Consent,
     Conversation,
-    KeywordKind,
     Message,
     MessageSource,
     Notification,
     OutboxItem,
-    SourceKind,
-    Status,
 )
 
 from .conftest import CUSTOMER, NOW, add_profile, send_campaign, text_in

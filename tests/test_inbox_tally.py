@@ -15,7 +15,8 @@ from convo_tui.core.queries import _filtered, inbox_count, unread_count
 from convo_tui.core.rows import InboxFilter
 from convo_tui.store import dialect
 from convo_tui.store.engine import Store
-from convo_tui.store.models import Agent, Conversation, MessageSource, Status
+from convo_tui.store.kinds import Status
+from convo_tui.store.models import Agent, Conversation, MessageSource
 
 from .conftest import NOW, add_profile, send_campaign, text_in
 

@@ -19,10 +19,10 @@ from convo_tui.core.outbound import record_outbound
 from convo_tui.core.texts import InboundResult, InboundText, Media, OutboundText
 from convo_tui.providers.twilio import TwilioClient, TwilioMessage
 from convo_tui.store.engine import Store, sqlite_url
+from convo_tui.store.kinds import Consent, SourceKind
 from convo_tui.store.models import (
     ActivityEvent,
     Agent,
-    Consent,
     Conversation,
     InboxTally,
     Message,
@@ -32,7 +32,6 @@ from convo_tui.store.models import (
     OutboxItem,
     Profile,
     SendHint,
-    SourceKind,
 )
 from convo_tui.store.open import open_store
 from convo_tui.sync import ingest

@@ -24,7 +24,7 @@ from convo_tui.sandbox import Sandbox
 from convo_tui.session.desk import Desk
 from convo_tui.store import dialect
 from convo_tui.store.engine import Store, sqlite_url
-from convo_tui.store.models import Status
+from convo_tui.store.kinds import Status
 from convo_tui.store.open import open_store
 from convo_tui.sync.lock import SyncBusy, SyncLock
 

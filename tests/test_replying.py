@@ -15,7 +15,8 @@ from convo_tui.core import agents, links, orders
 from convo_tui.core import settings as settings_mod
 from convo_tui.serve.links import make_server
 from convo_tui.store.engine import Store, sqlite_url
-from convo_tui.store.models import ActivityEvent, Consent, MessageSource, ShopOrder, ShortLink
+from convo_tui.store.kinds import Consent
+from convo_tui.store.models import ActivityEvent, MessageSource, ShopOrder, ShortLink
 from convo_tui.store.open import open_store
 
 from .cli_helpers import run

@@ -20,7 +20,8 @@ from convo_tui.core import (
 )
 from convo_tui.core import settings as settings_mod
 from convo_tui.errors import AccessDenied, ConvoError, Refused
-from convo_tui.store.models import AuditEntry, Consent, Conversation, OutboxItem
+from convo_tui.store.kinds import Consent
+from convo_tui.store.models import AuditEntry, Conversation, OutboxItem
 
 from .conftest import CUSTOMER, NOW, add_profile, text_in
 

@@ -21,7 +21,8 @@ from convo_tui.core.rows import InboxFilter
 from convo_tui.errors import StoreError
 from convo_tui.store import dialect
 from convo_tui.store.engine import sqlite_url
-from convo_tui.store.models import Profile, Status
+from convo_tui.store.kinds import Status
+from convo_tui.store.models import Profile
 from convo_tui.store.open import open_store
 from convo_tui.store.schema import alembic_config, head_revision
 
@@ -184,7 +185,7 @@ def test_thread_query_uses_the_profile_time_index(store, owner) -> None:
 
 
 def test_the_file_name_head_is_alembics_head() -> None:
-    from convo_tui.store.schema import known_head
+    from convo_tui.store.heads import known_head
 
     assert known_head() == head_revision()
 

@@ -30,7 +30,8 @@ from convo_tui.core import demo
 from convo_tui.sandbox import Sandbox
 from convo_tui.session.desk import Desk
 from convo_tui.store.engine import Store
-from convo_tui.store.models import Message, OutboxItem, Status
+from convo_tui.store.kinds import Status
+from convo_tui.store.models import Message, OutboxItem
 from convo_tui.store.open import open_store
 
 from . import postgres_server

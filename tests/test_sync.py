@@ -477,7 +477,7 @@ def test_a_next_link_that_leaves_the_base_url_is_not_followed(store, sandbox, pa
 def test_a_message_the_provider_no_longer_has_is_not_an_error(store, sandbox) -> None:
     from convo_tui.core.outbound import record_outbound
     from convo_tui.core.texts import OutboundText
-    from convo_tui.store.models import SourceKind
+    from convo_tui.store.kinds import SourceKind
 
     sync_once(store, sandbox)
     gone = "SM" + "0" * 32

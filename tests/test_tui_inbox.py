@@ -8,7 +8,8 @@ import pytest
 from sqlmodel import select
 
 from convo_tui.core import coupons
-from convo_tui.store.models import AuditEntry, Conversation, Message, OutboxItem, Status
+from convo_tui.store.kinds import Status
+from convo_tui.store.models import AuditEntry, Conversation, Message, OutboxItem
 
 from .conftest import NOW
 from .tui_helpers import (

@@ -11,7 +11,7 @@ from sqlalchemy import text as sql
 
 from convo_tui.core.inbound import process_inbound
 from convo_tui.core.texts import InboundText
-from convo_tui.store.models import Consent
+from convo_tui.store.kinds import Consent
 from convo_tui.sync.status import SyncStatus
 
 from .conftest import BUSINESS, NOW, add_profile

@@ -8,7 +8,8 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from convo_tui.store.models import Message, OutboxItem, Status
+from convo_tui.store.kinds import Status
+from convo_tui.store.models import Message, OutboxItem
 
 from .tui_helpers import (
     AROHA,

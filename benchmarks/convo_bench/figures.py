@@ -28,7 +28,8 @@ from convo_tui.core import queries, recipient_time, search
 from convo_tui.core.rows import InboxFilter
 from convo_tui.store import dialect
 from convo_tui.store.engine import Store, sqlite_url
-from convo_tui.store.models import Conversation, Message, Profile, Status
+from convo_tui.store.kinds import Status
+from convo_tui.store.models import Conversation, Message, Profile
 from convo_tui.store.open import open_store
 
 PAGE = 100

@@ -39,19 +39,17 @@ from convo_tui.core import sms_cost, sources
 from convo_tui.core.conversations import preview
 from convo_tui.core.settings import SPECS
 from convo_tui.store.engine import sqlite_url
+from convo_tui.store.kinds import Consent, KeywordKind, SourceKind
 from convo_tui.store.models import (
     ActivityEvent,
     Agent,
-    Consent,
     Conversation,
-    KeywordKind,
     Message,
     MessageMedia,
     Notification,
     OrderLine,
     Profile,
     ShopOrder,
-    SourceKind,
     StoreMeta,
     pk,
 )

@@ -10,9 +10,10 @@ from rich.table import Table
 from rich.text import Text
 
 from convo_tui.cli.app import AgentOption, DbOption, JsonOption, app, runtime
-from convo_tui.cli.render import safe
 from convo_tui.core import agents as agents_mod
+from convo_tui.core import roles
 from convo_tui.core import settings as settings_mod
+from convo_tui.display import safe
 
 settings_app = typer.Typer(help="Show or change the inbox settings.", no_args_is_help=True)
 agents_app = typer.Typer(help="Manage who may use the inbox.", no_args_is_help=True)
@@ -76,7 +77,7 @@ def agents_list(
                     "name": a.name,
                     "role": a.role,
                     "active": a.active,
-                    "may_use_inbox": a.role in agents_mod.INBOX_ROLES,
+                    "may_use_inbox": a.role in roles.INBOX_ROLES,
                     "timezone": a.timezone,
                 }
                 for a in found
@@ -87,7 +88,7 @@ def agents_list(
     for column in ("login", "name", "role", "inbox", "time zone"):
         table.add_column(column)
     for a in found:
-        inbox = "yes" if a.role in agents_mod.INBOX_ROLES and a.active else "no"
+        inbox = "yes" if a.role in roles.INBOX_ROLES and a.active else "no"
         table.add_row(
             safe(a.login),
             safe(a.name),
@@ -105,7 +106,7 @@ def agents_add(
         str, typer.Argument(help="Their OS login (or the name they pass as --agent).")
     ],
     role: Annotated[
-        str, typer.Option("--role", help=f"One of: {', '.join(agents_mod.KNOWN_ROLES)}.")
+        str, typer.Option("--role", help=f"One of: {', '.join(roles.KNOWN_ROLES)}.")
     ] = "support",
     name: Annotated[str, typer.Option("--name", help="Display name.")] = "",
     timezone: Annotated[str, typer.Option("--timezone", help="IANA zone for snooze presets.")] = "",

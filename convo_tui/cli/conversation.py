@@ -12,7 +12,6 @@ from sqlmodel import Session
 
 from convo_tui import phones
 from convo_tui.cli.app import AgentOption, DbOption, app, runtime
-from convo_tui.cli.render import safe
 from convo_tui.core import (
     compose,
     conversations,
@@ -22,6 +21,7 @@ from convo_tui.core import (
     snooze,
     timezones,
 )
+from convo_tui.display import safe
 from convo_tui.errors import ConvoError, Refused
 from convo_tui.store.models import Agent, Conversation, Profile
 

@@ -16,7 +16,8 @@ from convo_tui.core import conversation_read, profiles, queries, recipient_time,
 from convo_tui.core import sources as sources_mod
 from convo_tui.core.replies import why_not
 from convo_tui.core.rows import THREAD_PAGE, InboxFilter
-from convo_tui.store.models import Status
+from convo_tui.display import ago, money, safe
+from convo_tui.store.kinds import Status
 
 EMPTY_STORE = (
     "No conversations yet. Try convo on demo data with `convo demo`, "
@@ -147,7 +148,7 @@ def thread(
             }
         )
         return
-    header = render.safe(name)
+    header = safe(name)
     if name != phones.pretty(profile.phone):  # an unknown number's name is the number
         header.append(f"  {phones.pretty(profile.phone)}", style="dim")
     if len(messages) < total:
@@ -227,15 +228,15 @@ def profile(
         rt.print_json(data)
         return
     out = rt.out
-    title = render.safe(str(data["name"]))
+    title = safe(str(data["name"]))
     if data["name"] != phones.pretty(found.phone):  # an unknown number's name is the number
         title.append(f"  {phones.pretty(found.phone)}")
     out.print(title)
-    out.print(Text("email: ") + render.safe(found.email or "-"))
+    out.print(Text("email: ") + safe(found.email or "-"))
     consent = found.sms_consent.lower().replace("_", " ")
     out.print(Text(f"SMS consent: {consent}" + ("   BLOCKED" if found.blocked else "")))
     place = ", ".join(p for p in (found.city, found.region, found.country) if p)
-    out.print(Text("location: ") + render.safe(place or "unknown"))
+    out.print(Text("location: ") + safe(place or "unknown"))
     if recipient.local is not None:
         note = "  (quiet hours: replies wait)" if recipient.quiet else ""
         out.print(Text(f"local time: {recipient.local:%H:%M} ({recipient.zone.describe()}){note}"))
@@ -252,29 +253,25 @@ def profile(
             )
         )
     out.print(
-        Text("reply: allowed")
-        if block is None
-        else Text("reply: refused — ") + render.safe(block.message)
+        Text("reply: allowed") if block is None else Text("reply: refused — ") + safe(block.message)
     )
     if events:
         out.print(Text("\nactivity", style="bold"))
         for event in events:
-            out.print(
-                Text(f"  {render.ago(event.occurred_at, rt.now):>4}  ") + render.safe(event.metric)
-            )
+            out.print(Text(f"  {ago(event.occurred_at, rt.now):>4}  ") + safe(event.metric))
     if orders:
         out.print(Text("\norders", style="bold"))
         for order in orders:
             out.print(
                 Text(f"  {order.placed_at:%Y-%m-%d}  ")
-                + render.safe(order.external_id)
-                + Text(f"  {order.status}  {render.money(order.total_cents, order.currency)}")
+                + safe(order.external_id)
+                + Text(f"  {order.status}  {money(order.total_cents, order.currency)}")
             )
             for line in order.lines:
                 out.print(
                     Text(f"      {line.quantity} × ")
-                    + render.safe(line.product_name)
-                    + Text(f"  {render.money(line.unit_price_cents, order.currency)}")
+                    + safe(line.product_name)
+                    + Text(f"  {money(line.unit_price_cents, order.currency)}")
                 )
 
 
@@ -296,6 +293,4 @@ def sources(
         rt.out.print(Text("No campaigns or flows yet (they arrive with `convo sync`)."))
         return
     for source in found:
-        rt.out.print(
-            render.safe(source.name) + Text(f"  {source.kind}  {source.external_id or '-'}")
-        )
+        rt.out.print(safe(source.name) + Text(f"  {source.kind}  {source.external_id or '-'}"))

@@ -10,9 +10,8 @@ from rich.text import Text
 
 from convo_tui import phones
 from convo_tui.cli.app import AgentOption, DbOption, JsonOption, app, runtime
-from convo_tui.cli.render import safe
 from convo_tui.core import opt_out_review, profiles
-from convo_tui.display import ago
+from convo_tui.display import ago, safe
 from convo_tui.errors import BadInput
 
 opt_outs_app = typer.Typer(

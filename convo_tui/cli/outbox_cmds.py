@@ -10,8 +10,8 @@ from rich.text import Text
 from sqlmodel import col, select
 
 from convo_tui.cli.app import AgentOption, DbOption, JsonOption, app, runtime
-from convo_tui.cli.render import safe
 from convo_tui.core import outbox, timezones
+from convo_tui.display import safe
 from convo_tui.errors import BadInput, NotFound
 from convo_tui.store.models import Message, OutboxItem, Profile
 

@@ -10,9 +10,11 @@ from rich.text import Text
 
 from convo_tui import phones
 from convo_tui.core.rows import EventRow, InboxRow, OrderRow, ThreadMessage
-from convo_tui.display import ago as ago  # shared with the terminal UI
-from convo_tui.display import money as money
-from convo_tui.display import safe as safe
+from convo_tui.display import (
+    ago,  # shared with the terminal UI
+    money,
+    safe,
+)
 from convo_tui.text import one_line, visible
 
 WAIT_ALERT = timedelta(hours=1)

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from convo_tui import clock
 from convo_tui.config import Config, load_config
-from convo_tui.core import agents, arrival, conversations
+from convo_tui.core import agents, arrival, conversations, roles
 from convo_tui.core import settings as settings_mod
 from convo_tui.store.engine import MissingStore, Store, sqlite_url
 from convo_tui.store.models import Agent
@@ -77,7 +77,7 @@ class Runtime:
         return f"create it with `convo init{where}`, or try convo with `convo demo{where}`"
 
     def login(self) -> str:
-        return self.agent_login or agents.os_login()
+        return self.agent_login or roles.os_login()
 
     @contextmanager
     def acting(self) -> Iterator[tuple[Session, Agent]]:

@@ -11,11 +11,7 @@ from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
 from convo_tui.core import audit
-from convo_tui.core.roles import CHANGE_SETTINGS as CHANGE_SETTINGS
-from convo_tui.core.roles import INBOX_ROLES as INBOX_ROLES
-from convo_tui.core.roles import KNOWN_ROLES as KNOWN_ROLES
-from convo_tui.core.roles import MANAGE_AGENTS as MANAGE_AGENTS
-from convo_tui.core.roles import os_login as os_login
+from convo_tui.core.roles import INBOX_ROLES, KNOWN_ROLES, MANAGE_AGENTS
 from convo_tui.errors import AccessDenied, ConvoError, NotFound
 from convo_tui.store.models import Agent
 

@@ -10,7 +10,8 @@ from sqlmodel import col, select
 
 from convo_tui.core import agents, conversations
 from convo_tui.store.engine import Store
-from convo_tui.store.models import Agent, Conversation, Status
+from convo_tui.store.kinds import Status
+from convo_tui.store.models import Agent, Conversation
 
 
 def claim_first_run(store: Store, login: str, *, now: datetime) -> None:

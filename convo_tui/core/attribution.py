@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, select
 
 from convo_tui.store.dialect import in_lists
-from convo_tui.store.models import Direction, Message, MessageSource, SourceKind
+from convo_tui.store.kinds import Direction, SourceKind
+from convo_tui.store.models import Message, MessageSource
 
 ATTRIBUTABLE = (SourceKind.CAMPAIGN.value, SourceKind.FLOW.value)
 """Ids per IN (...) list: well under SQLite's limit on bound parameters."""

@@ -15,7 +15,8 @@ from convo_tui.core.settings import (
     template_variables,
 )
 from convo_tui.store.dialect import in_lists
-from convo_tui.store.models import Consent, Message, MessageSource, Profile, SourceKind
+from convo_tui.store.kinds import Consent, SourceKind
+from convo_tui.store.models import Message, MessageSource, Profile
 
 STALE_AFTER = timedelta(minutes=15)
 """Texts older than this when first seen (a first sync of old history) get no auto-reply."""

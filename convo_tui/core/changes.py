@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from convo_tui.store import dialect
+from convo_tui.store.kinds import Status
 from convo_tui.store.models import (
     AuditEntry,
     Conversation,
@@ -26,7 +27,6 @@ from convo_tui.store.models import (
     OutboxItem,
     Profile,
     Setting,
-    Status,
     SyncCursor,
 )
 from convo_tui.text import one_line

@@ -11,7 +11,8 @@ from sqlmodel import Session, col, update
 
 from convo_tui.core import audit
 from convo_tui.errors import Refused
-from convo_tui.store.models import Agent, Conversation, Direction, Message, Profile, Status
+from convo_tui.store.kinds import Direction, Status
+from convo_tui.store.models import Agent, Conversation, Message, Profile
 from convo_tui.text import one_line
 
 PREVIEW_CHARS = 200

@@ -23,22 +23,15 @@ from sqlalchemy import delete
 from sqlmodel import Session, SQLModel, select
 
 from convo_tui import demo_files
-from convo_tui.core import agents, conversations, orders, outbox, profiles, replies
+from convo_tui.core import agents, conversations, orders, outbox, profiles, replies, roles
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.inbound import process_inbound
 from convo_tui.core.outbound import record_outbound
 from convo_tui.core.texts import InboundText, Media, OutboundText
 from convo_tui.errors import ConvoError
 from convo_tui.store.engine import Store
-from convo_tui.store.models import (
-    ActivityEvent,
-    Agent,
-    Consent,
-    Profile,
-    SourceKind,
-    StoreMeta,
-    pk,
-)
+from convo_tui.store.kinds import Consent, SourceKind
+from convo_tui.store.models import ActivityEvent, Agent, Profile, StoreMeta, pk
 
 DEMO_MARK = "demo"
 
@@ -137,7 +130,7 @@ def _load_agents(session: Session, data: list[dict[str, Any]], at: datetime) -> 
         )
         agent.timezone = item.get("timezone")
     # Whoever loads the demo owns it too, so plain `convo inbox` works right after.
-    me = agents.os_login()
+    me = roles.os_login()
     if me not in {item["login"] for item in data}:
         agents.add_agent(session, owner, me, "owner", name=f"{me} (you)", now=at)
     return owner

@@ -47,13 +47,11 @@ from convo_tui.core.texts import (
     update_status,
 )
 from convo_tui.store.dialect import in_lists
+from convo_tui.store.kinds import Consent, Direction, KeywordKind, SourceKind, Status
 from convo_tui.store.models import (
     ActivityEvent,
     Agent,
-    Consent,
     Conversation,
-    Direction,
-    KeywordKind,
     Message,
     MessageMedia,
     MessageSource,
@@ -61,8 +59,6 @@ from convo_tui.store.models import (
     OptOutReview,
     OutboxItem,
     Profile,
-    SourceKind,
-    Status,
     pk,
 )
 

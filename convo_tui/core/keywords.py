@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from convo_tui.store.models import KeywordKind
+from convo_tui.store.kinds import KeywordKind
 
 OPT_OUT = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
 OPT_IN = frozenset({"START", "YES", "UNSTOP", "JOIN"})

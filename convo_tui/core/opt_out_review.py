@@ -31,20 +31,16 @@ from convo_tui.core import audit, autoreply, outbox, profiles, sources
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.texts import KEYWORD_METRICS, set_consent
 from convo_tui.errors import NotFound, Refused
+from convo_tui.store.kinds import Consent, KeywordKind, OutboxState, SourceKind, Status
 from convo_tui.store.models import (
     ActivityEvent,
     Agent,
-    Consent,
     Conversation,
-    KeywordKind,
     Message,
     MessageSource,
     OptOutReview,
     OutboxItem,
-    OutboxState,
     Profile,
-    SourceKind,
-    Status,
     pk,
 )
 

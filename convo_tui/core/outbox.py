@@ -18,16 +18,15 @@ from sqlmodel import Session, col, delete, select
 
 from convo_tui.core import audit, conversations, profiles
 from convo_tui.errors import NotFound, Refused
+from convo_tui.store.kinds import Direction, OutboxState
 from convo_tui.store.models import (
     ActivityEvent,
     Agent,
     Conversation,
-    Direction,
     Message,
     MessageMedia,
     MessageSource,
     OutboxItem,
-    OutboxState,
     Profile,
     ShopOrder,
     ShortLink,

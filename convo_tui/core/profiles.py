@@ -12,7 +12,8 @@ from sqlmodel import Session, col, select
 from convo_tui import phones
 from convo_tui.errors import NotFound
 from convo_tui.store.dialect import in_lists
-from convo_tui.store.models import Consent, Conversation, Profile
+from convo_tui.store.kinds import Consent
+from convo_tui.store.models import Conversation, Profile
 
 
 class Named(Protocol):

@@ -19,16 +19,8 @@ from convo_tui import phones
 from convo_tui.core import audit, controls, links, outbox, profiles, sources
 from convo_tui.core.settings import InboxSettings
 from convo_tui.errors import Refused
-from convo_tui.store.models import (
-    Agent,
-    Consent,
-    Conversation,
-    Message,
-    Profile,
-    ShortLink,
-    SourceKind,
-    pk,
-)
+from convo_tui.store.kinds import Consent, SourceKind
+from convo_tui.store.models import Agent, Conversation, Message, Profile, ShortLink, pk
 
 MAX_BODY = 1600
 MAX_MEDIA = 10

@@ -19,9 +19,7 @@ from sqlmodel import Session, col
 from convo_tui import phones
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.queries import AnySelect
-from convo_tui.core.rows import CustomerHit as CustomerHit
-from convo_tui.core.rows import SearchHit as SearchHit
-from convo_tui.core.rows import SearchResults as SearchResults
+from convo_tui.core.rows import CustomerHit, SearchHit, SearchResults
 from convo_tui.store import dialect
 from convo_tui.store.models import Conversation, Message, Profile
 from convo_tui.text import one_line

@@ -16,7 +16,8 @@ from sqlmodel import Session, col
 
 from convo_tui import phones
 from convo_tui.core import audit, queries
-from convo_tui.core.agents import CHANGE_SETTINGS, require_role
+from convo_tui.core.agents import require_role
+from convo_tui.core.roles import CHANGE_SETTINGS
 from convo_tui.errors import ConvoError, NotFound
 from convo_tui.store.models import Agent, Setting
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from convo_tui.errors import NotFound
-from convo_tui.store.models import MessageSource, SourceKind
+from convo_tui.store.kinds import SourceKind
+from convo_tui.store.models import MessageSource
 
 FIXED_NAMES = {
     SourceKind.CUSTOMER: "Customer",

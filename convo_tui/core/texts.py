@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from convo_tui.store.models import Consent, KeywordKind, Message, Profile, SourceKind
+from convo_tui.store.kinds import Consent, KeywordKind, SourceKind
+from convo_tui.store.models import Message, Profile
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import Any
 
 from convo_tui.core import keywords
 from convo_tui.sandbox.world import BUSINESS_NUMBER, Media, Message, Profile, World, hex_id
-from convo_tui.store.models import KeywordKind
+from convo_tui.store.kinds import KeywordKind
 
 
 def _read(folder: Path, name: str) -> Any:

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from convo_tui.core import keywords
-from convo_tui.store.models import KeywordKind
+from convo_tui.store.kinds import KeywordKind
 
 BUSINESS_NUMBER = "+14155550100"
 

@@ -42,7 +42,7 @@ from convo_tui.core import (
     undo,
 )
 from convo_tui.core import settings as settings_mod
-from convo_tui.core.agents import CHANGE_SETTINGS
+from convo_tui.core.roles import CHANGE_SETTINGS
 from convo_tui.core.rows import (
     THREAD_PAGE,
     ConversationHead,
@@ -52,25 +52,23 @@ from convo_tui.core.rows import (
     InboxRow,
     OrderRow,
     ReplyQueued,
+    SearchResults,
 )
 from convo_tui.core.undo import Change
 from convo_tui.errors import NotFound
-from convo_tui.session.views import ConversationView as ConversationView
-from convo_tui.session.views import Me as Me
-from convo_tui.session.views import PossibleOptOut as PossibleOptOut
-from convo_tui.session.views import ProfileCard as ProfileCard
-from convo_tui.session.views import ReplyRefusal as ReplyRefusal
-from convo_tui.session.views import Sent as Sent
-from convo_tui.session.views import SettingsView as SettingsView
-from convo_tui.session.views import SourceChoice as SourceChoice
-from convo_tui.store.engine import Store
-from convo_tui.store.models import (
-    Agent,
-    Conversation,
-    MessageSource,
-    Profile,
-    SourceKind,
+from convo_tui.session.views import (
+    ConversationView,
+    Me,
+    PossibleOptOut,
+    ProfileCard,
+    ReplyRefusal,
+    Sent,
+    SettingsView,
+    SourceChoice,
 )
+from convo_tui.store.engine import Store
+from convo_tui.store.kinds import SourceKind
+from convo_tui.store.models import Agent, Conversation, MessageSource, Profile
 
 Clock = Callable[[], datetime]
 
@@ -497,7 +495,7 @@ class Desk:
 
     # -- search -------------------------------------------------------------------
 
-    def search(self, text: str) -> search.SearchResults:
+    def search(self, text: str) -> SearchResults:
         """Customers (by name, email or number) first, then messages: what `/` shows."""
         with self.store.read() as session:
             return search.find(session, text)

@@ -23,12 +23,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from convo_tui.store.kinds import Consent as Consent
-from convo_tui.store.kinds import Direction as Direction
-from convo_tui.store.kinds import KeywordKind as KeywordKind
-from convo_tui.store.kinds import OutboxState as OutboxState
-from convo_tui.store.kinds import SourceKind as SourceKind
-from convo_tui.store.kinds import Status as Status
+from convo_tui.store.kinds import Consent, Direction, OutboxState, Status
 from convo_tui.store.types import UTCDateTime
 
 

@@ -15,8 +15,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-from convo_tui.store.heads import MIGRATIONS as MIGRATIONS
-from convo_tui.store.heads import known_head as known_head
+from convo_tui.store.heads import MIGRATIONS, known_head
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -24,7 +24,8 @@ from sqlmodel import Session, col, func, select
 from convo_tui.core import outbox, smart_encoding
 from convo_tui.providers.twilio import TwilioMessage
 from convo_tui.store.dialect import in_lists
-from convo_tui.store.models import Message, MessageMedia, OutboxItem, OutboxState, Profile
+from convo_tui.store.kinds import OutboxState
+from convo_tui.store.models import Message, MessageMedia, OutboxItem, Profile
 from convo_tui.sync import ingest
 
 GRACE = timedelta(minutes=2)

@@ -24,7 +24,8 @@ from convo_tui.providers.klaviyo import KlaviyoClient
 from convo_tui.providers.twilio import TwilioClient, TwilioMedia, TwilioMessage
 from convo_tui.store.dialect import in_lists
 from convo_tui.store.engine import Store
-from convo_tui.store.models import Direction, Message, SyncCursor
+from convo_tui.store.kinds import Direction
+from convo_tui.store.models import Message, SyncCursor
 from convo_tui.sync import doubt, ingest, quarantine, suppress
 from convo_tui.sync.push import push, reconcile
 

@@ -16,15 +16,8 @@ from convo_tui.core.texts import InboundResult, InboundText, Media, OutboundText
 from convo_tui.providers.klaviyo import KlaviyoEvent, KlaviyoProfile
 from convo_tui.providers.twilio import TwilioMedia, TwilioMessage
 from convo_tui.store.dialect import in_lists
-from convo_tui.store.models import (
-    ActivityEvent,
-    Consent,
-    Message,
-    Profile,
-    SendHint,
-    SourceKind,
-    pk,
-)
+from convo_tui.store.kinds import Consent, SourceKind
+from convo_tui.store.models import ActivityEvent, Message, Profile, SendHint, pk
 
 RECEIVED_SMS = "Received SMS"
 PLACED_ORDER = "Placed Order"

@@ -29,16 +29,14 @@ from convo_tui.providers.twilio import (
     is_permanent,
 )
 from convo_tui.store.engine import Store
+from convo_tui.store.kinds import Consent, OutboxState, SourceKind
 from convo_tui.store.models import (
-    Consent,
     Conversation,
     Message,
     MessageMedia,
     MessageSource,
     OutboxItem,
-    OutboxState,
     Profile,
-    SourceKind,
 )
 from convo_tui.sync import doubt, ingest
 
