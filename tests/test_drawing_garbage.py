@@ -1,4 +1,4 @@
-"""Drawing lines leaves nothing for the cyclic collector (widgets/strip_fit.py).
+"""Drawing lines leaves nothing for the cyclic collector (widgets/redrawn/strip_fit.py).
 
 Textual's `Strip.crop_extend` caches a strip that already fits in itself, a cycle
 that only the collector frees; fitting every drawn line that way gave the collector

@@ -1,4 +1,4 @@
-"""The inbox list draws its own scroll bar (widgets/bar_column.py): where Textual's bar
+"""The inbox list draws its own scroll bar (widgets/redrawn/bar_column.py): where Textual's bar
 would be, in its colours, and the mouse works on it as on Textual's (the snapshots hold
 the look cell for cell; here: position, colours by state, clicks and drags)."""
 

@@ -45,7 +45,7 @@ async def _keys(db: Path, login: str, repeat: int) -> dict[str, Any]:
     from convo_tui.session.desk import Desk
     from convo_tui.store.engine import sqlite_url
     from convo_tui.store.open import open_store
-    from convo_tui.widgets.side_tabs import SideTabs
+    from convo_tui.widgets.redrawn.side_tabs import SideTabs
 
     store = open_store(sqlite_url(db), migrate=False)
     app = ConvoApp(Desk(store, login), poll_seconds=3600.0)

@@ -23,7 +23,7 @@ from convo_tui.core import controls
 from convo_tui.core.rows import DraftText
 from convo_tui.session.views import ReplyRefusal
 from convo_tui.text import visible
-from convo_tui.widgets.steady import SteadyStatic
+from convo_tui.widgets.redrawn.steady import SteadyStatic
 
 PLACEHOLDER = "Reply… (enter sends, ctrl+j new line)"
 KEEP_DELAY = 0.5

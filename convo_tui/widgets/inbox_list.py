@@ -30,9 +30,9 @@ from convo_tui import clock
 from convo_tui.core.rows import InboxFilter, InboxRow
 from convo_tui.display import WAIT_ALERT, ago, reply_marker, until
 from convo_tui.text import one_line
-from convo_tui.widgets.bar_column import BarScrollView, with_bar
+from convo_tui.widgets.redrawn.bar_column import BarScrollView, with_bar
+from convo_tui.widgets.redrawn.strip_fit import fit
 from convo_tui.widgets.screen_actions import ScreenActions
-from convo_tui.widgets.strip_fit import fit
 
 if TYPE_CHECKING:
     from convo_tui.session.desk import Desk

@@ -20,8 +20,8 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.visual import Visual, visualize
 
-from convo_tui.widgets.steady import SteadyScrollView
-from convo_tui.widgets.strip_fit import fit
+from convo_tui.widgets.redrawn.steady import SteadyScrollView
+from convo_tui.widgets.redrawn.strip_fit import fit
 
 
 class ScrollText(SteadyScrollView, can_focus=True):
