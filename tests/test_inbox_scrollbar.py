@@ -17,7 +17,8 @@ from convo_tui.app import ConvoApp
 from convo_tui.session.desk import Desk
 from convo_tui.store.engine import sqlite_url
 from convo_tui.store.open import open_store
-from convo_tui.widgets.inbox_list import ROW_HEIGHT, InboxList
+from convo_tui.widgets.inbox_list import InboxList
+from convo_tui.widgets.inbox_rows import ROW_HEIGHT
 
 from .tui_helpers import settle, started
 

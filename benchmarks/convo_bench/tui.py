@@ -63,7 +63,7 @@ async def _keys(db: Path, login: str, repeat: int) -> dict[str, Any]:
                     if w.group != "poller" and w.state.name in ("PENDING", "RUNNING")
                 ]
                 inbox = app.inbox.inbox if app.inbox is not None and app.inbox.is_mounted else None
-                pending = inbox is not None and (inbox._inflight or inbox._fetch_scheduled)
+                pending = inbox is not None and inbox.fetching
                 if busy or pending:
                     quiet = 0
                     await asyncio.sleep(0.001)

@@ -33,8 +33,8 @@ from convo_tui.core.rows import ThreadMessage
 from convo_tui.display import ago, safe, safe_line, stamp, until
 from convo_tui.session.views import ConversationView
 from convo_tui.widgets.redrawn.bar_column import BarScrollView, with_bar
-from convo_tui.widgets.screen_actions import ScreenActions
 from convo_tui.widgets.redrawn.strip_fit import fit
+from convo_tui.widgets.screen_actions import ScreenActions
 
 FAILED = {"failed", "undelivered"}
 AUTOMATED = {"campaign", "flow", "auto_reply", "keyword_reply", "opt_out_confirmation"}
