@@ -37,6 +37,7 @@ class ReplyArea(TextArea):
     class Submitted(Message):
         pass
 
+    # TextArea's own private handlers, overridden (see widgets/textual_private.py).
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             event.stop()
