@@ -168,7 +168,7 @@ def test_a_row_shows_its_state_in_its_parts_styles() -> None:
         possible_opt_out_at=NOW - timedelta(minutes=5),
     )
 
-    def draw(row: InboxRow, part: int, *, selected: bool = False, width: int = 40) -> list:
+    def draw(row: InboxRow, part: int, *, selected: bool = False, width: int = 40) -> list[Segment]:
         style = BASE + CURSOR if selected else BASE
         return list(
             row_strip(row, part, width, selected=selected, style=style, styles=STYLES, now=NOW)
