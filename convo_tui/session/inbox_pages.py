@@ -151,8 +151,8 @@ class InboxPages:
         return page[offset] if offset < len(page) else None
 
     def renew(self) -> None:
-        """Start a new generation (the store or the filter changed): every page held is
-        read again, and pages on their way for the old one are dropped."""
+        """Start a new generation (the store or the filter changed): the pages held stay
+        shown but are read again when asked for, and pages on their way are dropped."""
         self.generation += 1
         self._fresh.clear()
         self._inflight.clear()
