@@ -29,7 +29,7 @@ from convo_tui.session.views import Me
 from convo_tui.sync.status import SyncSource, SyncStatus
 from convo_tui.widgets.composer import Composer
 from convo_tui.widgets.inbox_list import InboxList
-from convo_tui.widgets.side_tabs import SideTabs
+from convo_tui.widgets.redrawn.side_tabs import SideTabs
 from convo_tui.widgets.thread_view import ThreadView
 from convo_tui.widgets.worker_errors import report_failure
 

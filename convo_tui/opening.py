@@ -83,7 +83,7 @@ def open_fast(db: Path | None, agent: str | None) -> int | None:
             return None
         path = Path(url.removeprefix("sqlite:///"))
     login = agent or os_login()
-    from convo_tui.widgets.inbox_list import PAGE
+    from convo_tui.session.inbox_pages import PAGE
 
     first = first_page(path, login, limit=PAGE)
     if first is None:

@@ -1,4 +1,4 @@
-"""Drawing lines leaves nothing for the cyclic collector (widgets/strip_fit.py).
+"""Drawing lines leaves nothing for the cyclic collector (widgets/redrawn/strip_fit.py).
 
 Textual's `Strip.crop_extend` caches a strip that already fits in itself, a cycle
 that only the collector frees; fitting every drawn line that way gave the collector
@@ -12,7 +12,9 @@ import gc
 import pytest
 
 from convo_tui.store.engine import Store
+from convo_tui.widgets.inbox_rows import row_strip
 
+from .conftest import NOW
 from .tui_helpers import make_app, settle, started
 
 pytestmark = pytest.mark.anyio
@@ -42,9 +44,16 @@ async def test_drawn_lines_leave_no_cycles(demo_store: Store) -> None:
                 for index, row in enumerate(rows):
                     assert row is not None
                     for part in (0, 1):
-                        lines.append(
-                            inbox._row_strip(row, part, width, index == 0, inbox.rich_style)
+                        drawn = row_strip(
+                            row,
+                            part,
+                            width,
+                            selected=index == 0,
+                            style=inbox.rich_style,
+                            styles=inbox.row_styles(),
+                            now=NOW,
                         )
+                        lines.append(drawn)
                 assert all(line.cell_length for line in lines)
                 del lines
             left = gc.collect()

@@ -1,4 +1,4 @@
-"""The inbox list draws its own scroll bar (widgets/bar_column.py): where Textual's bar
+"""The inbox list draws its own scroll bar (widgets/redrawn/bar_column.py): where Textual's bar
 would be, in its colours, and the mouse works on it as on Textual's (the snapshots hold
 the look cell for cell; here: position, colours by state, clicks and drags)."""
 
@@ -17,7 +17,8 @@ from convo_tui.app import ConvoApp
 from convo_tui.session.desk import Desk
 from convo_tui.store.engine import sqlite_url
 from convo_tui.store.open import open_store
-from convo_tui.widgets.inbox_list import ROW_HEIGHT, InboxList
+from convo_tui.widgets.inbox_list import InboxList
+from convo_tui.widgets.inbox_rows import ROW_HEIGHT
 
 from .tui_helpers import settle, started
 

@@ -21,9 +21,9 @@ from convo_tui.core.rows import InboxFilter
 from convo_tui.launch import inbox_options
 from convo_tui.opening import PendingDesk
 from convo_tui.session.desk import Desk
+from convo_tui.session.inbox_pages import PAGE
 from convo_tui.store.engine import Store
 from convo_tui.store.models import Agent, Setting
-from convo_tui.widgets.inbox_list import PAGE
 
 from .conftest import NOW
 from .tui_helpers import plain, settle, started

@@ -490,7 +490,7 @@ async def test_side_tabs_switch_by_click_and_arrow_keys(demo_store, monkeypatch)
     """One widget draws the tab row: a click on a tab (or on the bar under it) shows it,
     left and right move between the tabs when the row has the focus, and every change
     is posted; only the chosen tab's body is displayed."""
-    from convo_tui.widgets.side_tabs import SideTabs
+    from convo_tui.widgets.redrawn.side_tabs import SideTabs
 
     app = make_app(demo_store)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -537,7 +537,7 @@ async def test_side_tabs_switch_by_click_and_arrow_keys(demo_store, monkeypatch)
 async def test_side_tabs_show_the_pointer_as_textual_tabs_do(demo_store) -> None:
     """Over the clickable tab labels the mouse cursor is a pointer (`pointer: pointer`,
     as Textual's Tab has it)."""
-    from convo_tui.widgets.side_tabs import SideTabs
+    from convo_tui.widgets.redrawn.side_tabs import SideTabs
 
     app = make_app(demo_store)
     async with app.run_test(size=(160, 48)) as pilot:
@@ -578,7 +578,7 @@ async def test_side_panel_text_scrolls_and_selects(demo_store) -> None:
 
 
 async def test_footer_shows_the_focused_panes_keys_and_clicks_press_them(demo_store) -> None:
-    from convo_tui.widgets.key_bar import KeyBar
+    from convo_tui.widgets.redrawn.key_bar import KeyBar
 
     app = make_app(demo_store)
     async with app.run_test(size=(160, 36)) as pilot:

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from convo_tui.app import ConvoApp
 from convo_tui.sync.status import SyncStatus
-from convo_tui.widgets.key_bar import KeyBar
+from convo_tui.widgets.redrawn.key_bar import KeyBar
 from convo_tui.widgets.status_line import StatusInfo, status_text
 
 from .conftest import NOW

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from convo_tui.app import ConvoApp
-from convo_tui.widgets.key_bar import KeyBar
+from convo_tui.widgets.redrawn.key_bar import KeyBar
 
 from .tui_helpers import (
     MARIA,

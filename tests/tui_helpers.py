@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import sqlite3
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from convo_tui.session.desk import Desk
 from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import Conversation, Profile
 from convo_tui.store.open import open_store
+from convo_tui.widgets.textual_private import PrivateName
 
 from .conftest import BUSINESS, NOW
 
@@ -136,3 +139,21 @@ def paste(app: ConvoApp, text: str) -> None:
     from textual import events
 
     app.post_message(events.Paste(text))
+
+
+def missing_private_names(entries: Iterable[PrivateName]) -> list[str]:
+    """The listed private Textual names the installed Textual lacks, or whose parameters
+    are not the listed ones (convo_tui/widgets/textual_private.py)."""
+    missing = []
+    for entry in entries:
+        if entry.kind == "attribute":
+            # Instance attributes, set by the constructor (none of these needs an app).
+            present = hasattr(entry.owner(), entry.name)
+        else:
+            member = getattr(entry.owner, entry.name, None)
+            present = callable(member) and (
+                tuple(inspect.signature(member).parameters) == entry.parameters
+            )
+        if not present:
+            missing.append(f"{entry.owner.__qualname__}.{entry.name}")
+    return missing

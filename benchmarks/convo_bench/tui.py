@@ -45,7 +45,7 @@ async def _keys(db: Path, login: str, repeat: int) -> dict[str, Any]:
     from convo_tui.session.desk import Desk
     from convo_tui.store.engine import sqlite_url
     from convo_tui.store.open import open_store
-    from convo_tui.widgets.side_tabs import SideTabs
+    from convo_tui.widgets.redrawn.side_tabs import SideTabs
 
     store = open_store(sqlite_url(db), migrate=False)
     app = ConvoApp(Desk(store, login), poll_seconds=3600.0)
@@ -63,7 +63,7 @@ async def _keys(db: Path, login: str, repeat: int) -> dict[str, Any]:
                     if w.group != "poller" and w.state.name in ("PENDING", "RUNNING")
                 ]
                 inbox = app.inbox.inbox if app.inbox is not None and app.inbox.is_mounted else None
-                pending = inbox is not None and (inbox._inflight or inbox._fetch_scheduled)
+                pending = inbox is not None and inbox.fetching
                 if busy or pending:
                     quiet = 0
                     await asyncio.sleep(0.001)

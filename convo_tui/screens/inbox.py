@@ -41,15 +41,16 @@ from convo_tui.errors import ConvoError, NotFound, Refused
 from convo_tui.screens.filters import FilterModal, filter_words
 from convo_tui.session import collector
 from convo_tui.session.collector import COLLECTOR
+from convo_tui.session.inbox_pages import Counts
 from convo_tui.session.pending_drafts import PendingDrafts
 from convo_tui.session.views import ConversationView, Me, PossibleOptOut, Sent, SourceChoice
 from convo_tui.sync.status import SyncStatus
 from convo_tui.text import one_line
 from convo_tui.widgets.composer import Composer
-from convo_tui.widgets.inbox_list import Counts, InboxList
-from convo_tui.widgets.key_bar import KeyBar
+from convo_tui.widgets.inbox_list import InboxList
+from convo_tui.widgets.redrawn.key_bar import KeyBar
+from convo_tui.widgets.redrawn.side_tabs import SideTabs
 from convo_tui.widgets.side_panel import SidePanel
-from convo_tui.widgets.side_tabs import SideTabs
 from convo_tui.widgets.status_line import StatusInfo, StatusLine
 from convo_tui.widgets.thread_view import ThreadView
 from convo_tui.widgets.worker_errors import report_failure

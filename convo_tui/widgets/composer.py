@@ -23,7 +23,7 @@ from convo_tui.core import controls
 from convo_tui.core.rows import DraftText
 from convo_tui.session.views import ReplyRefusal
 from convo_tui.text import visible
-from convo_tui.widgets.steady import SteadyStatic
+from convo_tui.widgets.redrawn.steady import SteadyStatic
 
 PLACEHOLDER = "Reply… (enter sends, ctrl+j new line)"
 KEEP_DELAY = 0.5
@@ -37,6 +37,7 @@ class ReplyArea(TextArea):
     class Submitted(Message):
         pass
 
+    # TextArea's own private handlers, overridden (see widgets/textual_private.py).
     async def _on_key(self, event: events.Key) -> None:
         if event.key == "enter":
             event.stop()

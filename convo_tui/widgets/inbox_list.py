@@ -4,16 +4,17 @@ Only visible rows are drawn (`render_line`), from pages of rows that a thread
 worker loads with keyset queries (offset only for a jump with no loaded
 neighbour). Rows not loaded yet draw as a placeholder. The virtual height is
 the row count, so a million conversations open and scroll like a hundred.
+
+The widget holds the cursor and the glue: which pages are held and how they are
+read is `convo_tui.session.inbox_pages`, how a row looks is `widgets.inbox_rows`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
@@ -28,17 +29,15 @@ from textual.strip import Strip
 
 from convo_tui import clock
 from convo_tui.core.rows import InboxFilter, InboxRow
-from convo_tui.display import WAIT_ALERT, ago, reply_marker, until
-from convo_tui.text import one_line
-from convo_tui.widgets.bar_column import BarScrollView, with_bar
+from convo_tui.session.inbox_pages import Counts, InboxPages, LoadedPages, PageRequest
+from convo_tui.widgets.inbox_rows import ROW_HEIGHT, RowStyles, row_strip
+from convo_tui.widgets.redrawn.bar_column import BarScrollView, with_bar
+from convo_tui.widgets.redrawn.strip_fit import fit
 from convo_tui.widgets.screen_actions import ScreenActions
-from convo_tui.widgets.strip_fit import fit
 
 if TYPE_CHECKING:
     from convo_tui.session.desk import Desk
 
-ROW_HEIGHT = 2
-PAGE = 100
 EMPTY_STORE = (
     " No conversations yet.",
     " Try convo on demo data: convo demo",
@@ -47,24 +46,6 @@ EMPTY_STORE = (
 """What an inbox with no conversation at all says (not a filter's "none match")."""
 MUTED = 0.6
 """How much of the text colour the dim parts of a row keep over the background."""
-KEEP_PAGES = 12
-"""Pages of rows kept in memory around the viewport and the cursor."""
-
-Cursor = tuple[datetime, int]
-
-
-@dataclass(frozen=True)
-class Counts:
-    total: int
-    unread: int
-    show_unread: bool
-    empty_store: bool = False
-    """No conversation at all, whatever the filter: the inbox says how to get some."""
-    flagged: int = 0
-    """Conversations waiting for an agent's opt-out decision (whatever the filter)."""
-    flagged_since: datetime | None = None
-    not_at_klaviyo: int = 0
-    """Opt-outs recorded here that Klaviyo refused (a read-only key)."""
 
 
 class InboxList(ScreenActions, BarScrollView, can_focus=True):
@@ -140,13 +121,9 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
             self.row = row
 
     class _PagesLoaded(Message):
-        def __init__(
-            self, generation: int, pages: dict[int, list[InboxRow]], counts: Counts | None
-        ) -> None:
+        def __init__(self, loaded: LoadedPages) -> None:
             super().__init__()
-            self.generation = generation
-            self.pages = pages
-            self.counts = counts
+            self.loaded = loaded
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -154,18 +131,13 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
         """Set by the screen before the first `reload`."""
         self.filter = InboxFilter()
         self.clock: Callable[[], datetime] = clock.utcnow
-        self.total = 0
-        self._pages: dict[int, list[InboxRow]] = {}
+        self._window = InboxPages()
         self._open_wanted = False
         """Enter was pressed before the row under the cursor had arrived: it opens then."""
-        self._fresh: set[int] = set()
-        """Pages loaded in the current generation (others are shown until replaced)."""
-        self._inflight: set[int] = set()
         self._wanted: set[int] = set()
+        """Pages of placeholder rows just drawn, read at the next idle moment."""
         self._fetch_scheduled = False
-        self._generation = 0
         self._loaded_once = False
-        self._empty_store = False
         self._announced = False
         self._follow = False
         """After a reload: keep the cursor on the conversation it was on."""
@@ -202,16 +174,16 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
             self._reload_pending = True
             self._load_row(self._pinned)
             return
-        self._generation += 1
+        self._window.renew()
         self._follow = True
-        self._fresh.clear()
-        self._inflight.clear()
         self._request(self._visible_pages(), with_counts=True)
 
     def seed(self, rows: list[InboxRow], counts: Counts) -> None:
         """Show a first page read before the desk was set (see convo_tui.opening);
         the next `reload` replaces it with the store's own answer."""
-        self._store_pages(self._PagesLoaded(self._generation, {0: rows}, counts))
+        self._store_pages(
+            self._PagesLoaded(LoadedPages(self._window.generation, {0: rows}, counts))
+        )
 
     @work(thread=True, group="inbox-row", exit_on_error=False)
     def _load_row(self, conversation_id: int) -> None:
@@ -223,10 +195,7 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
         message.stop()
         if message.conversation_id != self._pinned or message.row is None:
             return
-        page = self._pages.get(self.cursor // PAGE)
-        offset = self.cursor % PAGE
-        if page and offset < len(page) and page[offset].conversation_id == message.conversation_id:
-            page[offset] = message.row
+        if self._window.replace(self.cursor, message.row):
             self.refresh_lines(self.cursor * ROW_HEIGHT, ROW_HEIGHT)
 
     def unpin(self) -> None:
@@ -240,18 +209,24 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
         self._pinned = None
         self._reload_pending = False
         self.filter = flt
-        self._pages.clear()
+        self._window.clear()
         self._strips.clear()
         self.cursor = 0
         self.scroll_to(y=0, animate=False)
         self.reload()
 
     def row_at(self, index: int) -> InboxRow | None:
-        page = self._pages.get(index // PAGE)
-        if page is None:
-            return None
-        offset = index % PAGE
-        return page[offset] if offset < len(page) else None
+        return self._window.row_at(index)
+
+    @property
+    def total(self) -> int:
+        """Conversations matching the filter, as last counted."""
+        return self._window.total
+
+    @property
+    def fetching(self) -> bool:
+        """Rows are on their way, or placeholders just drawn will ask for theirs."""
+        return self._window.fetching or self._fetch_scheduled
 
     @property
     def current(self) -> InboxRow | None:
@@ -304,19 +279,6 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
                 self._muted_style = Style(color=muted.rich_color)
         return self._muted_style
 
-    def _evict(self) -> None:
-        """Forget pages far from the viewport and the cursor, so memory stays flat however
-        far the agent scrolls (they are loaded again if the agent comes back)."""
-        if len(self._pages) <= KEEP_PAGES:
-            return
-        # The first and the last page stay: home and end go back to them (and the page a
-        # screen beyond the viewport, asked for ahead, must not push them out).
-        near = {0, (max(self.total, 1) - 1) // PAGE, *self._visible_pages()}
-        far = sorted(self._pages, key=lambda p: min(abs(p - n) for n in near))[KEEP_PAGES:]
-        for page in far:
-            del self._pages[page]
-            self._fresh.discard(page)
-
     def _visible_rows(self) -> tuple[int, int]:
         """The rows in sight: (first, end)."""
         first = int(self.scroll_offset.y) // ROW_HEIGHT
@@ -327,92 +289,36 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
         return int(self.clock().timestamp()) // 60
 
     def _visible_pages(self) -> list[int]:
-        """The pages in sight and under the cursor, and the page a screen beyond them
-        either way: it loads while the agent is still a screen from its edge, so the key
-        that gets there finds it drawn instead of placeholders to fill."""
+        """The pages to hold now (see `InboxPages.in_sight`)."""
         screen = max(self.size.height, 1) // ROW_HEIGHT + 1
         first = int(self.scroll_offset.y) // ROW_HEIGHT
-        last = first + screen
-        last = max(last, self.cursor)
-        pages = {first // PAGE, last // PAGE, self.cursor // PAGE}
-        if self.total:
-            pages.add(min(last + screen, self.total - 1) // PAGE)
-            pages.add(max(min(first, self.cursor) - screen, 0) // PAGE)
-        return sorted(pages)
+        return self._window.in_sight(first, screen, self.cursor)
 
     def _request(self, pages: list[int], *, with_counts: bool = False) -> None:
-        wanted = [p for p in pages if p not in self._fresh and p not in self._inflight]
-        if not wanted and not with_counts:
-            return
         if self.desk is None:
             return
-        anchors: dict[int, tuple[Cursor | None, Cursor | None]] = {}
-        for page in wanted:
-            above = self._pages.get(page - 1) if page - 1 in self._fresh else None
-            below = self._pages.get(page + 1) if page + 1 in self._fresh else None
-            anchors[page] = (
-                above[-1].cursor if above else None,
-                below[0].cursor if below else None,
-            )
-        self._inflight.update(wanted)
-        self._load(self._generation, self.filter, wanted, anchors, with_counts, self.total)
+        request = self._window.request(pages, self.filter, with_counts=with_counts)
+        if request is not None:
+            self._load(request)
 
     @work(thread=True, group="inbox-pages", exit_on_error=False)
-    def _load(
-        self,
-        generation: int,
-        flt: InboxFilter,
-        pages: list[int],
-        anchors: dict[int, tuple[Cursor | None, Cursor | None]],
-        with_counts: bool,
-        total: int,
-    ) -> None:
-        desk = self.desk
-        assert desk is not None
-        counts = None
-        if with_counts:
-            flagged, since, refused = desk.opt_outs_waiting()
-            counts = Counts(
-                *desk.counts(flt), flagged=flagged, flagged_since=since, not_at_klaviyo=refused
-            )
-        if counts is not None and counts.total == 0 and not desk.has_conversations():
-            counts = replace(counts, empty_store=True)
-        loaded: dict[int, list[InboxRow]] = {}
-        for page in sorted(pages):
-            after, before = anchors.get(page, (None, None))
-            if loaded.get(page - 1):
-                after = loaded[page - 1][-1].cursor
-            if page == 0:
-                rows = desk.inbox_window(flt, limit=PAGE)
-            elif after is not None:
-                rows = desk.inbox_window(flt, limit=PAGE, after=after)
-            elif before is not None:
-                rows = desk.inbox_window(flt, limit=PAGE, before=before)
-            elif not with_counts and page == (total - 1) // PAGE:
-                rows = desk.inbox_window(flt, limit=PAGE, last=total - page * PAGE)
-            else:
-                rows = desk.inbox_window(flt, limit=PAGE, offset=page * PAGE)
-            loaded[page] = rows
-        self.post_message(self._PagesLoaded(generation, loaded, counts))
+    def _load(self, request: PageRequest) -> None:
+        assert self.desk is not None
+        self.post_message(self._PagesLoaded(request.read(self.desk)))
 
     @on(_PagesLoaded)
     def _store_pages(self, message: _PagesLoaded) -> None:
         message.stop()
-        if message.generation != self._generation:
+        loaded = message.loaded
+        if loaded.generation != self._window.generation:
             return
         first, last = self._visible_rows()
         before = [self.row_at(index) for index in range(first, last)]
-        for page, rows in message.pages.items():
-            self._inflight.discard(page)
-            self._pages[page] = rows
-            self._fresh.add(page)
-        self._evict()
         total = self.total
-        if message.counts is not None:
-            self.total = message.counts.total
-            self._empty_store = message.counts.empty_store
+        self._window.store(loaded, self._visible_pages())
+        if loaded.counts is not None:
             self._set_virtual_size()
-            self.post_message(self.Counted(message.counts))
+            self.post_message(self.Counted(loaded.counts))
             if self.total == 0:
                 self.cursor = 0
             elif self.cursor >= self.total:
@@ -428,7 +334,7 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
                 if self.row_at(index) != old:
                     self.refresh_lines(index * ROW_HEIGHT, ROW_HEIGHT)
         self._loaded_once = True
-        if message.counts is not None and self._follow:
+        if loaded.counts is not None and self._follow:
             self._follow = False
             if self._follow_target is not None:
                 target, self._follow_target = self._follow_target, None
@@ -509,7 +415,7 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
         line = int(self.scroll_offset.y) + y
         index, part = divmod(line, ROW_HEIGHT)
         if self.total == 0:
-            empty = EMPTY_STORE if self._empty_store else (" No conversations match.",)
+            empty = EMPTY_STORE if self._window.empty_store else (" No conversations match.",)
             if line < len(empty) and self._loaded_once:
                 return with_bar(self._strip(Text(empty[line]), width, base), bar)
             return with_bar(Strip.blank(width, base), bar)
@@ -519,7 +425,7 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
         selected = index == self.cursor
         style = base + self.get_component_rich_style("inbox-list--cursor") if selected else base
         if row is None:
-            self._want(index // PAGE)
+            self._want(self._window.page_of(index))
             dim = self._muted()
             return with_bar(
                 self._strip(Text("   …" if part == 0 else "", style=dim), width, style), bar
@@ -529,86 +435,36 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
         key = (row, part, width, selected, self._minute(), style, bar)
         cached = self._strips.get(key)
         if cached is None:
-            cached = with_bar(self._row_strip(row, part, width, selected, style), bar)
+            drawn = row_strip(
+                row,
+                part,
+                width,
+                selected=selected,
+                style=style,
+                styles=self.row_styles(),
+                now=self.clock(),
+            )
+            cached = with_bar(drawn, bar)
             self._strips[key] = cached
         return cached
 
-    def _row_strip(
-        self, row: InboxRow, part: int, width: int, selected: bool, style: Style
-    ) -> Strip:
-        """A row's line: the cursor's bar, then the line; every part carries the bar's
-        colour under its own."""
-        styles = self._row_styles()
-        bar = Segment("▌" if selected else " ", styles["bar"])
-        line = self._line_segments(row, part, width - 1, styles)
-        return fit(Strip([bar, *line]), width).apply_style(style)
-
-    def _row_styles(self) -> dict[str, Style]:
-        """The styles of a row's parts, each over the bar's (worked out once a palette)."""
+    def row_styles(self) -> RowStyles:
+        """The styles of a row's parts in the current theme (worked out once a palette)."""
         if self._styles is None:
             part = self.get_component_rich_style
             bar = part("inbox-list--bar", partial=True)
-            self._styles = {
-                "bar": bar,
-                **{
-                    name: bar + part(f"inbox-list--{name}", partial=True)
-                    for name in ("dot", "unread", "late", "tag", "status")
-                },
-                "muted": bar + self._muted(),
-            }
+            self._styles = RowStyles(
+                bar=bar,
+                dot=bar + part("inbox-list--dot", partial=True),
+                unread=bar + part("inbox-list--unread", partial=True),
+                late=bar + part("inbox-list--late", partial=True),
+                tag=bar + part("inbox-list--tag", partial=True),
+                status=bar + part("inbox-list--status", partial=True),
+                muted=bar + self._muted(),
+            )
         return self._styles
 
-    _styles: dict[str, Style] | None = None
-
-    def _line_segments(
-        self, row: InboxRow, part: int, width: int, styles: dict[str, Style]
-    ) -> list[Segment]:
-        """A row's first line (name, tag, status, age) or second (preview, wait), built
-        from segments (a page down draws some forty lines, and a Rich `Text` a line
-        cost most of it): the name or preview takes what the right side leaves, cut
-        with an ellipsis; a pane too narrow for both is cut at its edge."""
-        now = self.clock()
-        bar = styles["bar"]
-        right: list[Segment] = []
-        if part == 0:
-            if row.attributed_to and width >= 44:
-                right.append(Segment(f" {one_line(row.attributed_to, 20)} ", styles["tag"]))
-                right.append(Segment(" ", bar))
-            status = ""
-            if row.blocked:
-                status = "blocked"
-            elif row.status == "snoozed":
-                status = f"z {until(row.snooze_until, now)}"
-            elif row.status == "closed":
-                status = "closed"
-            if row.possible_opt_out_at is not None:
-                # Replies wait for an agent's decision: it stands out as a late wait does.
-                right.append(Segment("⚑ ", styles["late"]))
-            if status:
-                right.append(Segment(status + " ", styles["status"]))
-            right.append(Segment(f"{ago(row.last_message_at, now):>4}", styles["muted"]))
-            left = Segment("● ", styles["dot"]) if row.unread else Segment("  ", bar)
-            main, main_style = one_line(row.name), styles["unread"] if row.unread else bar
-        else:
-            if row.waiting_since is not None and row.status == "open":
-                wait = f"⧗{ago(row.waiting_since, now)}"
-                late = now - row.waiting_since > WAIT_ALERT
-                right.append(Segment(f"{wait:>5}", styles["late"] if late else styles["muted"]))
-            left = Segment("  ", bar)
-            arrow = "→ " if row.last_direction == "outbound" else ""
-            marker = reply_marker(row.reply_pending_at, now)
-            main = (f"{marker} · " if marker else "") + arrow + one_line(row.preview)
-            main_style = styles["muted"]
-        right_width = sum(cell_len(segment.text) for segment in right)
-        main_width = max(width - 2 - right_width - 1, 4)
-        main = _fit(main, main_width)
-        pad = Segment(" " * (main_width - cell_len(main) + 1), bar)
-        segments = [left, Segment(main, main_style), pad, *right]
-        if 2 + main_width + 1 + right_width > width:  # too narrow: cut at the edge
-            line = Strip(segments)
-            cut = list(line.crop(width - 1, width))  # the ellipsis takes its style
-            segments = [*line.crop(0, width - 1), Segment("…", cut[0].style if cut else bar)]
-        return [segment for segment in segments if segment.text]
+    _styles: RowStyles | None = None
 
     def _strip(self, text: Text, width: int, style: Style) -> Strip:
         text.no_wrap = True
@@ -674,12 +530,11 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
 
     def move_to_conversation(self, conversation_id: int) -> bool:
         """Put the cursor on a conversation if it is among the loaded rows."""
-        for page, rows in self._pages.items():
-            for offset, row in enumerate(rows):
-                if row.conversation_id == conversation_id and page in self._fresh:
-                    self.cursor = page * PAGE + offset
-                    return True
-        return False
+        index = self._window.find(conversation_id)
+        if index is None:
+            return False
+        self.cursor = index
+        return True
 
     def on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)
@@ -699,10 +554,3 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
 
     def on_blur(self, _event: events.Blur) -> None:
         self.refresh_lines(self.cursor * ROW_HEIGHT, ROW_HEIGHT)
-
-
-def _fit(text: str, width: int) -> str:
-    """`text` in `width` cells: cut with an ellipsis when longer."""
-    if cell_len(text) > width:
-        return set_cell_size(text, width - 1) + "…"
-    return text

@@ -17,8 +17,8 @@ from convo_tui.display import ago, consent_words, money, safe_line, stamp
 from convo_tui.session import event_words
 from convo_tui.session.views import ConversationView, ProfileCard
 from convo_tui.text import one_line
-from convo_tui.widgets.scroll_text import ScrollText
-from convo_tui.widgets.side_tabs import SideTabs
+from convo_tui.widgets.redrawn.scroll_text import ScrollText
+from convo_tui.widgets.redrawn.side_tabs import SideTabs
 
 ALL_METRICS = "__all__"
 

@@ -26,15 +26,14 @@ from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.geometry import Region, Size
 from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from convo_tui.core.rows import ThreadMessage
 from convo_tui.display import ago, safe, safe_line, stamp, until
 from convo_tui.session.views import ConversationView
-from convo_tui.widgets.bar_column import BarScrollView, with_bar
+from convo_tui.widgets.redrawn.bar_column import BarScrollView, with_bar
+from convo_tui.widgets.redrawn.strip_fit import fit
 from convo_tui.widgets.screen_actions import ScreenActions
-from convo_tui.widgets.strip_fit import fit
 
 FAILED = {"failed", "undelivered"}
 AUTOMATED = {"campaign", "flow", "auto_reply", "keyword_reply", "opt_out_confirmation"}
@@ -327,15 +326,10 @@ class ThreadView(ScreenActions, BarScrollView, can_focus=True):
 
         Setting `virtual_size` lays the screen out (its reactive asks for a layout),
         which then repaints the thread's neighbours too; the thread's height is its
-        parent's to decide (1fr), so only its scroll bar depends on it. The bar is
-        updated here as the layout would (`_scroll_update`); showing or hiding it
-        still lays the screen out (`show_vertical_scrollbar` asks for a layout)."""
-        if self.virtual_size == size:
-            return
-        self.set_reactive(ScrollView.virtual_size, size)
-        self._scroll_update(size)
-        self._scroll_state = (self._size, self._container_size, size)
-        self.refresh()
+        parent's to decide (1fr), so only its scroll bar depends on it
+        (`SteadyScrollView._quiet_virtual_size`)."""
+        if self._quiet_virtual_size(size):
+            self.refresh()
 
     def _wrap_width(self) -> int:
         """The text's width: the lines end with the scroll bar's cell (drawn here, see

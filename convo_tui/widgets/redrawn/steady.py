@@ -7,7 +7,10 @@ on every cursor move (the composer's cost line) a repaint of the widget's own
 region is enough as long as the text keeps its number of lines.
 
 SteadyScrollView: a line-API ScrollView that leaves its scroll bar alone when a layout
-changed nothing of its own.
+changed nothing of its own, and takes a new virtual size without a layout of the screen
+(`_quiet_virtual_size`: the thread and ScrollText change their scroll height so).
+
+Both lean on private names of Textual (listed in `widgets.textual_private`).
 """
 
 from __future__ import annotations
@@ -75,3 +78,15 @@ class SteadyScrollView(ScrollView):
         changed = super()._size_updated(size, virtual_size, container_size, layout)
         self._scroll_state = (self._size, self._container_size, self.virtual_size)
         return changed
+
+    def _quiet_virtual_size(self, size: Size) -> bool:
+        """A new virtual size without a layout of the screen (its reactive asks for one):
+        the scroll bar is updated here as a layout would (`_scroll_update`); showing or
+        hiding the bar still lays the screen out (`show_vertical_scrollbar` asks for a
+        layout). False when the size is the same."""
+        if self.virtual_size == size:
+            return False
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)
+        self._scroll_state = (self._size, self._container_size, size)
+        return True

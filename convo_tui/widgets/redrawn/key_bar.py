@@ -21,7 +21,7 @@ from textual.screen import Screen
 from textual.strip import Strip
 from textual.widget import Widget
 
-from convo_tui.widgets.strip_fit import fit
+from convo_tui.widgets.redrawn.strip_fit import fit
 
 PINNED = frozenset({"back", "thread.back", "composer.leave", "help", "quit"})
 """Binding ids the bar keeps however narrow: back to the list (the only way out of a

@@ -28,8 +28,8 @@ from textual.reactive import reactive
 from textual.strip import Strip
 from textual.widget import Widget
 
+from convo_tui.widgets.redrawn.strip_fit import fit
 from convo_tui.widgets.screen_actions import ScreenActions
-from convo_tui.widgets.strip_fit import fit
 
 BAR = "━"
 BAR_END = "╸"

@@ -28,7 +28,7 @@ from textual.scroll_view import ScrollView
 from textual.scrollbar import ScrollBarRender
 from textual.strip import Strip
 
-from convo_tui.widgets.steady import SteadyScrollView
+from convo_tui.widgets.redrawn.steady import SteadyScrollView
 
 Part = Literal["up", "thumb", "down"]
 """What a cell of the bar is: the track above the thumb, the thumb, the track below."""

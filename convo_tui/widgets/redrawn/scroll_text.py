@@ -15,13 +15,12 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.geometry import Size
-from textual.scroll_view import ScrollView
 from textual.selection import Selection
 from textual.strip import Strip
 from textual.visual import Visual, visualize
 
-from convo_tui.widgets.steady import SteadyScrollView
-from convo_tui.widgets.strip_fit import fit
+from convo_tui.widgets.redrawn.steady import SteadyScrollView
+from convo_tui.widgets.redrawn.strip_fit import fit
 
 
 class ScrollText(SteadyScrollView, can_focus=True):
@@ -76,11 +75,7 @@ class ScrollText(SteadyScrollView, can_focus=True):
             width = max(width - self.styles.scrollbar_size_vertical, 1)
             lines = self._strips(visual, width)
         self._lines = lines
-        size = Size(width, len(lines))
-        if self.virtual_size != size:
-            self.set_reactive(ScrollView.virtual_size, size)
-            self._scroll_update(size)
-            self._scroll_state = (self._size, self._container_size, size)
+        self._quiet_virtual_size(Size(width, len(lines)))
 
     def _strips(self, visual: Visual, width: int) -> list[Strip]:
         return Visual.to_strips(self, visual, width, None, self.visual_style)
