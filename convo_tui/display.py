@@ -61,7 +61,7 @@ def reply_marker(pending_at: datetime | None, now: datetime) -> str:
     return "✎ replying"
 
 
-def stamp(moment: datetime, now: datetime, zone: tzinfo) -> str:
+def message_time(moment: datetime, now: datetime, zone: tzinfo) -> str:
     """A message time in the agent's zone: time today, weekday this week, else the date."""
     local = moment.astimezone(zone)
     today = now.astimezone(zone).date()

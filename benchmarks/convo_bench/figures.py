@@ -26,14 +26,12 @@ from sqlmodel import col
 
 from convo_tui.core import queries, recipient_time, search
 from convo_tui.core.rows import InboxFilter
+from convo_tui.session.inbox_pages import PAGE  # rows per page, as the inbox list loads them
 from convo_tui.store import dialect
 from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.kinds import Status
 from convo_tui.store.models import Conversation, Message, Profile
 from convo_tui.store.open import open_store
-
-PAGE = 100
-"""Rows per page, as the inbox list loads them."""
 
 
 def quantile(values: list[float], q: float) -> float:

@@ -20,7 +20,7 @@ from textual.widgets.option_list import Option
 from textual.worker import Worker
 
 from convo_tui.core.rows import CustomerHit, SearchHit, SearchResults
-from convo_tui.display import stamp
+from convo_tui.display import message_time
 from convo_tui.text import one_line
 from convo_tui.widgets.worker_errors import report_failure
 
@@ -35,7 +35,7 @@ Hit = CustomerHit | SearchHit
 
 def hit_text(hit: SearchHit, now: datetime, zone: tzinfo) -> Text:
     text = Text()
-    text.append(f"{stamp(hit.sent_at, now, zone):>16}  ", style="dim")
+    text.append(f"{message_time(hit.sent_at, now, zone):>16}  ", style="dim")
     text.append(one_line(hit.name, 24), style="bold")
     text.append("  → " if hit.direction == "outbound" else "  ", style="dim")
     text.append(one_line(hit.excerpt))
@@ -46,7 +46,9 @@ def customer_text(hit: CustomerHit, now: datetime, zone: tzinfo, width: int = 0)
     """When they last texted (or that there is no conversation), name, number, email: on
     one line, cut at `width` when given (the email and the unread mark go first)."""
     text = Text()
-    when = stamp(hit.last_message_at, now, zone) if hit.last_message_at else "no conversation"
+    when = (
+        message_time(hit.last_message_at, now, zone) if hit.last_message_at else "no conversation"
+    )
     text.append(f"{when:>16}  ", style="dim")
     text.append(one_line(hit.name, 30), style="bold")
     text.append(f"  {hit.phone_pretty}")

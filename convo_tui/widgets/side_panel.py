@@ -13,7 +13,7 @@ from textual.widget import Widget
 from textual.widgets import Select
 
 from convo_tui.core.rows import EventRow, OrderRow
-from convo_tui.display import ago, consent_words, money, safe_line, stamp
+from convo_tui.display import ago, consent_words, message_time, money, safe_line
 from convo_tui.session import event_words
 from convo_tui.session.views import ConversationView, ProfileCard
 from convo_tui.text import one_line
@@ -90,7 +90,7 @@ def orders_text(orders: tuple[OrderRow, ...], now: datetime, zone: tzinfo) -> Te
         if index:
             text.append("\n\n")
         text.append_text(safe_line(order.external_id, style="bold"))
-        text.append(f"  {stamp(order.placed_at, now, zone)}  ", style="dim")
+        text.append(f"  {message_time(order.placed_at, now, zone)}  ", style="dim")
         text.append_text(safe_line(order.status))
         for line in order.lines:
             text.append(f"\n  {line.quantity} × ")

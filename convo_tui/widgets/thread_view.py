@@ -29,7 +29,7 @@ from textual.message import Message
 from textual.strip import Strip
 
 from convo_tui.core.rows import ThreadMessage
-from convo_tui.display import ago, safe, safe_line, stamp, until
+from convo_tui.display import ago, message_time, safe, safe_line, until
 from convo_tui.session.views import ConversationView
 from convo_tui.widgets.redrawn.bar_column import BarScrollView, with_bar
 from convo_tui.widgets.redrawn.strip_fit import fit
@@ -62,7 +62,7 @@ def message_text(
 
     `theirs` is the recipient's zone, when known (a scheduled reply's time is theirs)."""
     text = Text()
-    text.append(stamp(message.sent_at, now, zone), style="dim")
+    text.append(message_time(message.sent_at, now, zone), style="dim")
     text.append("  ")
     text.append_text(safe_line(message.label, style="bold"))
     if message.direction == "outbound":
