@@ -89,7 +89,7 @@ def arguments(path: tuple[str, ...]) -> list[str]:
 
 
 # Commands that never open the store nor read the config file: they succeed in every scenario.
-NO_STORE_NO_CONFIG = {
+NO_STORE_NO_CONFIG: dict[tuple[str, ...], str] = {
     ("sandbox", "serve"): "serves the embedded sandbox until Ctrl-C; no store, no config",
     ("bench", "generate"): "writes its own synthetic store at --out; no config",
     ("bench", "run"): "builds its own stores under --root; no config",
