@@ -15,7 +15,7 @@ import phonenumbers
 import pytest
 import typer
 from sqlalchemy import select
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from convo_tui.bench import figures
 from convo_tui.bench.generate import ATTRIBUTION_HOURS, GenerateReport, generate, message_counts
@@ -32,7 +32,6 @@ from convo_tui.store.models import (
     Message,
     MessageSource,
     Profile,
-    SQLModel,
     Status,
 )
 from convo_tui.store.schema import current_revision, head_revision
@@ -112,12 +111,13 @@ def test_the_store_is_migrated_with_every_index_and_the_search_index(store: Stor
 
 def test_inbox_queries_use_indexes_and_no_offset(store: Store) -> None:
     with store.read() as session:
-        source = session.exec(
-            select(Conversation.attributed_source_id).where(  # type: ignore[call-overload]
+        conn = session.connection()
+        source = conn.execute(
+            select(col(Conversation.attributed_source_id)).where(
                 col(Conversation.attributed_source_id).is_not(None)
             )
-        ).first()[0]
-        conn = session.connection()
+        ).scalar()
+        assert source is not None
         for flt in (
             InboxFilter(),
             InboxFilter(unread=True),
@@ -273,7 +273,9 @@ def test_same_seed_same_store(tmp_path: Path) -> None:
     def digest(path: Path) -> list[Any]:
         opened = open_store(sqlite_url(path), migrate=False)
         try:
-            return _all(opened, select(Message.body, Message.sent_at).order_by(col(Message.id)))
+            return _all(
+                opened, select(col(Message.body), col(Message.sent_at)).order_by(col(Message.id))
+            )
         finally:
             opened.close()
 
