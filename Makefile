@@ -40,7 +40,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff format --check convo_tui tests data benchmarks
 
 typecheck: $(TEST_STAMP)
-	$(BIN)/mypy convo_tui
+	$(BIN)/mypy convo_tui tests
 
 pytest: $(TEST_STAMP) postgres
 	$(BIN)/pytest -q -n 2 --timeout 600
