@@ -9,18 +9,22 @@ TEST_STAMP := $(VENV)/.installed-test
 # editable installs in a banner on every install, which says nothing to act on here.
 PIP_INSTALL := PYTHONWARNINGS=ignore::UserWarning $(BIN)/python -m pip install --quiet
 
-.PHONY: run test lint typecheck pytest install install-run clean bench postgres
+.PHONY: run test lint typecheck pytest install install-run clean bench postgres lock
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(PIP_INSTALL) -e .
+# The locked versions first (requirements/*.txt, see `make lock`), then convo itself
+# with no dependency resolution of its own: every install gets the same packages.
+$(RUN_STAMP): pyproject.toml requirements/run.txt | $(BIN)/python
+	$(PIP_INSTALL) -r requirements/run.txt
+	$(PIP_INSTALL) --no-deps -e .
 	touch $(RUN_STAMP)
 
-$(TEST_STAMP): pyproject.toml $(RUN_STAMP)
-	$(PIP_INSTALL) -e '.[test]'
+$(TEST_STAMP): pyproject.toml requirements/test.txt $(RUN_STAMP)
+	$(PIP_INSTALL) -r requirements/test.txt
+	$(PIP_INSTALL) --no-deps -e '.[test]'
 	touch $(TEST_STAMP)
 
 install-run: $(RUN_STAMP)
@@ -38,9 +42,10 @@ test: $(TEST_STAMP) lint typecheck pytest
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check convo_tui tests data benchmarks
 	$(BIN)/ruff format --check convo_tui tests data benchmarks
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(TEST_STAMP)
-	$(BIN)/mypy convo_tui tests
+	$(BIN)/mypy convo_tui tests benchmarks data
 
 pytest: $(TEST_STAMP) postgres
 	$(BIN)/pytest -q -n 2 --timeout 600
@@ -55,5 +60,17 @@ postgres:
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/run.py $(BENCH_ARGS)
 
+## Re-resolve the locked versions after changing pyproject.toml's dependencies
+## (pip-tools in a throwaway venv; the lock is plain pip requirements, so installing
+## needs nothing but pip).
+LOCK_TOOLS := $(VENV)-lock
+PIP_COMPILE := $(LOCK_TOOLS)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links
+lock:
+	$(PYTHON) -m venv $(LOCK_TOOLS)
+	$(LOCK_TOOLS)/bin/python -m pip install --quiet pip-tools==7.6.2
+	$(PIP_COMPILE) -o requirements/run.txt pyproject.toml
+	$(PIP_COMPILE) --extra test --extra postgres -o requirements/test.txt pyproject.toml
+	sed -i '/^convo-tui @ /d' requirements/test.txt  # the test extra names convo-tui[postgres]
+
 clean:
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) $(LOCK_TOOLS) .mypy_cache .ruff_cache .pytest_cache

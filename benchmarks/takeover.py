@@ -23,11 +23,12 @@ from pathlib import Path
 from convo_tui import clock
 from convo_tui.config import Config, KlaviyoConfig, TwilioConfig
 from convo_tui.sandbox import Sandbox
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.engine import Store, sqlite_url
+from convo_tui.store.open import open_store
 from convo_tui.sync.runner import BackgroundSync
 
 HOLDER = (
-    "import sys, time; from convo_tui.store.engine import open_store;"
+    "import sys, time; from convo_tui.store.open import open_store;"
     "from convo_tui.sync.lock import Holder, SyncLock;"
     "l = SyncLock(open_store(sys.argv[1], migrate=False), Holder.me('service')).__enter__();"
     "print('locked', flush=True); time.sleep(600)"

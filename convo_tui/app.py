@@ -1,7 +1,7 @@
 """The terminal inbox (Textual): CSS, app-wide keys, commands, and the live store poller.
 
 Screens live in convo_tui.screens, widgets in convo_tui.widgets; every read
-and action goes through convo_tui.desk in a worker.
+and action goes through convo_tui.session.desk in a worker.
 """
 
 from __future__ import annotations
@@ -16,18 +16,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.message import Message
 from textual.screen import Screen
 from textual.worker import Worker
 
-from convo_tui.collector import COLLECTOR
 from convo_tui.core.timezones import agent_zone_name
 from convo_tui.errors import ConvoError, StoreUnreachable
-from convo_tui.keymap import Bound, build_keymap
-from convo_tui.live import SyncSource, SyncStatus
 from convo_tui.screens.help import HelpScreen
 from convo_tui.screens.inbox import InboxScreen
-from convo_tui.views import Me
+from convo_tui.session.collector import COLLECTOR
+from convo_tui.session.keymap import Bound, build_keymap
+from convo_tui.session.views import Me
+from convo_tui.sync.status import SyncSource, SyncStatus
 from convo_tui.widgets.composer import Composer
 from convo_tui.widgets.inbox_list import InboxList
 from convo_tui.widgets.side_tabs import SideTabs
@@ -35,8 +34,8 @@ from convo_tui.widgets.thread_view import ThreadView
 from convo_tui.widgets.worker_errors import report_failure
 
 if TYPE_CHECKING:
-    from convo_tui.desk import Desk
-    from convo_tui.store.quickread import FirstPage
+    from convo_tui.core.first_page import FirstPage
+    from convo_tui.session.desk import Desk
 
 POLL_SECONDS = 1.0
 MAX_RETRY = 5.0
@@ -80,9 +79,6 @@ class ConvoApp(App[None]):
             "Y", "sync_panel", "Sync", id="sync_panel", show=False, tooltip="Sync health, sync now"
         ),
     ]
-
-    class StoreChanged(Message):
-        """The store changed (another agent, sync, or this app)."""
 
     def __init__(
         self,
@@ -130,7 +126,7 @@ class ConvoApp(App[None]):
             self.push_screen(self.inbox)
         self._start()
 
-    def opened(self) -> None:
+    def on_inbox_screen_painted(self, _: InboxScreen.Painted) -> None:
         """The opening page is painted: now load the rest (not before: its imports
         would hold the GIL while the first frame is drawn)."""
         if self._on_opened is not None:
@@ -146,6 +142,7 @@ class ConvoApp(App[None]):
         self.me = me
         if self.inbox is None:
             self.inbox = InboxScreen(self.desk, me, self.now)
+            self.inbox.sync_status, self.inbox.store_trouble = self.sync_status, self.store_trouble
             self.push_screen(self.inbox)
         elif self.inbox.me != me:
             self.inbox.set_me(me)
@@ -198,10 +195,9 @@ class ConvoApp(App[None]):
         words = status.describe(self.now())
         if status != self.sync_status or words != self._sync_words:
             self.sync_status, self._sync_words = status, words
-            if self.inbox is not None:
-                self.inbox.show_status()
+            self._status_down()
 
-    def reply_queued(self) -> None:
+    def on_inbox_screen_reply_queued(self, _: InboxScreen.ReplyQueued) -> None:
         if self.sync is not None:
             self.run_worker(asyncio.to_thread(self.sync.wake), group="sync-wake")
 
@@ -257,13 +253,18 @@ class ConvoApp(App[None]):
         self.log.warning("store unreachable", error.line())
         if not self.store_trouble:
             self.store_trouble = STORE_UNREACHABLE
-            if self.inbox is not None:
-                self.inbox.show_status()
+            self._status_down()
             self.poll_now()  # the poller confirms it and takes over the retrying
 
     def _store_back(self) -> None:
         self.store_trouble = ""
+        self._status_down()
+
+    def _status_down(self) -> None:
+        """The sync's and the store's state, handed to the inbox's status line."""
         if self.inbox is not None:
+            self.inbox.sync_status = self.sync_status
+            self.inbox.store_trouble = self.store_trouble
             self.inbox.show_status()
 
     async def _announce(self, texts: Iterable[Any]) -> None:
@@ -361,11 +362,6 @@ def remappable() -> list[Bound]:
                 keys = tuple(key.strip() for key in binding.key.split(","))
                 found.append(Bound(binding.id, keys, chain))
     return found
-
-
-def binding_ids() -> set[str]:
-    """Every binding id a `[keys]` table may remap."""
-    return {bound.id for bound in remappable()}
 
 
 def keymap_of(keys: Mapping[str, str]) -> dict[str, str]:

@@ -20,10 +20,3 @@ def parse_stored(value: str) -> datetime:
         return datetime.fromisoformat(value + "+00:00")
     except ValueError:
         return datetime.fromisoformat(value).astimezone(UTC)
-
-
-def as_utc(value: datetime) -> datetime:
-    """Treat a naive datetime as UTC; convert an aware one to UTC."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)

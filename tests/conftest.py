@@ -10,10 +10,12 @@ import pytest
 from sqlmodel import Session
 
 from convo_tui.core import agents, profiles
-from convo_tui.core.inbound import InboundResult, InboundText, process_inbound
-from convo_tui.core.outbound import OutboundText, record_outbound
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.core.inbound import process_inbound
+from convo_tui.core.outbound import record_outbound
+from convo_tui.core.texts import InboundResult, InboundText, OutboundText
+from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import Agent, Consent, Profile, SourceKind
+from convo_tui.store.open import open_store
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
 BUSINESS = "+14155550100"

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import random
 import statistics
+import subprocess
+import sys
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,20 +15,20 @@ from typing import Any
 
 import phonenumbers
 import pytest
-import typer
 from sqlalchemy import select
 from sqlmodel import SQLModel, col
 
-from convo_tui.bench import figures
-from convo_tui.bench.generate import ATTRIBUTION_HOURS, GenerateReport, generate, message_counts
-from convo_tui.bench.ptyrun import visible
-from convo_tui.bench.runner import Row, table
-from convo_tui.core import queries, search
-from convo_tui.core.queries import InboxFilter
+from convo_bench import cli, figures
+from convo_bench.generate import ATTRIBUTION_HOURS, GenerateReport, generate, message_counts
+from convo_bench.ptyrun import visible
+from convo_bench.runner import Row, table
+from convo_tui.core import keywords, queries, search, sms_cost
+from convo_tui.core.conversations import preview
+from convo_tui.core.rows import InboxFilter
 from convo_tui.core.timezones import is_zone
-from convo_tui.desk import Desk
+from convo_tui.session.desk import Desk
 from convo_tui.store import dialect
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import (
     Conversation,
     Message,
@@ -34,9 +36,11 @@ from convo_tui.store.models import (
     Profile,
     Status,
 )
+from convo_tui.store.open import open_store
 from convo_tui.store.schema import current_revision, head_revision
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
+RUN = Path(__file__).resolve().parent.parent / "benchmarks" / "run.py"
 CONVERSATIONS = 300
 MESSAGES = 1_537
 
@@ -199,6 +203,8 @@ def test_rows_obey_the_inbox_rules(store: Store) -> None:
                 assert m.conversation_id == conv.id
             if m.direction == "inbound":
                 assert kind == "customer"
+                keyword = keywords.classify(m.body)  # STOP words and texts as the app tells them
+                assert m.keyword == (keyword.value if keyword else None), m.body
                 if m.keyword is None and not profile.blocked:
                     assert m.id in notified
             if kind == "agent_reply":
@@ -208,6 +214,9 @@ def test_rows_obey_the_inbox_rules(store: Store) -> None:
                 assert profile.sms_consent == "UNSUBSCRIBED"
             if m.status in ("failed", "undelivered"):
                 assert m.error_code and m.error_message
+            # GSM-7 or UCS-2 as the composer counts them ("Hi Léa, ..." is GSM-7);
+            # a picture without words is billed as one.
+            assert m.num_segments == (sms_cost.cost(m.body).segments or 1), m.body
         # Only customer texts and agent replies move the conversation.
         movers = [
             m
@@ -218,7 +227,7 @@ def test_rows_obey_the_inbox_rules(store: Store) -> None:
         newest = movers[-1]
         assert conv.last_message_at == newest.sent_at
         assert conv.last_message_direction == newest.direction
-        assert conv.last_message_preview == (" ".join(newest.body.split()) or "(attachment)")[:200]
+        assert conv.last_message_preview == preview(newest.body, newest.direction)
         waiting = None
         for m in movers:
             if m.direction == "outbound":
@@ -287,22 +296,32 @@ def test_same_seed_same_store(tmp_path: Path) -> None:
         generate(tmp_path / "a.sqlite3", conversations=20, seed=3, now=NOW)
 
 
-def test_cli_generate(tmp_path: Path) -> None:
-    from convo_tui.cli.bench_cmds import bench_app
-
+def test_the_generate_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`benchmarks/run.py generate` as a script from any folder writes the store asked for
+    (its report as JSON); it replaces one only with --force."""
     out = tmp_path / "cli.sqlite3"
-    command = typer.main.get_command(bench_app)
-    command.main(
-        args=["generate", "--conversations", "10", "--messages", "30", "--out", str(out)],
-        prog_name="convo bench",
-        standalone_mode=False,
+    args = ["generate", "--conversations", "10", "--messages", "30", "--out", str(out)]
+    done = subprocess.run(
+        [sys.executable, str(RUN), *args, "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=True,
     )
+    report = json.loads(done.stdout)
+    assert (report["conversations"], report["messages"]) == (10, 30)
     opened = open_store(sqlite_url(out), migrate=False)
     try:
         with opened.read() as session:
             assert queries.inbox_count(session, InboxFilter(status=None)) == 10
     finally:
         opened.close()
+    with pytest.raises(SystemExit) as refused:
+        cli.main(args)
+    assert refused.value.code == 2
+    assert f"{out} exists; add --force" in capsys.readouterr().err
+    assert cli.main([*args, "--force", "--seed", "4"]) == 0
+    assert "10 conversations, 30 messages" in capsys.readouterr().out
 
 
 def test_helpers_strip_escapes_and_print_one_table() -> None:
@@ -317,9 +336,9 @@ def test_helpers_strip_escapes_and_print_one_table() -> None:
 def test_the_keys_harness_reports_every_press(
     generated: tuple[Path, GenerateReport], tmp_path: Path
 ) -> None:
-    """`python -m convo_tui.bench.tui keys` on a real inbox: each key's net CPU per press
+    """`python -m convo_bench.tui keys` on a real inbox: each key's net CPU per press
     (what the bench pools over its runs), and summaries that agree with them."""
-    from convo_tui.bench import tui
+    from convo_bench import tui
 
     path, _ = generated
     copy = figures.copy_store(path, tmp_path / "keys.sqlite3")

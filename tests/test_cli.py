@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from convo_tui.core import agents
-from convo_tui.store.engine import open_store, sqlite_url
+from convo_tui.store.engine import sqlite_url
 from convo_tui.store.models import Consent
+from convo_tui.store.open import open_store
 
 from .cli_helpers import run, run_process, run_spawned
 from .conftest import CUSTOMER, NOW, add_profile, send_campaign, text_in

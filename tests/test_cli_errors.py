@@ -28,7 +28,8 @@ import typer
 
 from convo_tui.cli import app
 from convo_tui.core import agents
-from convo_tui.store.engine import open_store, sqlite_url
+from convo_tui.store.engine import sqlite_url
+from convo_tui.store.open import open_store
 
 from .cli_helpers import Result
 from .conftest import CUSTOMER, NOW
@@ -91,8 +92,6 @@ def arguments(path: tuple[str, ...]) -> list[str]:
 # Commands that never open the store nor read the config file: they succeed in every scenario.
 NO_STORE_NO_CONFIG: dict[tuple[str, ...], str] = {
     ("sandbox", "serve"): "serves the embedded sandbox until Ctrl-C; no store, no config",
-    ("bench", "generate"): "writes its own synthetic store at --out; no config",
-    ("bench", "run"): "builds its own stores under --root; no config",
 }
 EXEMPT: dict[str, dict[tuple[str, ...], str]] = {
     "read-only store": {

@@ -14,8 +14,9 @@ import pytest
 from sqlmodel import col, func, select
 
 from convo_tui.core import settings as settings_mod
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import Agent, Message, OutboxItem
+from convo_tui.store.open import open_store
 
 from .cli_helpers import Result, run_process
 from .conftest import CUSTOMER, NOW, add_profile, text_in

@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from convo_tui.core import agents, sources
-from convo_tui.store.engine import open_store, sqlite_url
+from convo_tui.store.engine import sqlite_url
 from convo_tui.store.models import SourceKind
+from convo_tui.store.open import open_store
 
 from .cli_helpers import run
 from .conftest import NOW

@@ -1,4 +1,4 @@
-"""The collector runs in the agent's pauses while the inbox is up (convo_tui.collector)."""
+"""The collector runs in the agent's pauses while the inbox is up (convo_tui.session.collector)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from convo_tui import collector
-from convo_tui.collector import Collector
+from convo_tui.session import collector
+from convo_tui.session.collector import Collector
 
 
 class Node:

@@ -19,12 +19,12 @@ import pytest
 from sqlalchemy import event
 from sqlmodel import Session, col, select
 
+from convo_bench.generate import generate
 from convo_tui import phones
-from convo_tui.bench.generate import generate
 from convo_tui.core import profiles, recipient_time, replies
 from convo_tui.core import settings as settings_mod
-from convo_tui.core.inbound import InboundText, Media, process_inbound
-from convo_tui.core.outbound import OutboundText, record_outbound
+from convo_tui.core.inbound import process_inbound
+from convo_tui.core.outbound import record_outbound
 from convo_tui.core.recipient_time import RecipientZone
 from convo_tui.core.rows import (
     THREAD_PAGE,
@@ -34,9 +34,11 @@ from convo_tui.core.rows import (
     OrderRow,
     ThreadMessage,
 )
-from convo_tui.desk import Desk
+from convo_tui.core.texts import InboundText, Media, OutboundText
 from convo_tui.errors import NotFound
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.session.desk import Desk
+from convo_tui.session.views import ConversationView, ProfileCard, ReplyRefusal
+from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import (
     ActivityEvent,
     Agent,
@@ -51,7 +53,7 @@ from convo_tui.store.models import (
     ShopOrder,
     SourceKind,
 )
-from convo_tui.views import ConversationView, ProfileCard, ReplyRefusal
+from convo_tui.store.open import open_store
 
 from .conftest import BUSINESS, NOW, add_profile, sid, text_in
 

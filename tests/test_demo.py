@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from convo_tui.store.engine import open_store, sqlite_url
+from convo_tui.store.engine import sqlite_url
+from convo_tui.store.open import open_store
 
 from .cli_helpers import run, run_process
 from .conftest import add_profile

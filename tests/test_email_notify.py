@@ -25,7 +25,9 @@ from convo_tui.config import SmtpConfig
 from convo_tui.core import conversations, profiles
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.email_notify import EmailNotifier, EmailReport
-from convo_tui.core.inbound import InboundText, Media, process_inbound
+from convo_tui.core.inbound import process_inbound
+from convo_tui.core.texts import InboundText, Media
+from convo_tui.providers.smtp import SmtpTransport
 from convo_tui.store.engine import Store
 from convo_tui.store.models import Agent, Notification, Profile
 
@@ -168,7 +170,7 @@ def test_one_email_per_new_text_to_every_address(store, owner, server) -> None:
     with store.write() as session:
         add_profile(session, last_name="Silva")
         text_in(session, "Where is my order? 👢")
-    notifier = EmailNotifier(store, plain(server.port))
+    notifier = EmailNotifier(store, SmtpTransport(plain(server.port)))
 
     assert notifier.send_pending(now=NOW) == EmailReport(0, 0, 0, False)  # burst still open
     assert server.inbox.envelopes == []
@@ -200,7 +202,7 @@ def test_a_burst_is_one_email_once_it_is_over(store, owner, server) -> None:
         add_profile(session, last_name="Silva")
         for seconds, body in [(0, "Hi"), (20, "my boots are too small"), (50, "can I swap?")]:
             text_in(session, body, at=NOW + timedelta(seconds=seconds))
-    notifier = EmailNotifier(store, plain(server.port))
+    notifier = EmailNotifier(store, SmtpTransport(plain(server.port)))
 
     # 59 s after the last text the burst may still grow.
     assert notifier.send_pending(now=NOW + timedelta(seconds=109)).sent == 0
@@ -219,7 +221,7 @@ def test_a_customer_who_keeps_texting_is_emailed_after_five_minutes(store, owner
         add_profile(session)
         for n in range(11):
             text_in(session, f"text {n}", at=NOW + timedelta(seconds=30 * n))
-    notifier = EmailNotifier(store, plain(server.port))
+    notifier = EmailNotifier(store, SmtpTransport(plain(server.port)))
     assert notifier.send_pending(now=NOW + timedelta(seconds=299)).sent == 0
     report = notifier.send_pending(now=NOW + timedelta(seconds=300))
     assert (report.sent, report.notifications) == (1, 11)
@@ -232,7 +234,9 @@ def test_two_profiles_two_emails(store, owner, server) -> None:
         add_profile(session, OTHER, first_name=None)
         text_in(session, "from Maria")
         text_in(session, "from a stranger", phone=OTHER)
-    report = EmailNotifier(store, plain(server.port)).send_pending(now=NOW + AFTER_BURST)
+    report = EmailNotifier(store, SmtpTransport(plain(server.port))).send_pending(
+        now=NOW + AFTER_BURST
+    )
     assert (report.sent, report.notifications) == (2, 2)
     assert subjects(server) == [
         "New text from +1 415-555-0199",
@@ -257,7 +261,7 @@ def test_attachments_are_listed(store, owner, server) -> None:
             ),
             now=NOW,
         )
-    EmailNotifier(store, plain(server.port)).send_pending(now=NOW + AFTER_BURST)
+    EmailNotifier(store, SmtpTransport(plain(server.port))).send_pending(now=NOW + AFTER_BURST)
     body = text_of(server.inbox.messages[0])
     assert "(no text)" in body
     assert "Attachment: https://media.example/boots.jpg" in body
@@ -275,7 +279,9 @@ def test_blocked_profiles_and_keywords_send_nothing(store, owner, server) -> Non
         add_profile(session, OTHER)
         text_in(session, "STOP", phone=OTHER)
         text_in(session, "HELP", phone=OTHER)
-    report = EmailNotifier(store, plain(server.port)).send_pending(now=NOW + AFTER_BURST)
+    report = EmailNotifier(store, SmtpTransport(plain(server.port))).send_pending(
+        now=NOW + AFTER_BURST
+    )
     # The text from before the block was still pending: it is skipped, not emailed.
     assert report == EmailReport(sent=0, notifications=0, skipped=1, failed=False)
     assert server.inbox.envelopes == []
@@ -287,7 +293,7 @@ def test_setting_off_sends_and_marks_nothing(store, owner, server) -> None:
     with store.write() as session:
         add_profile(session)
         text_in(session, "hello?")
-    notifier = EmailNotifier(store, plain(server.port))
+    notifier = EmailNotifier(store, SmtpTransport(plain(server.port)))
     assert notifier.send_pending(now=NOW + AFTER_BURST) == EmailReport(0, 0, 0, False)
     assert server.inbox.envelopes == []
     assert pending(store) == 1
@@ -308,7 +314,9 @@ def test_switching_on_later_does_not_send_the_backlog(store, owner, server) -> N
     enable(store, owner, at=NOW)
     with store.write() as session:
         text_in(session, "after switching on", at=NOW + timedelta(seconds=5))
-    report = EmailNotifier(store, plain(server.port)).send_pending(now=NOW + 2 * AFTER_BURST)
+    report = EmailNotifier(store, SmtpTransport(plain(server.port))).send_pending(
+        now=NOW + 2 * AFTER_BURST
+    )
     assert (report.sent, report.notifications) == (2, 2)
     bodies = " ".join(text_of(message) for message in server.inbox.messages)
     assert "a minute ago" in bodies and "after switching on" in bodies
@@ -323,7 +331,9 @@ def test_a_first_sync_of_history_is_skipped(store, owner, server) -> None:
         for days in (3, 2):
             text_in(session, f"{days} days ago", at=NOW - timedelta(days=days), now=NOW)
         text_in(session, "just now", at=NOW, now=NOW)
-    report = EmailNotifier(store, plain(server.port)).send_pending(now=NOW + AFTER_BURST)
+    report = EmailNotifier(store, SmtpTransport(plain(server.port))).send_pending(
+        now=NOW + AFTER_BURST
+    )
     assert report == EmailReport(sent=1, notifications=1, skipped=2, failed=False)
     assert "days ago" not in text_of(server.inbox.messages[0])
 
@@ -337,7 +347,7 @@ def test_untrusted_names_and_bodies_cannot_inject(store, owner, server) -> None:
             last_name="\x1b[31mRed\u202e",
         )
         text_in(session, "line one\r\n.\r\nRCPT TO:<x@evil.example>\n\x1b]0;title\x07\x00end")
-    EmailNotifier(store, plain(server.port)).send_pending(now=NOW + AFTER_BURST)
+    EmailNotifier(store, SmtpTransport(plain(server.port))).send_pending(now=NOW + AFTER_BURST)
     (envelope,) = server.inbox.envelopes
     assert envelope.rcpt_tos == ADDRESSES
     (message,) = server.inbox.messages
@@ -360,7 +370,7 @@ def test_dead_server_warns_once_and_retries_later(store, owner, caplog) -> None:
         add_profile(session)
         text_in(session, "anyone there?")
     down = Server()  # its port: nothing listens there yet
-    notifier = EmailNotifier(store, plain(down.port))
+    notifier = EmailNotifier(store, SmtpTransport(plain(down.port)))
 
     started = time.monotonic()
     first = notifier.send_pending(now=NOW + AFTER_BURST)
@@ -400,7 +410,7 @@ def test_a_silent_server_times_out(store, owner, caplog) -> None:
         silent.bind(("127.0.0.1", 0))
         silent.listen()
         port = silent.getsockname()[1]
-        notifier = EmailNotifier(store, plain(port), timeout=0.5)
+        notifier = EmailNotifier(store, SmtpTransport(plain(port), timeout=0.5))
         started = time.monotonic()
         report = notifier.send_pending(now=NOW + AFTER_BURST)
         assert time.monotonic() - started < 3
@@ -414,7 +424,7 @@ def test_not_configured_warns_once(store, owner, caplog) -> None:
     with store.write() as session:
         add_profile(session)
         text_in(session, "hello")
-    notifier = EmailNotifier(store, SmtpConfig())
+    notifier = EmailNotifier(store, SmtpTransport(SmtpConfig()))
     assert notifier.send_pending(now=NOW + AFTER_BURST).failed
     assert notifier.send_pending(now=NOW + AFTER_BURST).failed
     assert caplog.text.count("no SMTP host is configured") == 1
@@ -442,7 +452,7 @@ def test_not_configured_warns_once(store, owner, caplog) -> None:
 def test_bad_configurations_are_refused_before_connecting(
     store, config: SmtpConfig, problem: str
 ) -> None:
-    message = EmailNotifier(store, config).config_problem()
+    message = SmtpTransport(config).problem()
     assert message is not None and problem in message
     assert PASSWORD not in message
 
@@ -468,7 +478,9 @@ def test_starttls_with_login(store, owner, server_tls, client_tls, caplog) -> No
     ).start()
     try:
         config = plain(secure.port, security="starttls", username="agent", password=PASSWORD)
-        report = deliver_one(store, owner, EmailNotifier(store, config, ssl_context=client_tls))
+        report = deliver_one(
+            store, owner, EmailNotifier(store, SmtpTransport(config, ssl_context=client_tls))
+        )
     finally:
         secure.stop()
     assert (report.sent, report.failed) == (1, False)
@@ -480,7 +492,9 @@ def test_implicit_tls(store, owner, server_tls, client_tls) -> None:
     secure = Server(ssl_context=server_tls).start()
     try:
         config = plain(secure.port, security="tls")
-        report = deliver_one(store, owner, EmailNotifier(store, config, ssl_context=client_tls))
+        report = deliver_one(
+            store, owner, EmailNotifier(store, SmtpTransport(config, ssl_context=client_tls))
+        )
     finally:
         secure.stop()
     assert (report.sent, report.failed) == (1, False)
@@ -492,7 +506,9 @@ def test_an_untrusted_certificate_is_refused(store, owner, server_tls, caplog) -
     try:
         # The default context trusts the system's CAs, not the test CA.
         report = deliver_one(
-            store, owner, EmailNotifier(store, plain(secure.port, security="starttls"))
+            store,
+            owner,
+            EmailNotifier(store, SmtpTransport(plain(secure.port, security="starttls"))),
         )
     finally:
         secure.stop()
@@ -506,7 +522,7 @@ def test_starttls_is_never_skipped(store, owner, caplog) -> None:
     plain_only = Server().start()
     try:
         config = plain(plain_only.port, security="starttls")
-        report = deliver_one(store, owner, EmailNotifier(store, config))
+        report = deliver_one(store, owner, EmailNotifier(store, SmtpTransport(config)))
     finally:
         plain_only.stop()
     assert report.failed and plain_only.inbox.envelopes == []
@@ -517,7 +533,7 @@ def test_plain_login_on_loopback(store, owner) -> None:
     local = Server(authenticator=authenticator, auth_required=True, auth_require_tls=False).start()
     try:
         config = plain(local.port, username="agent", password=PASSWORD)
-        report = deliver_one(store, owner, EmailNotifier(store, config))
+        report = deliver_one(store, owner, EmailNotifier(store, SmtpTransport(config)))
     finally:
         local.stop()
     assert (report.sent, report.failed) == (1, False)
@@ -528,7 +544,7 @@ def test_a_wrong_password_warns_once_without_the_password(store, owner, caplog) 
     local = Server(authenticator=authenticator, auth_required=True, auth_require_tls=False).start()
     try:
         config = plain(local.port, username="agent", password=PASSWORD + "x")
-        notifier = EmailNotifier(store, config)
+        notifier = EmailNotifier(store, SmtpTransport(config))
         report = deliver_one(store, owner, notifier)
         again = notifier.send_pending(now=NOW + 2 * AFTER_BURST)
     finally:
@@ -549,7 +565,7 @@ def test_two_notifiers_never_send_the_same_text_twice(store, owner, server) -> N
         for n in range(5):
             add_profile(session, f"+1415555020{n}")
             text_in(session, f"hello {n}", phone=f"+1415555020{n}")
-    notifiers = [EmailNotifier(store, plain(server.port)) for _ in range(2)]
+    notifiers = [EmailNotifier(store, SmtpTransport(plain(server.port))) for _ in range(2)]
     reports: list[EmailReport] = []
     threads = [
         threading.Thread(target=lambda n=n: reports.append(n.send_pending(now=NOW + AFTER_BURST)))
@@ -583,12 +599,14 @@ def test_an_escalated_possible_opt_out_is_emailed_once_to_everyone(store, owner,
         add_profile(session, last_name="Silva")
         text_in(session, "please stop texting me")
         text_in(session, "seriously, no more texts", at=NOW + timedelta(minutes=1))
-    notifier = EmailNotifier(store, plain(server.port))
+    notifier = EmailNotifier(store, SmtpTransport(plain(server.port)))
     notifier.send_pending(now=NOW + 2 * AFTER_BURST)  # the texts themselves: one burst
     assert _escalation_subjects(server) == []
     later = NOW + timedelta(hours=3)
     assert _escalate(store, later) == 1
-    other = EmailNotifier(store, plain(server.port))  # another agent's app, same store
+    other = EmailNotifier(
+        store, SmtpTransport(plain(server.port))
+    )  # another agent's app, same store
     report = notifier.send_pending(now=later)
     assert report.sent == 1 and not report.failed
     assert other.send_pending(now=later + AFTER_BURST).sent == 0
@@ -618,7 +636,7 @@ def test_an_escalation_decided_first_or_sent_to_a_dead_server_is_not_lost(
         tom = session.exec(select(Profile).where(Profile.phone == OTHER)).one()
         opt_out_review.resolve(session, tom, owner, opt_out=True, now=later)
     down = Server()
-    notifier = EmailNotifier(store, plain(down.port))
+    notifier = EmailNotifier(store, SmtpTransport(plain(down.port)))
     assert notifier.send_pending(now=later).failed
     (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert "wait" in warning.getMessage()

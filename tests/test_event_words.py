@@ -1,8 +1,8 @@
-"""Activity properties as an agent reads them (convo_tui.event_words)."""
+"""Activity properties as an agent reads them (convo_tui.session.event_words)."""
 
 from __future__ import annotations
 
-from convo_tui.event_words import detail
+from convo_tui.session.event_words import detail
 
 
 def test_an_order_shows_its_amount_in_its_currency() -> None:

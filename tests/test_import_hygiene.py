@@ -50,7 +50,7 @@ def test_the_opening_inbox_loads_no_database_library_or_cli() -> None:
     are imported (they load on a thread behind it: convo_tui.opening)."""
     code = (
         "import sys\n"
-        "import convo_tui.launch, convo_tui.opening, convo_tui.app, convo_tui.store.quickread\n"
+        "import convo_tui.launch, convo_tui.opening, convo_tui.app, convo_tui.core.first_page\n"
         "heavy = ('sqlalchemy', 'sqlmodel', 'pydantic', 'typer', 'httpx', 'alembic')\n"
         "print(','.join(sorted(m for m in sys.modules if m.split('.')[0] in heavy)))\n"
     )

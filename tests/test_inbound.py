@@ -247,7 +247,8 @@ def test_blocked_profile_texts_are_stored_silently(store, owner) -> None:
 
 
 def test_mms_from_a_customer_keeps_its_attachments(store) -> None:
-    from convo_tui.core.inbound import InboundText, Media, process_inbound
+    from convo_tui.core.inbound import process_inbound
+    from convo_tui.core.texts import InboundText, Media
 
     with store.write() as session:
         result = process_inbound(
@@ -327,7 +328,8 @@ def test_the_last_campaign_or_flow_received_wins(store) -> None:
 
 
 def test_agent_replies_do_not_attribute(store, owner) -> None:
-    from convo_tui.core.outbound import OutboundText, record_outbound
+    from convo_tui.core.outbound import record_outbound
+    from convo_tui.core.texts import OutboundText
 
     with store.write() as session:
         add_profile(session)

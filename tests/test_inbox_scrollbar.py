@@ -12,10 +12,11 @@ from typing import Any
 import pytest
 from rich.segment import Segment
 
+from convo_bench.generate import BENCH_AGENT, generate
 from convo_tui.app import ConvoApp
-from convo_tui.bench.generate import BENCH_AGENT, generate
-from convo_tui.desk import Desk
-from convo_tui.store.engine import open_store, sqlite_url
+from convo_tui.session.desk import Desk
+from convo_tui.store.engine import sqlite_url
+from convo_tui.store.open import open_store
 from convo_tui.widgets.inbox_list import ROW_HEIGHT, InboxList
 
 from .tui_helpers import settle, started

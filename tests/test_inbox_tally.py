@@ -11,7 +11,8 @@ from sqlalchemy import delete, func, select
 from sqlmodel import col
 
 from convo_tui.core import conversations, profiles
-from convo_tui.core.queries import InboxFilter, _filtered, inbox_count, unread_count
+from convo_tui.core.queries import _filtered, inbox_count, unread_count
+from convo_tui.core.rows import InboxFilter
 from convo_tui.store import dialect
 from convo_tui.store.engine import Store
 from convo_tui.store.models import Agent, Conversation, MessageSource, Status

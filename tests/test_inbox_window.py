@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from convo_tui.bench import figures
-from convo_tui.bench.generate import generate
+from convo_bench import figures
+from convo_bench.generate import generate
 from convo_tui.core import queries
-from convo_tui.core.queries import InboxFilter, InboxRow
-from convo_tui.store.engine import open_store, sqlite_url
+from convo_tui.core.rows import InboxFilter, InboxRow
+from convo_tui.store.engine import sqlite_url
+from convo_tui.store.open import open_store
 
 NOW = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)
 

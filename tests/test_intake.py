@@ -14,10 +14,11 @@ from sqlmodel import Session, col, func, select
 
 from convo_tui.core import agents, conversations, intake, profiles
 from convo_tui.core import settings as settings_mod
-from convo_tui.core.inbound import InboundResult, InboundText, Media, process_inbound
-from convo_tui.core.outbound import OutboundText, record_outbound
+from convo_tui.core.inbound import process_inbound
+from convo_tui.core.outbound import record_outbound
+from convo_tui.core.texts import InboundResult, InboundText, Media, OutboundText
 from convo_tui.providers.twilio import TwilioClient, TwilioMessage
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import (
     ActivityEvent,
     Agent,
@@ -33,6 +34,7 @@ from convo_tui.store.models import (
     SendHint,
     SourceKind,
 )
+from convo_tui.store.open import open_store
 from convo_tui.sync import ingest
 from convo_tui.sync.engine import MESSAGES, SyncEngine, SyncReport, save_cursor
 

@@ -15,7 +15,7 @@ import pytest
 from sqlmodel import func, select
 
 from convo_tui.core import links
-from convo_tui.links_server import MAX_HEAD, WORKERS, LinkServer
+from convo_tui.serve.links import MAX_HEAD, WORKERS, LinkServer
 from convo_tui.store.engine import Store
 from convo_tui.store.models import ActivityEvent, ShortLink, pk
 

@@ -17,8 +17,9 @@ from convo_tui.core import agents, profiles
 from convo_tui.core import settings as settings_mod
 from convo_tui.providers.twilio import TwilioClient
 from convo_tui.sandbox import Sandbox
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import Message, OutboxItem, OutboxState, Profile
+from convo_tui.store.open import open_store
 from convo_tui.sync.doubt import GRACE
 from convo_tui.sync.engine import SyncReport
 

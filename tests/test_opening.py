@@ -14,14 +14,13 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from convo_bench.ptyrun import PtyProgram
 from convo_tui.app import ConvoApp
-from convo_tui.bench.ptyrun import PtyProgram
-from convo_tui.core import queries
-from convo_tui.core.queries import InboxFilter
-from convo_tui.desk import Desk
+from convo_tui.core import first_page, queries
+from convo_tui.core.rows import InboxFilter
 from convo_tui.launch import inbox_options
 from convo_tui.opening import PendingDesk
-from convo_tui.store import quickread
+from convo_tui.session.desk import Desk
 from convo_tui.store.engine import Store
 from convo_tui.store.models import Agent, Setting
 from convo_tui.widgets.inbox_list import PAGE
@@ -42,7 +41,7 @@ def _path(store: Store) -> Path:
 
 
 def test_the_quick_first_page_is_the_stores_first_page(demo_store: Store) -> None:
-    first = quickread.first_page(_path(demo_store), "ana", limit=PAGE)
+    first = first_page.first_page(_path(demo_store), "ana", limit=PAGE)
     assert first is not None
     with demo_store.read() as session:
         rows = queries.inbox_window(session, InboxFilter(), limit=PAGE)
@@ -57,8 +56,8 @@ def test_the_quick_path_steps_aside_when_the_normal_start_must_decide(
     demo_store: Store, tmp_path: Path
 ) -> None:
     path = _path(demo_store)
-    assert quickread.first_page(tmp_path / "none.sqlite3", "ana", limit=10) is None
-    assert quickread.first_page(path, "nobody", limit=10) is None  # unknown agent
+    assert first_page.first_page(tmp_path / "none.sqlite3", "ana", limit=10) is None
+    assert first_page.first_page(path, "nobody", limit=10) is None  # unknown agent
     with demo_store.write() as session:
         session.add(Agent(login="vic", name="Vic", role="viewer", created_at=NOW))
         session.add(Agent(login="gone", name="Gone", role="support", created_at=NOW, active=False))
@@ -67,13 +66,13 @@ def test_the_quick_path_steps_aside_when_the_normal_start_must_decide(
             session.add(Setting(key="notifications.unread_indicator", value=False, updated_at=NOW))
         else:
             indicator.value = False
-    assert quickread.first_page(path, "vic", limit=10) is None  # no inbox role
-    assert quickread.first_page(path, "gone", limit=10) is None  # removed
-    shown = quickread.first_page(path, "ana", limit=10)
+    assert first_page.first_page(path, "vic", limit=10) is None  # no inbox role
+    assert first_page.first_page(path, "gone", limit=10) is None  # removed
+    shown = first_page.first_page(path, "ana", limit=10)
     assert shown is not None and shown.show_unread is False
     with demo_store.write() as session:
         session.connection().exec_driver_sql("UPDATE alembic_version SET version_num = '0005'")
-    assert quickread.first_page(path, "ana", limit=10) is None  # an upgrade is due
+    assert first_page.first_page(path, "ana", limit=10) is None  # an upgrade is due
 
 
 def test_only_the_inbox_itself_takes_the_quick_path() -> None:
@@ -85,7 +84,7 @@ def test_only_the_inbox_itself_takes_the_quick_path() -> None:
 
 
 async def test_the_first_page_paints_before_the_store_loads(demo_store: Store) -> None:
-    first = quickread.first_page(_path(demo_store), "ana", limit=PAGE)
+    first = first_page.first_page(_path(demo_store), "ana", limit=PAGE)
     assert first is not None
     pending = PendingDesk(now=lambda: NOW)
     release = threading.Event()
@@ -134,7 +133,7 @@ async def test_the_first_page_paints_before_the_store_loads(demo_store: Store) -
 async def test_closing_before_the_store_loads_releases_the_waiting_workers(
     demo_store: Store,
 ) -> None:
-    first = quickread.first_page(_path(demo_store), "ana", limit=PAGE)
+    first = first_page.first_page(_path(demo_store), "ana", limit=PAGE)
     pending = PendingDesk(now=lambda: NOW)
     app = ConvoApp(pending, poll_seconds=3600.0, opening=first)  # type: ignore[arg-type]
     async with app.run_test(size=(100, 30)) as pilot:
@@ -148,7 +147,7 @@ def test_convo_on_a_terminal_opens_the_store_and_quits(demo_store: Store, tmp_pa
     path = tmp_path / "copy.sqlite3"
     demo_store.close()
     shutil.copy(_path(demo_store), path)
-    first = quickread.first_page(path, "ana", limit=PAGE)
+    first = first_page.first_page(path, "ana", limit=PAGE)
     assert first is not None
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "TEXTUAL")}
     env.update(TERM="xterm-256color", LANG="C.UTF-8")

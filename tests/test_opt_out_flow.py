@@ -363,7 +363,7 @@ def test_an_opt_out_only_convo_saw_is_written_to_klaviyo_once(synced, sandbox) -
 def test_a_read_only_key_leaves_it_pending_says_why_and_a_full_key_writes_it(
     synced, sandbox, db_path, capsys
 ) -> None:
-    from convo_tui.desk import Desk
+    from convo_tui.session.desk import Desk
 
     sandbox.inject_inbound(MARIA, "Is size 38 back in stock?")
     _sync(synced, sandbox)

@@ -12,8 +12,9 @@ from sqlmodel import select
 from convo_tui.clock import utcnow
 from convo_tui.core import agents, outbox
 from convo_tui.core import settings as settings_mod
-from convo_tui.store.engine import open_store, sqlite_url
+from convo_tui.store.engine import sqlite_url
 from convo_tui.store.models import Consent, OutboxItem
+from convo_tui.store.open import open_store
 
 from .cli_helpers import Result, run_process
 from .conftest import add_profile, sid, text_in

@@ -12,8 +12,8 @@ from sqlmodel import Session, select
 from convo_tui.core import conversation_read, outbox, profiles, queries, replies
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.rows import InboxFilter
-from convo_tui.desk import Desk
 from convo_tui.errors import NotFound, Refused
+from convo_tui.session.desk import Desk
 from convo_tui.store.engine import Store
 from convo_tui.store.models import Agent, AuditEntry, Conversation, Message, OutboxItem
 

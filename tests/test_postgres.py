@@ -20,12 +20,13 @@ from sqlalchemy import event, text
 from convo_tui import demo
 from convo_tui.core import links
 from convo_tui.core.rows import InboxFilter
-from convo_tui.desk import Desk
 from convo_tui.errors import Refused
 from convo_tui.sandbox import Sandbox
+from convo_tui.session.desk import Desk
 from convo_tui.store import dialect
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import Status
+from convo_tui.store.open import open_store
 from convo_tui.sync.lock import SyncBusy, SyncLock
 
 from . import postgres_server

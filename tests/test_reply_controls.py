@@ -18,8 +18,8 @@ from convo_tui.app import ConvoApp
 from convo_tui.clock import utcnow
 from convo_tui.core import agents, controls
 from convo_tui.core import settings as settings_mod
-from convo_tui.desk import Desk
 from convo_tui.sandbox import Sandbox
+from convo_tui.session.desk import Desk
 from convo_tui.store.engine import Store
 from convo_tui.store.models import Message
 

@@ -13,9 +13,10 @@ from sqlmodel import select
 
 from convo_tui.core import agents, links, orders
 from convo_tui.core import settings as settings_mod
-from convo_tui.links_server import make_server
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.serve.links import make_server
+from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import ActivityEvent, Consent, MessageSource, ShopOrder, ShortLink
+from convo_tui.store.open import open_store
 
 from .cli_helpers import run
 from .conftest import add_profile, send_campaign, text_in

@@ -12,12 +12,13 @@ from typing import Any
 from alembic import command
 from sqlalchemy import create_engine, event
 
-from convo_tui.bench import figures
-from convo_tui.bench.generate import generate
+from convo_bench import figures
+from convo_bench.generate import generate
 from convo_tui.core import search
-from convo_tui.desk import Desk
+from convo_tui.session.desk import Desk
 from convo_tui.store import dialect
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.engine import Store, sqlite_url
+from convo_tui.store.open import open_store
 from convo_tui.store.schema import alembic_config
 
 from .conftest import NOW, add_profile, text_in

@@ -16,11 +16,13 @@ from sqlmodel import SQLModel
 
 from convo_tui.core import profiles
 from convo_tui.core.conversation_read import thread
-from convo_tui.core.queries import InboxFilter, inbox_query
+from convo_tui.core.queries import inbox_query
+from convo_tui.core.rows import InboxFilter
 from convo_tui.errors import StoreError
 from convo_tui.store import dialect
-from convo_tui.store.engine import open_store, sqlite_url
+from convo_tui.store.engine import sqlite_url
 from convo_tui.store.models import Profile, Status
+from convo_tui.store.open import open_store
 from convo_tui.store.schema import alembic_config, head_revision
 
 from .conftest import NOW
@@ -193,7 +195,8 @@ def test_opening_a_current_store_does_not_load_alembic(db_path) -> None:
 
     open_store(sqlite_url(db_path)).close()  # created and migrated here
     code = (
-        "import sys; from convo_tui.store.engine import open_store, sqlite_url;"
+        "import sys; from convo_tui.store.engine import sqlite_url;"
+        "from convo_tui.store.open import open_store;"
         f"open_store(sqlite_url({str(db_path)!r})).close();"
         "print('alembic' in sys.modules)"
     )

@@ -27,10 +27,11 @@ from sqlmodel import func, select
 
 from convo_tui import demo
 from convo_tui.app import ConvoApp
-from convo_tui.desk import Desk
 from convo_tui.sandbox import Sandbox
-from convo_tui.store.engine import Store, open_store
+from convo_tui.session.desk import Desk
+from convo_tui.store.engine import Store
 from convo_tui.store.models import Message, OutboxItem, Status
+from convo_tui.store.open import open_store
 
 from . import postgres_server
 from .cli_helpers import Result, ctrl_c_stops_it

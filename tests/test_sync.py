@@ -20,7 +20,7 @@ from sqlmodel import col, func, select
 from convo_tui.core import agents, profiles, replies
 from convo_tui.core import settings as settings_mod
 from convo_tui.sandbox import Sandbox
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import (
     ActivityEvent,
     Conversation,
@@ -30,6 +30,7 @@ from convo_tui.store.models import (
     Profile,
     ShopOrder,
 )
+from convo_tui.store.open import open_store
 from convo_tui.sync.doubt import GRACE
 from convo_tui.sync.engine import SyncReport
 
@@ -304,7 +305,8 @@ def test_only_one_sync_per_store_and_a_killed_one_frees_the_lock(db_path, store,
         [
             sys.executable,
             "-c",
-            "import sys, time; from convo_tui.store.engine import open_store, sqlite_url;"
+            "import sys, time; from convo_tui.store.engine import sqlite_url;"
+            "from convo_tui.store.open import open_store;"
             "from convo_tui.sync.lock import SyncLock;"
             f"s = open_store(sqlite_url({str(db_path)!r}));"
             "l = SyncLock(s).__enter__(); print('locked', flush=True); time.sleep(60)",
@@ -385,6 +387,7 @@ def test_a_silent_smtp_server_never_holds_up_sync(store, sandbox) -> None:
     """Email goes out on its own thread: a server that accepts and never answers
     leaves the sync round free to finish."""
     from convo_tui.core.email_notify import EmailNotifier
+    from convo_tui.providers.smtp import SmtpTransport
     from convo_tui.sync.runner import Mailer, sync_engine
 
     with store.write() as session:
@@ -397,7 +400,7 @@ def test_a_silent_smtp_server_never_holds_up_sync(store, sandbox) -> None:
     silent.bind(("127.0.0.1", 0))
     silent.listen(5)  # never accepts, never greets
     config = config_for(sandbox, silent.getsockname()[1])
-    notifier = EmailNotifier(store, config.smtp, timeout=30, burst=timedelta(0))
+    notifier = EmailNotifier(store, SmtpTransport(config.smtp, timeout=30), burst=timedelta(0))
     mailer = Mailer(notifier)
     with sync_engine(store, config, policy=fast_policy(), mailer=mailer) as engine:
         engine.run_once()
@@ -473,7 +476,8 @@ def test_a_next_link_that_leaves_the_base_url_is_not_followed(store, sandbox, pa
 
 
 def test_a_message_the_provider_no_longer_has_is_not_an_error(store, sandbox) -> None:
-    from convo_tui.core.outbound import OutboundText, record_outbound
+    from convo_tui.core.outbound import record_outbound
+    from convo_tui.core.texts import OutboundText
     from convo_tui.store.models import SourceKind
 
     sync_once(store, sandbox)

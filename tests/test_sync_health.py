@@ -22,9 +22,9 @@ import pytest
 from convo_tui import clock
 from convo_tui.app import ConvoApp
 from convo_tui.config import Config, KlaviyoConfig, TwilioConfig
-from convo_tui.desk import Desk
 from convo_tui.providers.http import RetryPolicy
 from convo_tui.sandbox import Sandbox
+from convo_tui.session.desk import Desk
 from convo_tui.store.engine import Store
 from convo_tui.sync.runner import BackgroundSync
 

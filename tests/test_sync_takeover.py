@@ -23,12 +23,13 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from convo_tui import clock
-from convo_tui.live import SyncStatus
 from convo_tui.sandbox import Sandbox
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import Message
+from convo_tui.store.open import open_store
 from convo_tui.sync.lock import Holder, SyncBusy, SyncLock, SyncLost
 from convo_tui.sync.runner import BackgroundSync
+from convo_tui.sync.status import SyncStatus
 
 from . import postgres_server
 from .cli_helpers import ctrl_c_stops_it
@@ -84,7 +85,7 @@ def rounds_run(sync: BackgroundSync) -> int:
 def lock_holder(url: str, login: str, kind: str) -> subprocess.Popen[str]:
     """A child process that takes the sync lock as `login`'s `kind` and sleeps."""
     code = (
-        "import time; from convo_tui.store.engine import open_store;"
+        "import time; from convo_tui.store.open import open_store;"
         "from convo_tui.sync.lock import Holder, SyncLock;"
         f"s = open_store({url!r}, migrate=False);"
         f"l = SyncLock(s, Holder.me({kind!r}, {login!r})).__enter__();"

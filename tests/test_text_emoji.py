@@ -88,13 +88,13 @@ def test_an_email_keeps_emoji_sequences_whole() -> None:
     """Mail clients draw the sequences: only the terminal needs the plain form."""
     from datetime import UTC, datetime
 
-    from convo_tui.core.email_notify import Burst, Text, compose
+    from convo_tui.core.email_notify import Burst, Text, compose_burst
 
     text = f"{FAMILY} {THUMB_TONE} ❤️ a\u200db"
     assert visible(text, terminal=False) == f"{FAMILY} {THUMB_TONE} ❤️ a<U+200D>b"
     sent = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
     burst = Burst(1, f"Zoë {RAINBOW}", "+14155550123", (Text(1, sent, text),))
-    mail = compose(burst, sender="desk@acme.example", addresses=["a@acme.example"], now=sent)
+    mail = compose_burst(burst, sender="desk@acme.example", addresses=["a@acme.example"], now=sent)
     assert RAINBOW in str(mail["Subject"])
     body = mail.get_content()
     assert f"{FAMILY} {THUMB_TONE} ❤️ a<U+200D>b" in body

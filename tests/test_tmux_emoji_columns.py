@@ -15,8 +15,9 @@ import pytest
 from rich.cells import get_character_cell_size
 from sqlmodel import select
 
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import Profile
+from convo_tui.store.open import open_store
 
 from .test_tui_tmux import Terminal
 from .tui_helpers import AROHA, DANA, KENJI, MARIA, build_demo_template, customer_texts

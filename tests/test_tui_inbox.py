@@ -144,7 +144,7 @@ async def test_block_asks_first_and_can_be_undone(demo_store) -> None:
         assert profile_of(demo_store, MARIA).blocked
         assert conversation_of(demo_store, MARIA).status == Status.CLOSED.value
         assert screen.inbox.total == 38  # closed: out of the open inbox
-        from convo_tui.core.queries import InboxFilter
+        from convo_tui.core.rows import InboxFilter
 
         screen.apply_filter(InboxFilter(status=None))
         await settle(pilot)
@@ -161,7 +161,7 @@ async def test_filters_combine_and_show_in_the_header(demo_store) -> None:
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await started(pilot)
-        from convo_tui.core.queries import InboxFilter
+        from convo_tui.core.rows import InboxFilter
 
         await pilot.press("f")
         await settle(pilot)
@@ -446,7 +446,7 @@ async def test_an_opened_conversation_stays_open_when_it_leaves_the_filter(demo_
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
         screen = await started(pilot)
-        from convo_tui.core.queries import InboxFilter
+        from convo_tui.core.rows import InboxFilter
 
         screen.apply_filter(InboxFilter(unread=True))
         await settle(pilot)

@@ -11,7 +11,7 @@ import pytest
 from rich.text import Text
 
 from convo_tui.app import ConvoApp
-from convo_tui.live import SyncStatus
+from convo_tui.sync.status import SyncStatus
 from convo_tui.widgets.key_bar import KeyBar
 from convo_tui.widgets.status_line import StatusInfo, status_text
 

@@ -10,9 +10,10 @@ import pytest
 from rich.color import Color
 from sqlalchemy import text as sql
 
-from convo_tui.core.inbound import InboundText, process_inbound
-from convo_tui.live import SyncStatus
+from convo_tui.core.inbound import process_inbound
+from convo_tui.core.texts import InboundText
 from convo_tui.store.models import Consent
+from convo_tui.sync.status import SyncStatus
 
 from .conftest import BUSINESS, NOW, add_profile
 from .tui_helpers import (

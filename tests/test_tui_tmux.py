@@ -16,8 +16,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from convo_tui.store.engine import open_store, sqlite_url
+from convo_tui.store.engine import sqlite_url
 from convo_tui.store.models import Conversation, Message, OutboxItem, Profile
+from convo_tui.store.open import open_store
 
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 

@@ -213,7 +213,7 @@ async def test_new_texts_and_a_resorted_list_never_move_a_draft(demo_store) -> N
 
 
 async def test_a_filter_change_never_shows_another_conversations_draft(demo_store) -> None:
-    from convo_tui.core.queries import InboxFilter
+    from convo_tui.core.rows import InboxFilter
 
     app = make_app(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -253,7 +253,7 @@ def on_cursor(app, store, phone: str) -> bool:
 async def test_every_triage_action_undoes_with_z(demo_store) -> None:
     """close, snooze, unread, block, unblock: each undone with z from the list, the toast
     names the key, the conversation comes back under the cursor, the undo is audited."""
-    from convo_tui.core.queries import InboxFilter
+    from convo_tui.core.rows import InboxFilter
 
     from .tui_helpers import notifications, profile_of
 
@@ -347,7 +347,7 @@ async def test_undo_refuses_when_someone_changed_it_since(demo_store) -> None:
 
 
 async def test_u_under_the_read_filter_toggles_the_same_conversation(demo_store) -> None:
-    from convo_tui.core.queries import InboxFilter
+    from convo_tui.core.rows import InboxFilter
 
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
@@ -500,7 +500,7 @@ async def test_a_reply_sent_by_mistake_is_recalled_with_its_text_back(demo_store
         assert any("recalled, its text is back" in n for n in notifications(app))
 
         # Kept as Maria's draft in the store: a restart would show it.
-        from convo_tui.desk import Desk
+        from convo_tui.session.desk import Desk
 
         maria = conversation_of(demo_store, MARIA)
         assert maria.id is not None

@@ -22,11 +22,13 @@ from textual.widgets import Switch as Switch
 
 from convo_tui import demo
 from convo_tui.app import ConvoApp
-from convo_tui.core.inbound import InboundText, process_inbound
-from convo_tui.desk import Desk
+from convo_tui.core.inbound import process_inbound
+from convo_tui.core.texts import InboundText
 from convo_tui.screens.inbox import InboxScreen
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.session.desk import Desk
+from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import Conversation, Profile
+from convo_tui.store.open import open_store
 
 from .conftest import BUSINESS, NOW
 

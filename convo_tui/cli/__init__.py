@@ -11,13 +11,13 @@ from typer.exceptions import Abort, TyperException
 from convo_tui.cli import (
     admin,
     argv_checks,
-    bench_cmds,
     conversation,
     doctor,
     first_run,
     listing,
     opt_outs_cmds,
     outbox_cmds,
+    root,
     sync_cmds,
 )
 from convo_tui.cli.app import app
@@ -26,7 +26,6 @@ from convo_tui.errors import ConvoError
 __all__ = [
     "admin",
     "app",
-    "bench_cmds",
     "conversation",
     "doctor",
     "first_run",
@@ -34,6 +33,7 @@ __all__ = [
     "main",
     "opt_outs_cmds",
     "outbox_cmds",
+    "root",
     "sync_cmds",
 ]
 

@@ -49,17 +49,3 @@ def runtime(ctx: typer.Context, db: Path | None = None, agent: str | None = None
         rt.agent_login = agent
     ctx.call_on_close(rt.close)
     return rt
-
-
-@app.callback(invoke_without_command=True)
-def _root(ctx: typer.Context, db: DbOption = None, agent: AgentOption = None) -> None:
-    """Without a command: show the inbox."""
-    rt = Runtime(db=db, agent_login=agent)
-    ctx.obj = rt
-    if ctx.invoked_subcommand is None:
-        from convo_tui.cli.inbox_launch import interactive, open_inbox
-        from convo_tui.cli.listing import show_inbox
-
-        if interactive():
-            raise typer.Exit(open_inbox(rt, demo=False))
-        show_inbox(rt)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import smtplib
-import ssl
 import stat
 import tomllib
 from collections.abc import Callable
@@ -240,28 +238,23 @@ def _klaviyo(rt: Runtime) -> str:
 
 
 def _smtp(rt: Runtime) -> str:
+    from convo_tui.core.email_notify import MailFailed
+    from convo_tui.providers.smtp import SmtpTransport
+
     smtp = rt.config.smtp
     if not smtp.host:
         return "smtp: not configured (email notifications off)"
+    transport = SmtpTransport(smtp)
+    problem = transport.problem()
     try:
-        if smtp.security == "tls":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(
-                smtp.host, smtp.port, timeout=5, context=ssl.create_default_context()
-            )
-        else:
-            client = smtplib.SMTP(smtp.host, smtp.port, timeout=5)
-        with client:
-            client.ehlo()
-            if smtp.security == "starttls":
-                client.starttls(context=ssl.create_default_context())
-                client.ehlo()
-            if smtp.username:
-                client.login(smtp.username, smtp.password)
-    except (TimeoutError, OSError, smtplib.SMTPException) as exc:
+        if problem is not None:
+            raise MailFailed(problem)
+        with transport.session():
+            pass  # connected, encrypted as configured and logged in
+    except MailFailed as exc:
         raise ConvoError(
-            f"cannot use the SMTP server {smtp.host}:{smtp.port} ({type(exc).__name__}: "
-            f"{str(exc)[:120]})",
-            "check CONVO_SMTP_HOST, _PORT, _SECURITY and the credentials",
+            f"cannot use the SMTP server {transport.where()} ({exc.reason})",
+            "check CONVO_SMTP_HOST, _PORT, _SECURITY, _FROM and the credentials",
         ) from None
     return f"smtp: {smtp.host}:{smtp.port} accepts us ({smtp.security})"
 

@@ -7,7 +7,7 @@ from rich.text import Text
 
 from convo_tui.cli.app import AgentOption, DbOption, app, runtime
 from convo_tui.core import queries
-from convo_tui.core.queries import InboxFilter
+from convo_tui.core.rows import InboxFilter
 from convo_tui.store.engine import MissingStore
 
 NEXT_STEPS = (

@@ -14,8 +14,8 @@ from convo_tui.cli.app import AgentOption, DbOption, JsonOption, app, runtime
 from convo_tui.cli.runtime import Runtime
 from convo_tui.core import conversation_read, profiles, queries, recipient_time, timezones
 from convo_tui.core import sources as sources_mod
-from convo_tui.core.queries import InboxFilter
 from convo_tui.core.replies import why_not
+from convo_tui.core.rows import THREAD_PAGE, InboxFilter
 from convo_tui.store.models import Status
 
 EMPTY_STORE = (
@@ -133,7 +133,7 @@ def thread(
     with rt.reading() as (session, me):
         profile = profiles.find(session, phone, rt.settings(session).phone_default_region)
         messages = conversation_read.thread(
-            session, profile.id or 0, limit=None if show_all else queries.THREAD_PAGE
+            session, profile.id or 0, limit=None if show_all else THREAD_PAGE
         )
         total = conversation_read.message_count(session, profile.id or 0)
         name = profiles.display_name(profile)

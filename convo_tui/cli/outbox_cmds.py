@@ -135,7 +135,7 @@ def links_serve(
 ) -> None:
     """Run the redirect service for short links (302 to the URL; clicks become activity)."""
     from convo_tui.errors import ConvoError
-    from convo_tui.links_server import make_server
+    from convo_tui.serve.links import make_server
 
     rt = runtime(ctx, db, agent)
     with rt.reading():

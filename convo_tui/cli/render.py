@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from convo_tui import phones
-from convo_tui.core.queries import EventRow, InboxRow, OrderRow, ThreadMessage
+from convo_tui.core.rows import EventRow, InboxRow, OrderRow, ThreadMessage
 from convo_tui.display import ago as ago  # shared with the terminal UI
 from convo_tui.display import money as money
 from convo_tui.display import safe as safe

@@ -13,14 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from convo_tui import clock
 from convo_tui.config import Config, load_config
-from convo_tui.core import agents, conversations
+from convo_tui.core import agents, arrival, conversations
 from convo_tui.core import settings as settings_mod
-from convo_tui.store.engine import MissingStore, Store, open_store, sqlite_url
-from convo_tui.store.models import Agent, Conversation, Status
+from convo_tui.store.engine import MissingStore, Store, sqlite_url
+from convo_tui.store.models import Agent
+from convo_tui.store.open import open_store
 
 
 @dataclass
@@ -89,28 +90,10 @@ class Runtime:
     @contextmanager
     def reading(self) -> Iterator[tuple[Session, Agent]]:
         """A read session for an identified agent; wakes due snoozes first."""
-        with self.store.read() as session:
-            first_run = session.exec(select(Agent.id).limit(1)).first() is None
-        if first_run:
-            with self.store.write() as session:
-                agents.identify(session, self.login(), now=self.now)  # becomes the owner
-        self.wake_snoozed()
+        arrival.claim_first_run(self.store, self.login(), now=self.now)
+        arrival.wake_due(self.store, now=self.now)
         with self.store.read() as session:
             yield session, agents.identify(session, self.login(), now=self.now)
-
-    def wake_snoozed(self) -> None:
-        with self.store.read() as session:
-            due = session.exec(
-                select(Conversation.id)
-                .where(
-                    Conversation.status == Status.SNOOZED.value,
-                    col(Conversation.snooze_until) <= self.now,
-                )
-                .limit(1)
-            ).first()
-        if due is not None:
-            with self.store.write() as session:
-                conversations.wake_due(session, now=self.now)
 
     def settings(self, session: Session) -> settings_mod.InboxSettings:
         return settings_mod.load(session)

@@ -67,9 +67,9 @@ def sync(
     db: DbOption = None,
 ) -> None:
     """Pull messages, delivery updates, profiles, events and orders; push queued replies."""
-    from convo_tui.live import SyncStatus, short_reason
     from convo_tui.sync.lock import Holder, SyncBusy, SyncLost
     from convo_tui.sync.runner import LOCK_RETRY, outage_pause, sync_engine
+    from convo_tui.sync.status import SyncStatus, short_reason
 
     if once == follow:
         raise ConvoError(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from convo_tui.cli.runtime import Runtime
-from convo_tui.live import SyncSource
+from convo_tui.sync.status import SyncSource
 
 if TYPE_CHECKING:
     from convo_tui.app import ConvoApp
@@ -21,13 +21,6 @@ def build_tui(rt: Runtime, *, sync: SyncSource | None = None) -> ConvoApp:
     with rt.reading():
         pass  # identifies the agent (the first one becomes the owner); raises AccessDenied
     from convo_tui.app import ConvoApp
-    from convo_tui.desk import Desk
+    from convo_tui.session.desk import Desk
 
     return ConvoApp(Desk(rt.store, rt.login()), sync=sync, keys=rt.config.keys)
-
-
-def open_tui(rt: Runtime, *, sync: SyncSource | None = None) -> int:
-    """Run the terminal inbox until the agent quits; the exit code to return."""
-    app = build_tui(rt, sync=sync)
-    app.run()
-    return int(app.return_code or 0)

@@ -39,12 +39,13 @@ def note(
     """`note_message` for a message known by its values (not stored as an object yet)."""
     if sent_at >= conversation.last_message_at:
         conversation.last_message_at = sent_at
-        conversation.last_message_preview = _preview(body, direction)
+        conversation.last_message_preview = preview(body, direction)
         conversation.last_message_direction = direction
     conversation.updated_at = max(conversation.updated_at, updated_at)
 
 
-def _preview(body: str, direction: str) -> str:
+def preview(body: str, direction: str) -> str:
+    """The inbox row's line for a message: its text on one line, or "(attachment)"."""
     text = one_line(body)
     if not text and direction == Direction.INBOUND.value:
         text = "(attachment)"

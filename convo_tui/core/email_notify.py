@@ -4,7 +4,7 @@ Whatever runs in the background (the sync loop) keeps one `EmailNotifier` and
 calls `notifier.send_pending(now=...)` after each sync; a call sends what is
 due and returns. The rules:
 
-* What: every Notification row with `emailed_at` NULL. inbound.py creates one
+* What: every Notification row with `emailed_at` NULL. Intake (core.intake) creates one
   per new non-keyword text from a non-blocked profile, so keywords and blocked
   profiles never reach this module.
 * When: only while the setting `notifications.email` is on and
@@ -24,9 +24,8 @@ due and returns. The rules:
 * Failures: an SMTP server that is down, silent, refuses us, or is not
   configured logs ONE warning (logger "convo.email") per failure episode.
   Later failures in the same episode are logged at debug level, and the
-  recovery at info. SMTP problems never raise (store errors do). Every socket
-  operation times out after `timeout` seconds (5). The notifications stay
-  pending and are retried on the next call.
+  recovery at info. SMTP problems never raise (store errors do). The
+  notifications stay pending and are retried on the next call.
 * Several processes: agents on several hosts may share one store and all run
   this. A group is claimed in the store (`emailed_at` set only where it is
   still NULL) before it is sent, and released if sending fails, so a text is
@@ -44,32 +43,28 @@ Customer text is untrusted. Names and bodies go into an `EmailMessage` as
 header and body values, never as raw header lines. Control, bidi and
 zero-width characters are shown as visible placeholders (convo_tui.text), as
 on the terminal. Newlines are kept in bodies, and names are folded onto one
-line. Times are given in UTC. The SMTP password is only handed to `login`: it
-is never logged or put in a report, and server replies are scrubbed of it
-before logging.
+line. Times are given in UTC.
 
-Call this from a worker thread, not from a UI event loop: a dead server costs
-up to `timeout` seconds. The host name lookup (DNS) is not covered by that
-timeout.
+The sending itself is a `MailTransport` handed in: `providers.smtp.SmtpTransport`
+(sockets, TLS, the password and its scrubbing) in the product, so these rules
+import no socket and no configuration. Call this from a worker thread, not from a
+UI event loop: a dead server costs up to the transport's timeout.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import smtplib
-import socket
-import ssl
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from typing import Protocol
 
 from sqlmodel import Session, col, select, update
 
 from convo_tui import phones
-from convo_tui.config import SmtpConfig
 from convo_tui.core import profiles
 from convo_tui.core import settings as settings_mod
 from convo_tui.store.dialect import in_lists
@@ -89,10 +84,42 @@ log = logging.getLogger("convo.email")
 BURST = timedelta(minutes=1)
 MAX_WAIT = timedelta(minutes=5)
 MAX_AGE = timedelta(hours=24)
-TIMEOUT_SECONDS = 5.0
 MAX_TEXTS_SHOWN = 50
 """Texts shown in one email. A long backlog shows only the newest ones."""
-SECURITY_MODES = ("starttls", "tls", "none")
+
+
+class MailFailed(Exception):
+    """The mail server could not be used; `reason` is one line, with no secret in it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class MailSession(Protocol):
+    def send(self, message: EmailMessage, to: Sequence[str]) -> dict[str, str]:
+        """Send; the addresses refused while the others were taken, with the reason.
+        Raises MailFailed."""
+        ...
+
+
+class MailTransport(Protocol):
+    @property
+    def sender(self) -> str:
+        """The From address, as configured."""
+        ...
+
+    def where(self) -> str:
+        """The server, for the log."""
+        ...
+
+    def problem(self) -> str | None:
+        """Why the configuration cannot work (no connection made), or None."""
+        ...
+
+    def session(self) -> AbstractContextManager[MailSession]:
+        """One connection for a batch; raises MailFailed."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -166,24 +193,17 @@ class EmailNotifier:
     def __init__(
         self,
         store: Store,
-        smtp: SmtpConfig,
+        transport: MailTransport,
         *,
         burst: timedelta = BURST,
         max_wait: timedelta = MAX_WAIT,
         max_age: timedelta = MAX_AGE,
-        timeout: float = TIMEOUT_SECONDS,
-        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
-        """`ssl_context` checks the server's certificate. The default is the
-        system's trust store with host name checks. Tests pass one that
-        trusts their own CA."""
         self.store = store
-        self.smtp = smtp
+        self.transport = transport
         self.burst = burst
         self.max_wait = max(max_wait, burst)
         self.max_age = max_age
-        self.timeout = timeout
-        self._ssl_context = ssl_context
         self._failing = False
         self._refused_warned: set[str] = set()
 
@@ -198,48 +218,38 @@ class EmailNotifier:
                 sent=0, notifications=0, skipped=plan.skipped if plan else 0, failed=False
             )
         waiting = sum(len(group.texts) for group in plan.due) + len(plan.escalations)
-        problem = self.config_problem()
+        problem = self.transport.problem()
         if problem is not None:
             self._failure(problem, waiting)
             return EmailReport(sent=0, notifications=0, skipped=plan.skipped, failed=True)
 
-        sender = self.smtp.sender.strip()
-        envelope_from = parseaddr(sender)[1]
+        sender = self.transport.sender
         claimed: list[Burst] = []
         sent: list[Burst] = []
         raised: list[Escalation] = []
         told: list[Escalation] = []
         failed = False
         try:
-            client = self._connect()
-            try:
+            with self.transport.session() as mail:
                 # Claim only once the server has answered: a dead server touches nothing.
                 raised = self._claim_escalations(plan.escalations, now)
                 for escalation in raised:  # first: the law's clock is running on these
                     message = compose_escalation(
                         escalation, sender=sender, addresses=plan.addresses, now=now
                     )
-                    refused = client.send_message(
-                        message, from_addr=envelope_from, to_addrs=plan.addresses
-                    )
+                    refused = mail.send(message, plan.addresses)
                     told.append(escalation)
                     self._note_refused(refused)
                 claimed = self._claim(plan.due, now)
                 for group in claimed:
-                    message = compose(group, sender=sender, addresses=plan.addresses, now=now)
-                    refused = client.send_message(
-                        message, from_addr=envelope_from, to_addrs=plan.addresses
-                    )
+                    message = compose_burst(group, sender=sender, addresses=plan.addresses, now=now)
+                    refused = mail.send(message, plan.addresses)
                     sent.append(group)
                     self._note_refused(refused)
-            finally:
-                _close(client)
-        except (OSError, smtplib.SMTPException, ValueError) as exc:
-            # OSError covers refused connections, timeouts and TLS errors; ValueError
-            # covers addresses the server cannot take (non-ASCII without SMTPUTF8).
+        except MailFailed as exc:
             failed = True
             left = waiting - sum(len(g.texts) for g in sent) - len(told)
-            self._failure(self._describe(exc), left)
+            self._failure(exc.reason, left)
         finally:
             unsent = [group for group in claimed if group not in sent]
             if unsent:
@@ -255,25 +265,6 @@ class EmailNotifier:
             skipped=plan.skipped,
             failed=failed,
         )
-
-    def config_problem(self) -> str | None:
-        """Why the SMTP configuration cannot work, or None. It makes no connection."""
-        smtp = self.smtp
-        if not smtp.host.strip():
-            return "no SMTP host is configured (set CONVO_SMTP_HOST or [smtp] host)"
-        if smtp.security not in SECURITY_MODES:
-            return f"SMTP security {smtp.security!r} is not one of {', '.join(SECURITY_MODES)}"
-        sender = smtp.sender.strip()
-        if not sender:
-            return "no sender address is configured (set CONVO_SMTP_FROM or [smtp] sender)"
-        if any(ord(ch) < 32 or ord(ch) == 127 for ch in sender) or "@" not in parseaddr(sender)[1]:
-            return f"the sender address {one_line(sender, 80)!r} is not an email address"
-        if smtp.security == "none" and smtp.username and not _is_loopback(smtp.host):
-            return (
-                f"refusing to send the SMTP password unencrypted to {smtp.host}: "
-                "set the SMTP security to starttls or tls"
-            )
-        return None
 
     # -- the store -----------------------------------------------------------
 
@@ -401,48 +392,7 @@ class EmailNotifier:
                 .values(escalation_emailed_at=None)
             )
 
-    # -- SMTP ----------------------------------------------------------------
-
-    def _connect(self) -> smtplib.SMTP:
-        """A connected, greeted, encrypted (as configured) and logged-in client."""
-        smtp = self.smtp
-        # smtplib's default EHLO name comes from socket.getfqdn(), a DNS lookup
-        # that can hang for a long time on a badly configured host.
-        local = socket.gethostname() or "localhost"
-        client: smtplib.SMTP
-        if smtp.security == "tls":
-            client = smtplib.SMTP_SSL(
-                smtp.host,
-                smtp.port,
-                local_hostname=local,
-                timeout=self.timeout,
-                context=self._context(),
-            )
-        else:
-            client = smtplib.SMTP(smtp.host, smtp.port, local_hostname=local, timeout=self.timeout)
-        try:
-            client.ehlo()
-            if smtp.security == "starttls":
-                # Raises SMTPNotSupportedError when STARTTLS is not offered: never
-                # fall back to plain text.
-                client.starttls(context=self._context())
-                client.ehlo()
-            if smtp.username:
-                client.login(smtp.username, smtp.password)
-        except BaseException:
-            client.close()
-            raise
-        return client
-
-    def _context(self) -> ssl.SSLContext:
-        if self._ssl_context is None:
-            self._ssl_context = ssl.create_default_context()
-        return self._ssl_context
-
     # -- logging -------------------------------------------------------------
-
-    def _where(self) -> str:
-        return f"{self.smtp.host}:{self.smtp.port}"
 
     def _failure(self, reason: str, waiting: int) -> None:
         if self._failing:
@@ -452,7 +402,7 @@ class EmailNotifier:
         log.warning(
             "email notifications: cannot send through the SMTP server %s: %s; "
             "%d text(s) wait and will be retried",
-            one_line(self._where(), 200),
+            one_line(self.transport.where(), 200),
             reason,
             waiting,
         )
@@ -460,48 +410,22 @@ class EmailNotifier:
     def _recovered(self) -> None:
         if self._failing:
             self._failing = False
-            log.info("email notifications: the SMTP server %s works again", self._where())
+            log.info("email notifications: the SMTP server %s works again", self.transport.where())
 
-    def _note_refused(self, refused: dict[str, tuple[int, bytes]]) -> None:
+    def _note_refused(self, refused: dict[str, str]) -> None:
         """Warn once per address the server refused while it took the others."""
-        for address, (code, reply) in refused.items():
+        for address, reason in refused.items():
             if address not in self._refused_warned:
                 self._refused_warned.add(address)
-                log.warning(
-                    "email notifications: the SMTP server refused %s (%s)",
-                    address,
-                    self._scrub(f"{code} {reply.decode('utf-8', 'replace')}"),
-                )
-
-    def _describe(self, exc: BaseException) -> str:
-        """A one-line reason for the log, without the password."""
-        if isinstance(exc, smtplib.SMTPResponseException):
-            reply = exc.smtp_error
-            text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-            reason = f"{type(exc).__name__}: {exc.smtp_code} {text}"
-        elif isinstance(exc, smtplib.SMTPRecipientsRefused):
-            reason = f"every address was refused ({', '.join(exc.recipients)})"
-        elif isinstance(exc, TimeoutError) or (
-            # smtplib turns a read timeout into "Connection unexpectedly closed: timed out"
-            isinstance(exc, smtplib.SMTPServerDisconnected) and "timed out" in str(exc)
-        ):
-            reason = f"no answer within {self.timeout:g} s"
-        else:
-            reason = f"{type(exc).__name__}: {exc}"
-        return self._scrub(reason)
-
-    def _scrub(self, text: str) -> str:
-        text = one_line(text, 300)
-        password = self.smtp.password
-        if password:
-            text = text.replace(password, "***")
-        return text
+                log.warning("email notifications: the SMTP server refused %s (%s)", address, reason)
 
 
 # -- the email itself ----------------------------------------------------------
 
 
-def compose(group: Burst, *, sender: str, addresses: Sequence[str], now: datetime) -> EmailMessage:
+def compose_burst(
+    group: Burst, *, sender: str, addresses: Sequence[str], now: datetime
+) -> EmailMessage:
     """The email for one burst. Every untrusted value goes through the header policy."""
     who = _who(group.name, group.phone)
     count = len(group.texts)
@@ -652,20 +576,3 @@ def _domain_of(sender: str) -> str:
     address = parseaddr(sender)[1]
     domain = address.rpartition("@")[2]
     return domain or "localhost"
-
-
-def _is_loopback(host: str) -> bool:
-    if host.strip().lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _close(client: smtplib.SMTP) -> None:
-    """QUIT politely, and close anyway: all mail is sent by then, so errors do not matter."""
-    try:
-        client.quit()
-    except (OSError, smtplib.SMTPException):
-        client.close()

@@ -36,14 +36,16 @@ from convo_tui.core import (
     sources,
 )
 from convo_tui.core import settings as settings_mod
-from convo_tui.core.inbound import (
+from convo_tui.core.texts import (
+    DELIVERY_ERRORS,
     KEYWORD_METRICS,
     InboundResult,
     InboundText,
     Media,
+    OutboundText,
     set_consent,
+    update_status,
 )
-from convo_tui.core.outbound import DELIVERY_ERRORS, OutboundText, update_status
 from convo_tui.store.dialect import in_lists
 from convo_tui.store.models import (
     ActivityEvent,

@@ -29,7 +29,7 @@ from sqlmodel import Session, col, select
 
 from convo_tui.core import audit, autoreply, outbox, profiles, sources
 from convo_tui.core import settings as settings_mod
-from convo_tui.core.inbound import KEYWORD_METRICS, set_consent
+from convo_tui.core.texts import KEYWORD_METRICS, set_consent
 from convo_tui.errors import NotFound, Refused
 from convo_tui.store.models import (
     ActivityEvent,
@@ -428,11 +428,6 @@ def confirmation_sent_since(session: Session, profile_id: int, since: datetime) 
         )
     ).one()
     return bool(found)
-
-
-def is_confirmation(session: Session, message: Message) -> bool:
-    source = session.get(MessageSource, message.source_id)
-    return source is not None and source.kind == SourceKind.OPT_OUT_CONFIRMATION.value
 
 
 def klaviyo_words(pending_at: datetime | None, error: str | None) -> str:

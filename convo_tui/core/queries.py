@@ -1,4 +1,4 @@
-"""Read models: what the inbox, thread and profile show, as small frozen dataclasses.
+"""The reads behind the inbox, thread and profile: queries that fill `core.rows`' records.
 
 List queries select only the columns a row shows and page by keyset
 (last_message_at, id), so a deep page costs what the first one does.
@@ -15,19 +15,17 @@ from typing import Any
 from sqlalchemy import Integer, Row, Select, bindparam, func, select, tuple_
 from sqlmodel import Session, col
 
-from convo_tui.core.rows import THREAD_PAGE as THREAD_PAGE
-from convo_tui.core.rows import Attachment as Attachment
-from convo_tui.core.rows import EventRow as EventRow
-from convo_tui.core.rows import InboxFilter as InboxFilter
-from convo_tui.core.rows import InboxRow as InboxRow
-from convo_tui.core.rows import OrderLineRow as OrderLineRow
-from convo_tui.core.rows import OrderRow as OrderRow
-from convo_tui.core.rows import ThreadMessage as ThreadMessage
+from convo_tui.core.rows import (
+    EventRow,
+    InboxFilter,
+    InboxRow,
+    OrderLineRow,
+    OrderRow,
+)
 from convo_tui.store.models import (
     ActivityEvent,
     Conversation,
     InboxTally,
-    Message,
     MessageSource,
     OrderLine,
     Profile,
@@ -278,16 +276,6 @@ def orders(session: Session, profile_id: int, *, limit: int = 20) -> list[OrderR
         OrderRow(external_id, placed_at, status, currency, total, tuple(lines.get(oid, ())))
         for oid, external_id, placed_at, status, currency, total in found
     ]
-
-
-def last_inbound_at(session: Session, profile_id: int) -> datetime | None:
-    moment: datetime | None = _scalar(
-        session,
-        select(func.max(Message.sent_at)).where(
-            col(Message.profile_id) == profile_id, col(Message.direction) == "inbound"
-        ),
-    )
-    return moment
 
 
 def inbox_row(session: Session, conversation_id: int) -> InboxRow | None:

@@ -83,10 +83,6 @@ class RecipientZone:
     def zones(self) -> tuple[str, ...]:
         return (self.name,) if self.name is not None else self.candidates
 
-    @property
-    def certain(self) -> bool:
-        return self.name is not None
-
     def where(self) -> str:
         """ "Australia, 3 zones": the country (or "several zones") of an uncertain zone."""
         count = f"{len(self.candidates)} zones"

@@ -31,13 +31,6 @@ class Cost:
     unicode_chars: tuple[str, ...]
     """The characters that forced UCS-2, each once, in order of appearance."""
 
-    @property
-    def per_segment(self) -> int:
-        single, multi = (
-            (GSM7_SINGLE, GSM7_MULTI) if self.encoding == "GSM-7" else (UCS2_SINGLE, UCS2_MULTI)
-        )
-        return single if self.segments <= 1 else multi
-
 
 def is_gsm7(text: str) -> bool:
     return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)

@@ -27,14 +27,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from convo_tui import clock
-from convo_tui.demo import data_dir
+from convo_tui import clock, demo_files
 from convo_tui.errors import ConvoError
 from convo_tui.sandbox import twilio_api
+from convo_tui.sandbox.demo_loader import load_demo
 from convo_tui.sandbox.faults import CAPS_PAGES, PAGING, Fault, FaultPlan
 from convo_tui.sandbox.klaviyo_api import JSONAPI, REVISION, KlaviyoApi, errors
 from convo_tui.sandbox.wire import Answer, Request, json_answer
-from convo_tui.sandbox.world import World, hex_id, load_demo
+from convo_tui.sandbox.world import World, hex_id
 
 log = logging.getLogger("convo.sandbox")
 
@@ -162,7 +162,7 @@ class Sandbox:
         self.seed = seed
         account = hex_id("AC", "sandbox", seed)
         self.world = World(now=now(), seed=seed, account_sid=account)
-        load_demo(self.world, data or data_dir(), history=history)
+        load_demo(self.world, data or demo_files.folder(), history=history)
         self.credentials = Credentials(
             account_sid=account,
             auth_token=secrets.token_hex(16),

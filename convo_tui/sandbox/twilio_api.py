@@ -12,7 +12,8 @@ import re
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
-from convo_tui import phones, smart_encoding
+from convo_tui import phones
+from convo_tui.core import smart_encoding
 from convo_tui.core.sms_cost import cost
 from convo_tui.sandbox.wire import Answer, Request, json_answer
 from convo_tui.sandbox.world import Media, Message, World, rfc2822

@@ -14,9 +14,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, RadioButton, RadioSet, Select, Static
 
 from convo_tui.core.rows import InboxFilter
+from convo_tui.session.views import SourceChoice
 from convo_tui.store.kinds import Status
 from convo_tui.text import one_line
-from convo_tui.views import SourceChoice
 
 STATUSES = ("open", "snoozed", "closed", "all")
 READ_STATES = ("any", "unread", "read")

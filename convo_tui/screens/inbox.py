@@ -28,8 +28,6 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import Worker
 
-from convo_tui import collector
-from convo_tui.collector import COLLECTOR
 from convo_tui.core.rows import (
     THREAD_PAGE,
     DraftText,
@@ -40,10 +38,13 @@ from convo_tui.core.rows import (
     SearchHit,
 )
 from convo_tui.errors import ConvoError, NotFound, Refused
-from convo_tui.pending_drafts import PendingDrafts
 from convo_tui.screens.filters import FilterModal, filter_words
+from convo_tui.session import collector
+from convo_tui.session.collector import COLLECTOR
+from convo_tui.session.pending_drafts import PendingDrafts
+from convo_tui.session.views import ConversationView, Me, PossibleOptOut, Sent, SourceChoice
+from convo_tui.sync.status import SyncStatus
 from convo_tui.text import one_line
-from convo_tui.views import ConversationView, Me, PossibleOptOut, Sent, SourceChoice
 from convo_tui.widgets.composer import Composer
 from convo_tui.widgets.inbox_list import Counts, InboxList
 from convo_tui.widgets.key_bar import KeyBar
@@ -54,11 +55,10 @@ from convo_tui.widgets.thread_view import ThreadView
 from convo_tui.widgets.worker_errors import report_failure
 
 if TYPE_CHECKING:
-    from convo_tui.app import ConvoApp
     from convo_tui.core import compose
+    from convo_tui.core.first_page import FirstPage
     from convo_tui.core.undo import Undoable
-    from convo_tui.desk import Desk
-    from convo_tui.store.quickread import FirstPage
+    from convo_tui.session.desk import Desk
 
 WIDE = 120
 """From this width the side panel shows beside the thread by default."""
@@ -116,6 +116,12 @@ class InboxScreen(Screen[None]):
     """As the Screen's, without repainting the whole screen when focus moves: the
     widgets that look different focused (`:focus`, `:focus-within`) are restyled, and
     so repainted, by the focus change itself."""
+
+    class Painted(Message):
+        """The opening page is on the screen: the app may load the rest."""
+
+    class ReplyQueued(Message):
+        """A reply is in the outbox: the app wakes the sync to send it."""
 
     class Loaded(Message):
         def __init__(self, view: ConversationView, focus: bool, reply: bool = False) -> None:
@@ -203,6 +209,10 @@ class InboxScreen(Screen[None]):
         self.source_names: dict[int, str] = {}
         self.panel_open: bool | None = None
         self.info = StatusInfo(agent=me.name, role=me.role)
+        self.sync_status = SyncStatus()
+        """How the sync is doing, set by the app (which watches it) before `show_status`."""
+        self.store_trouble = ""
+        """What is wrong with the store, set by the app ("" while it answers)."""
         self.links = (True, "cnvo.link")
         self._preview: Timer | None = None
         self._allowed: frozenset[str] | None = None
@@ -217,13 +227,6 @@ class InboxScreen(Screen[None]):
         its send removed)."""
         self._undo: list[tuple[float, Undoable, str]] = []
         """This agent's recent actions, newest last: (monotonic time, change, words)."""
-
-    @property
-    def convo_app(self) -> ConvoApp:
-        from convo_tui.app import ConvoApp
-
-        assert isinstance(self.app, ConvoApp)
-        return self.app
 
     def compose(self) -> ComposeResult:
         # Width classes before anything mounts: set later (on the first resize) they
@@ -261,7 +264,7 @@ class InboxScreen(Screen[None]):
         if self.opening is not None:
             first, self.opening = self.opening, None
             self.inbox.seed(first.rows, Counts(first.total, first.unread, first.show_unread))
-            self.call_after_refresh(self.convo_app.opened)
+            self.call_after_refresh(self.post_message, self.Painted())
         self.inbox.desk = self.desk
         self.inbox.reload()
         self.inbox.focus()
@@ -339,8 +342,8 @@ class InboxScreen(Screen[None]):
             agent=self.me.name,
             role=self.me.role,
             filter_words=filter_words(self.filter, self.source_names),
-            sync=self.convo_app.sync_status,
-            store=self.convo_app.store_trouble,
+            sync=self.sync_status,
+            store=self.store_trouble,
         )
         # In the agent's zone: a stalled sync says since when on the agent's clock.
         self.query_one(StatusLine).show_info(self.info, self.now().astimezone(self.zone))
@@ -1019,7 +1022,7 @@ class InboxScreen(Screen[None]):
         if sent.removed:
             notice = sent.removed[0].upper() + sent.removed[1:]
             self.notify(notice, severity="warning", markup=False, timeout=6)
-        self.convo_app.reply_queued()
+        self.post_message(self.ReplyQueued())
         self.store_changed()
 
     @on(Composer.CouponWanted)

@@ -15,8 +15,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from convo_tui.display import ago
+from convo_tui.session.views import PossibleOptOut
 from convo_tui.text import one_line, visible
-from convo_tui.views import PossibleOptOut
 
 
 @dataclass(frozen=True)

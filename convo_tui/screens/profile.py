@@ -12,7 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from convo_tui.views import ConversationView
+from convo_tui.session.views import ConversationView
 from convo_tui.widgets.side_panel import events_text, orders_text, profile_text
 
 

@@ -25,7 +25,7 @@ from convo_tui.text import one_line
 from convo_tui.widgets.worker_errors import report_failure
 
 if TYPE_CHECKING:
-    from convo_tui.desk import Desk
+    from convo_tui.session.desk import Desk
 
 DEBOUNCE = 0.15
 

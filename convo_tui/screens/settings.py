@@ -16,8 +16,8 @@ from textual.widgets import Input, Select, Static, Switch
 from textual.worker import Worker
 
 from convo_tui.core import settings as settings_mod
-from convo_tui.desk import Desk, SettingsView
 from convo_tui.errors import ConvoError
+from convo_tui.session.desk import Desk, SettingsView
 from convo_tui.widgets.worker_errors import report_failure
 
 

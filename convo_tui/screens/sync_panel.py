@@ -21,7 +21,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from convo_tui.live import SyncHealth, SyncSource, ago, short_reason
+from convo_tui.sync.status import SyncHealth, SyncSource, ago, short_reason
 from convo_tui.text import one_line
 
 REFRESH = 0.5

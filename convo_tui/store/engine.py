@@ -1,4 +1,6 @@
-"""Opening a store: URL resolution, engine, sessions, error mapping."""
+"""The store handle: URL resolution, engine, sessions, error mapping.
+
+Opening one (with its schema brought up to date) is `convo_tui.store.open`."""
 
 from __future__ import annotations
 
@@ -182,26 +184,3 @@ def make_engine(url: str, *, create: bool = True) -> Engine:
         ) from None
     dialect.configure(engine)
     return engine
-
-
-def open_store(url: str, *, migrate: bool = True, create: bool = True) -> Store:
-    """Open (and by default create or upgrade) the store at `url`.
-
-    With `create=False` only an existing convo store opens (an older one is still
-    upgraded): a missing SQLite file or a database without convo's tables is a
-    MissingStore. The CLI opens so; `convo init`, `convo demo` and tests create."""
-    engine = make_engine(url, create=create)
-    store = Store(engine=engine, url=url)
-    if migrate:
-        from convo_tui.store.schema import ensure_schema
-
-        try:
-            ensure_schema(store, create=create)
-        except BaseException:
-            engine.dispose()
-            raise
-    if create and make_url(url).get_backend_name() == "sqlite":
-        database = make_url(url).database
-        if database not in (None, "", ":memory:"):
-            file_modes.match_store(Path(database).expanduser())
-    return store

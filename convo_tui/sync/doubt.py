@@ -21,8 +21,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, func, select
 
-from convo_tui import smart_encoding
-from convo_tui.core import outbox
+from convo_tui.core import outbox, smart_encoding
 from convo_tui.providers.twilio import TwilioMessage
 from convo_tui.store.dialect import in_lists
 from convo_tui.store.models import Message, MessageMedia, OutboxItem, OutboxState, Profile

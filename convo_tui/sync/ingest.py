@@ -11,9 +11,8 @@ from sqlmodel import Session, col, select
 
 from convo_tui import phones
 from convo_tui.core import intake, orders, profiles, sources
-from convo_tui.core.inbound import InboundResult, InboundText, Media, set_consent
-from convo_tui.core.outbound import OutboundText
 from convo_tui.core.settings import InboxSettings
+from convo_tui.core.texts import InboundResult, InboundText, Media, OutboundText, set_consent
 from convo_tui.providers.klaviyo import KlaviyoEvent, KlaviyoProfile
 from convo_tui.providers.twilio import TwilioMedia, TwilioMessage
 from convo_tui.store.dialect import in_lists

@@ -18,8 +18,8 @@ from sqlmodel import Session, select
 
 from convo_tui.core import opt_out_review, outbox, replies
 from convo_tui.core import settings as settings_mod
-from convo_tui.core.inbound import set_consent
 from convo_tui.core.replies import Block
+from convo_tui.core.texts import set_consent
 from convo_tui.providers.http import Ambiguous, ProviderError
 from convo_tui.providers.twilio import (
     PERMANENT_SEND_ERRORS,

@@ -20,7 +20,14 @@ from convo_tui import clock
 from convo_tui.config import Config
 from convo_tui.core.email_notify import EmailNotifier
 from convo_tui.errors import ConvoError, StoreUnreachable
-from convo_tui.live import (
+from convo_tui.providers import factory
+from convo_tui.providers.http import Attempt, RetryPolicy
+from convo_tui.providers.smtp import SmtpTransport
+from convo_tui.store.engine import Store
+from convo_tui.sync import engine as engine_mod
+from convo_tui.sync.engine import SyncEngine, SyncReport
+from convo_tui.sync.lock import Holder, SyncBusy, SyncLock, SyncLost
+from convo_tui.sync.status import (
     ErrorRecord,
     RateLimitWait,
     RoundRecord,
@@ -29,12 +36,6 @@ from convo_tui.live import (
     SyncStatus,
     short_reason,
 )
-from convo_tui.providers import factory
-from convo_tui.providers.http import Attempt, RetryPolicy
-from convo_tui.store.engine import Store
-from convo_tui.sync import engine as engine_mod
-from convo_tui.sync.engine import SyncEngine, SyncReport
-from convo_tui.sync.lock import Holder, SyncBusy, SyncLock, SyncLost
 
 log = logging.getLogger("convo.sync")
 
@@ -86,7 +87,7 @@ def sync_engine(
     twilio.http.observer = observer
     if klaviyo is not None:
         klaviyo.http.observer = observer
-    mailer = mailer or Mailer(EmailNotifier(store, config.smtp))
+    mailer = mailer or Mailer(EmailNotifier(store, SmtpTransport(config.smtp)))
     try:
         with SyncLock(store, holder) as lock:
             yield SyncEngine(

@@ -21,8 +21,8 @@ from textual.widgets import Input, TextArea
 
 from convo_tui.core import controls
 from convo_tui.core.rows import DraftText
+from convo_tui.session.views import ReplyRefusal
 from convo_tui.text import visible
-from convo_tui.views import ReplyRefusal
 from convo_tui.widgets.steady import SteadyStatic
 
 PLACEHOLDER = "Reply… (enter sends, ctrl+j new line)"

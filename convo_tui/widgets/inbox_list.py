@@ -35,7 +35,7 @@ from convo_tui.widgets.screen_actions import ScreenActions
 from convo_tui.widgets.strip_fit import fit
 
 if TYPE_CHECKING:
-    from convo_tui.desk import Desk
+    from convo_tui.session.desk import Desk
 
 ROW_HEIGHT = 2
 PAGE = 100

@@ -12,11 +12,11 @@ from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Select
 
-from convo_tui import event_words
 from convo_tui.core.rows import EventRow, OrderRow
 from convo_tui.display import ago, consent_words, money, safe_line, stamp
+from convo_tui.session import event_words
+from convo_tui.session.views import ConversationView, ProfileCard
 from convo_tui.text import one_line
-from convo_tui.views import ConversationView, ProfileCard
 from convo_tui.widgets.scroll_text import ScrollText
 from convo_tui.widgets.side_tabs import SideTabs
 

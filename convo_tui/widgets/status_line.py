@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from convo_tui.display import ago
-from convo_tui.live import SyncStatus
+from convo_tui.sync.status import SyncStatus
 from convo_tui.text import one_line
 
 

@@ -31,7 +31,7 @@ from textual.strip import Strip
 
 from convo_tui.core.rows import ThreadMessage
 from convo_tui.display import ago, safe, safe_line, stamp, until
-from convo_tui.views import ConversationView
+from convo_tui.session.views import ConversationView
 from convo_tui.widgets.bar_column import BarScrollView, with_bar
 from convo_tui.widgets.screen_actions import ScreenActions
 from convo_tui.widgets.strip_fit import fit

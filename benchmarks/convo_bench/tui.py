@@ -1,15 +1,15 @@
 """The bench's Textual pieces, run as their own processes by the bench runner:
 
-- `python -m convo_tui.bench.tui floor`: the floor for start-up and memory, a
+- `python -m convo_bench.tui floor`: the floor for start-up and memory, a
   minimal Textual app that paints one static screen;
-- `python -m convo_tui.bench.tui keys DB OUT.json`: CPU time per key on the real
+- `python -m convo_bench.tui keys DB OUT.json`: CPU time per key on the real
   inbox (headless, in-process): process CPU time (every thread: the UI and the
   workers that load pages) from the key press until every worker is done and
   the screen is refreshed, minus the same wait around a key nothing is bound to
   (the Pilot's own cost). The session's first End and Home (a cold read of the far
   page) are reported apart from the presses that follow.
 
-Textual is imported inside the functions: the rest of convo_tui.bench stays headless.
+Textual is imported inside the functions: the rest of convo_bench stays headless.
 """
 
 from __future__ import annotations
@@ -40,10 +40,11 @@ def floor() -> None:
 
 async def _keys(db: Path, login: str, repeat: int) -> dict[str, Any]:
     # Imported here, as the app is: the floor process must load Textual alone.
+    from convo_bench.figures import quantile
     from convo_tui.app import ConvoApp
-    from convo_tui.bench.figures import quantile
-    from convo_tui.desk import Desk
-    from convo_tui.store.engine import open_store, sqlite_url
+    from convo_tui.session.desk import Desk
+    from convo_tui.store.engine import sqlite_url
+    from convo_tui.store.open import open_store
     from convo_tui.widgets.side_tabs import SideTabs
 
     store = open_store(sqlite_url(db), migrate=False)
@@ -163,7 +164,7 @@ def main(argv: list[str]) -> None:
     elif argv[:1] == ["keys"] and len(argv) >= 3:
         keys(Path(argv[1]), Path(argv[2]), repeat=int(argv[3]) if len(argv) > 3 else 60)
     else:
-        sys.exit("usage: python -m convo_tui.bench.tui floor | keys DB OUT.json [REPEAT]")
+        sys.exit("usage: python -m convo_bench.tui floor | keys DB OUT.json [REPEAT]")
 
 
 if __name__ == "__main__":

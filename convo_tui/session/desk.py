@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from convo_tui import clock, phones
 from convo_tui.core import (
     agents,
+    arrival,
     changes,
     compose,
     controls,
@@ -42,10 +43,26 @@ from convo_tui.core import (
 )
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.agents import CHANGE_SETTINGS
-from convo_tui.core.queries import EventRow, InboxFilter, InboxRow, OrderRow
-from convo_tui.core.rows import ConversationHead, DraftText, ReplyQueued
+from convo_tui.core.rows import (
+    THREAD_PAGE,
+    ConversationHead,
+    DraftText,
+    EventRow,
+    InboxFilter,
+    InboxRow,
+    OrderRow,
+    ReplyQueued,
+)
 from convo_tui.core.undo import Change
 from convo_tui.errors import NotFound
+from convo_tui.session.views import ConversationView as ConversationView
+from convo_tui.session.views import Me as Me
+from convo_tui.session.views import PossibleOptOut as PossibleOptOut
+from convo_tui.session.views import ProfileCard as ProfileCard
+from convo_tui.session.views import ReplyRefusal as ReplyRefusal
+from convo_tui.session.views import Sent as Sent
+from convo_tui.session.views import SettingsView as SettingsView
+from convo_tui.session.views import SourceChoice as SourceChoice
 from convo_tui.store.engine import Store
 from convo_tui.store.models import (
     Agent,
@@ -53,16 +70,7 @@ from convo_tui.store.models import (
     MessageSource,
     Profile,
     SourceKind,
-    Status,
 )
-from convo_tui.views import ConversationView as ConversationView
-from convo_tui.views import Me as Me
-from convo_tui.views import PossibleOptOut as PossibleOptOut
-from convo_tui.views import ProfileCard as ProfileCard
-from convo_tui.views import ReplyRefusal as ReplyRefusal
-from convo_tui.views import Sent as Sent
-from convo_tui.views import SettingsView as SettingsView
-from convo_tui.views import SourceChoice as SourceChoice
 
 Clock = Callable[[], datetime]
 
@@ -82,11 +90,7 @@ class Desk:
     def identify(self) -> Me:
         """Who is using the UI; refused (AccessDenied) for roles without inbox access."""
         now = self.now()
-        with self.store.read() as session:
-            first_run = session.exec(select(Agent.id).limit(1)).first() is None
-        if first_run:
-            with self.store.write() as session:
-                agents.identify(session, self.login, now=now)
+        arrival.claim_first_run(self.store, self.login, now=now)
         self.wake_due()
         with self.store.read() as session:
             agent = agents.identify(session, self.login, now=now)
@@ -185,7 +189,7 @@ class Desk:
         self,
         conversation_id: int,
         *,
-        limit: int | None = queries.THREAD_PAGE,
+        limit: int | None = THREAD_PAGE,
         focus_message_id: int | None = None,
         mark_read: bool = False,
         side: bool = True,
@@ -396,20 +400,7 @@ class Desk:
 
     def wake_due(self) -> int:
         """Open snoozed conversations whose time has come (a cheap read when none are due)."""
-        now = self.now()
-        with self.store.read() as session:
-            due = session.exec(
-                select(Conversation.id)
-                .where(
-                    col(Conversation.status) == Status.SNOOZED.value,
-                    col(Conversation.snooze_until) <= now,
-                )
-                .limit(1)
-            ).first()
-        if due is None:
-            return 0
-        with self.store.write() as session:
-            return conversations.wake_due(session, now=now)
+        return arrival.wake_due(self.store, now=self.now())
 
     # -- replying -----------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""`convo bench generate`: a realistic synthetic store, written fast through bulk inserts.
+"""`benchmarks/run.py generate`: a realistic synthetic store, written fast through bulk inserts.
 
 The store is created by `open_store` (so the migrations make the schema),
 the agents and message sources go through the app's own functions, and the
@@ -23,7 +23,6 @@ the app enforces, so the bench measures what a real inbox holds:
 from __future__ import annotations
 
 import json
-import math
 import os
 import random
 import time
@@ -35,14 +34,17 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
-from convo_tui.bench.bulk import BulkLoader, Row, db_time, epoch
-from convo_tui.core import sources
-from convo_tui.store.engine import open_store, sqlite_url
+from convo_bench.bulk import BulkLoader, Row, db_time, epoch
+from convo_tui.core import sms_cost, sources
+from convo_tui.core.conversations import preview
+from convo_tui.core.settings import SPECS
+from convo_tui.store.engine import sqlite_url
 from convo_tui.store.models import (
     ActivityEvent,
     Agent,
     Consent,
     Conversation,
+    KeywordKind,
     Message,
     MessageMedia,
     Notification,
@@ -53,13 +55,17 @@ from convo_tui.store.models import (
     StoreMeta,
     pk,
 )
+from convo_tui.store.open import open_store
 
-GENERATOR_VERSION = "4"  # 3: search index with prefix indexes; 4: customer search (0008)
+GENERATOR_VERSION = "5"
+"""3: search index with prefix indexes; 4: customer search (0008); 5: segments and
+previews by the app's own rules (core.sms_cost, core.conversations.preview)."""
 BENCH_AGENT = "bench"
 HOUR = 3600.0
 DAY = 86400.0
 HISTORY_DAYS = 180
-ATTRIBUTION_HOURS = 24
+ATTRIBUTION_HOURS: int = SPECS["attribution.window_hours"].default
+"""The app's attribution window (a generated store keeps the default settings)."""
 BATCH = 10_000
 """Conversations generated and inserted per batch (one commit each)."""
 
@@ -238,6 +244,7 @@ CAMPAIGN_TEXTS = (
     "ACME: {first}, your cart is waiting. Complete your order: https://cnvo.link/{short}",
     "ACME: thanks for your order! Track it here: https://cnvo.link/{short}",
 )
+OPT_OUT = KeywordKind.OPT_OUT.value
 STOP_WORDS = ("STOP", "stop", "Stop", "UNSUBSCRIBE", " stop ", "STOPALL")
 AUTO_REPLY = (
     "ACME: thanks for your message. We will get back to you soon. "
@@ -309,6 +316,93 @@ class _Ids:
         self.line = 0
         self.media = 0
         self.notification = 0
+
+
+@dataclass(slots=True)
+class _Person:
+    """One customer, drawn before their messages."""
+
+    pid: int
+    phone: str
+    first: str | None
+    last: str | None
+    city: str
+    region: str
+    country: str
+    currency: str
+    timezone: str | None
+    latitude: float | None
+    longitude: float | None
+    consent: Consent
+    blocked: bool
+    created: float
+    """Their first text: the conversation's start."""
+    template: dict[str, Any]
+    """What the message templates fill in (their number in two forms, city, first name)."""
+
+
+@dataclass(slots=True)
+class _Send:
+    """The campaign or flow message sent to a customer before their first text."""
+
+    at: float
+    message_id: int
+    source_id: int
+    attributes: bool
+    """Sent within the attribution window before the first text: that text is attributed."""
+
+
+@dataclass(slots=True)
+class _Thread:
+    """One conversation's messages, as they are made."""
+
+    person: _Person
+    base: int
+    """rows["message"][mid + base] is the row of message id `mid` (ids are consecutive)."""
+    moments: list[tuple[float, str, str, int, int | None]] = field(default_factory=list)
+    """(time, direction, kind, message id, attributed source) of each message, in order."""
+
+    @property
+    def latest(self) -> float:
+        return max(m[0] for m in self.moments)
+
+
+def _pretty(digits: str) -> str:
+    """A number as a customer types it in a text: +1 (212) 200-0000, +44 740 0000000."""
+    if digits.startswith("1"):
+        return f"+1 ({digits[1:4]}) {digits[4:7]}-{digits[7:]}"
+    return f"+{digits[:2]} {digits[2:5]} {digits[5:]}"
+
+
+def _state(roll: float, *, blocked: bool, customer_last: bool) -> tuple[str, bool]:
+    """Status and unread: a blocked profile is closed and read; one the customer spoke
+    last in is open, mostly unread; otherwise an agent left it open, closed or snoozed."""
+    if blocked:
+        return "closed", False
+    if customer_last:
+        if roll < 0.62:
+            return "open", True
+        if roll < 0.85:
+            return "open", False
+        if roll < 0.95:
+            return "snoozed", False
+        return "closed", False
+    if roll < 0.4:
+        return "open", False
+    if roll < 0.85:
+        return "closed", False
+    return "snoozed", False
+
+
+def _waiting_since(movers: list[tuple[float, str, str, int, int | None]]) -> float | None:
+    """The first customer text after the last agent reply, if any."""
+    waiting: float | None = None
+    for moment, _direction, kind, _mid, _attr in movers:
+        if kind == "agent":
+            waiting = None
+        elif waiting is None:
+            waiting = moment
+    return waiting
 
 
 class _Generator:
@@ -390,28 +484,29 @@ class _Generator:
     # One profile and its conversation --------------------------------------------
 
     def _conversation(self, index: int, count: int) -> None:
+        """Profile number `index` with `count` messages: an optional campaign or flow send,
+        the customer's first text and an exchange, the conversation's state, maybe orders.
+        (The order of the draws from `rng` is the store: same seed, same rows.)"""
+        person = self._person(index)
+        thread = _Thread(person, base=len(self.rows["message"]) - (self.ids.message + 1))
+        send = self._campaign_send(thread) if count >= 2 and self.rng.random() < 0.55 else None
+        budget = count - (1 if send is not None else 0)
+        stop_at_end = person.consent is Consent.UNSUBSCRIBED and budget >= 2
+        self._exchange(thread, budget, send, stop_at_end=stop_at_end)
+        self._conversation_row(thread)
+        self._profile_row(thread, send, stop_at_end=stop_at_end)
+        if self.rng.random() < 0.3:
+            self._orders(person, send)
+
+    def _person(self, index: int) -> _Person:
+        """Who the customer is, where, their consent, and when they first texted."""
         rng = self.rng
-        refs = self.refs
-        pid = index + 1
-        where = LOCATIONS[index % len(LOCATIONS)]
-        city, region, country, zone, lat, lon, pattern, currency = where
-        if pattern.startswith("+1"):
-            phone = pattern.format(US_LOCAL_BASE + index)
-        else:
-            phone = pattern.format(INTL_BASE + index)
+        city, region, country, zone, lat, lon, pattern, currency = LOCATIONS[index % len(LOCATIONS)]
+        base = US_LOCAL_BASE if pattern.startswith("+1") else INTL_BASE
+        phone = pattern.format(base + index)
         digits = phone[1:]
         first = rng.choice(FIRST_NAMES) if rng.random() < 0.9 else None
         last = rng.choice(LAST_NAMES) if first and rng.random() < 0.85 else None
-        if digits.startswith("1"):
-            pretty = f"+1 ({digits[1:4]}) {digits[4:7]}-{digits[7:]}"
-        else:
-            pretty = f"+{digits[:2]} {digits[2:5]} {digits[5:]}"
-        profile = {
-            "pretty": pretty,
-            "digits": digits,
-            "city": city,
-            "first": first,
-        }
         roll = rng.random()
         consent = (
             Consent.SUBSCRIBED
@@ -425,280 +520,276 @@ class _Generator:
         timezone = zone if located < 0.55 else None
         latitude = round(lat + rng.uniform(-0.2, 0.2), 4) if located < 0.75 else None
         longitude = round(lon + rng.uniform(-0.2, 0.2), 4) if latitude is not None else None
-
         # Time line: first contact spread over the history, activity after it.
         span = HISTORY_DAYS * DAY
         created = self.now - span + span * (index + rng.random()) / max(self.refs["total"], 1)
-        created = min(created, self.now - 600)
-        messages = self.rows["message"]
-        base = len(messages) - (self.ids.message + 1)
-        """messages[mid + base] is the row of message id `mid` (ids are consecutive)."""
-        conv_messages: list[tuple[float, str, str, int, int | None]] = []
-        # (time, direction, kind, message id, attributed source) for the conversation state
+        return _Person(
+            pid=index + 1,
+            phone=phone,
+            first=first,
+            last=last,
+            city=city,
+            region=region,
+            country=country,
+            currency=currency,
+            timezone=timezone,
+            latitude=latitude,
+            longitude=longitude,
+            consent=consent,
+            blocked=blocked,
+            created=min(created, self.now - 600),
+            template={"pretty": _pretty(digits), "digits": digits, "city": city, "first": first},
+        )
 
-        def add(
-            at: float,
-            direction: str,
-            body: str,
-            source_id: int,
-            *,
-            kind: str,
-            conversation: bool = True,
-            attributed: int | None = None,
-            keyword: str | None = None,
-            agent_id: int | None = None,
-        ) -> int:
-            self.ids.message += 1
-            mid = self.ids.message
-            inbound = direction == "inbound"
-            status, error_code, error_message = ("received", None, None)
-            if not inbound:
-                status = "delivered"
-                if kind in ("agent", "campaign"):
-                    fail = rng.random()
-                    if fail < 0.03:
-                        status = "failed"
-                        error_code, error_message = FAILURES[0]
-                    elif fail < 0.05:
-                        status = "undelivered"
-                        error_code, error_message = FAILURES[1]
-                    elif fail < 0.08 and self.now - at < 2 * DAY:
-                        status = "sent"
-            segments = _segments(body)
-            stamp = db_time(at)
-            messages.append(
-                (
-                    mid,
-                    pid,
-                    pid if conversation else None,
-                    direction,
-                    body,
-                    self._sid("SM", mid),
-                    status,
-                    error_code,
-                    error_message,
-                    source_id,
-                    agent_id,
-                    keyword,
-                    attributed,
-                    phone if inbound else self.business,
-                    self.business if inbound else phone,
-                    segments,
-                    stamp,
-                    stamp,
-                    stamp,
-                )
+    def _add(
+        self,
+        thread: _Thread,
+        at: float,
+        direction: str,
+        body: str,
+        source_id: int,
+        *,
+        kind: str,
+        conversation: bool = True,
+        attributed: int | None = None,
+        keyword: str | None = None,
+        agent_id: int | None = None,
+    ) -> int:
+        """One message row of the thread; returns its id."""
+        self.ids.message += 1
+        mid = self.ids.message
+        person = thread.person
+        inbound = direction == "inbound"
+        status, error_code, error_message = (
+            ("received", None, None) if inbound else self._delivery(kind, at)
+        )
+        stamp = db_time(at)
+        self.rows["message"].append(
+            (
+                mid,
+                person.pid,
+                person.pid if conversation else None,
+                direction,
+                body,
+                self._sid("SM", mid),
+                status,
+                error_code,
+                error_message,
+                source_id,
+                agent_id,
+                keyword,
+                attributed,
+                person.phone if inbound else self.business,
+                self.business if inbound else person.phone,
+                _segments(body),
+                stamp,
+                stamp,
+                stamp,
             )
-            conv_messages.append((at, direction, kind, mid, attributed))
-            return mid
+        )
+        thread.moments.append((at, direction, kind, mid, attributed))
+        return mid
 
-        # An optional campaign or flow send before the first text.
-        at = created
-        attributed_source: int | None = None
-        campaign_at: float | None = None
-        campaign_mid: int | None = None
-        campaign_source: int | None = None
-        budget = count
-        if count >= 2 and rng.random() < 0.55:
-            source_id, source_name = rng.choice(refs["campaigns"])
-            campaign_source = source_id
-            profile["source_name"] = source_name
-            campaign_at = created - rng.uniform(0.2, 20) * HOUR
-            if rng.random() < 0.2:
-                campaign_at = created - rng.uniform(30, 240) * HOUR
-            body = self.fill(rng.choice(CAMPAIGN_TEXTS), profile)
-            campaign_mid = add(
-                campaign_at, "outbound", body, source_id, kind="campaign", conversation=False
-            )
-            if created - campaign_at <= ATTRIBUTION_HOURS * HOUR:
-                attributed_source = source_id
-            self._event(
-                pid,
-                "Received SMS",
-                campaign_at,
-                {
-                    "Message Sid": self._sid("SM", campaign_mid),
-                    "Campaign Name": source_name,
-                },
-                message_id=campaign_mid,
-            )
-            if rng.random() < 0.25:
-                self._event(
-                    pid,
-                    "Clicked SMS",
-                    campaign_at + rng.uniform(60, 3 * HOUR),
-                    {"url": "https://shop.acme.example/sale"},
-                    message_id=campaign_mid,
-                )
-            budget -= 1
+    def _delivery(self, kind: str, at: float) -> tuple[str, int | None, str | None]:
+        """An outbound message's status: agents' and campaigns' sometimes fail, and the
+        newest are sometimes still on their way."""
+        if kind not in ("agent", "campaign"):
+            return "delivered", None, None
+        fail = self.rng.random()
+        if fail < 0.03:
+            return "failed", *FAILURES[0]
+        if fail < 0.05:
+            return "undelivered", *FAILURES[1]
+        if fail < 0.08 and self.now - at < 2 * DAY:
+            return "sent", None, None
+        return "delivered", None, None
 
-        # The customer's first text opens the conversation; then an exchange.
-        stop_at_end = consent is Consent.UNSUBSCRIBED and budget >= 2
-        can_reply = consent is Consent.SUBSCRIBED and not blocked
-        customer_turn = True
-        first_text = True
-        prev = at
+    def _campaign_send(self, thread: _Thread) -> _Send:
+        """A campaign or flow message before the first text, with its activity events."""
+        rng, person = self.rng, thread.person
+        source_id, source_name = rng.choice(self.refs["campaigns"])
+        person.template["source_name"] = source_name
+        at = person.created - rng.uniform(0.2, 20) * HOUR
+        if rng.random() < 0.2:
+            at = person.created - rng.uniform(30, 240) * HOUR
+        body = self.fill(rng.choice(CAMPAIGN_TEXTS), person.template)
+        mid = self._add(
+            thread, at, "outbound", body, source_id, kind="campaign", conversation=False
+        )
+        attributes = person.created - at <= ATTRIBUTION_HOURS * HOUR
+        properties = {"Message Sid": self._sid("SM", mid), "Campaign Name": source_name}
+        self._event(person.pid, "Received SMS", at, properties, message_id=mid)
+        if rng.random() < 0.25:
+            click = at + rng.uniform(60, 3 * HOUR)
+            url = {"url": "https://shop.acme.example/sale"}
+            self._event(person.pid, "Clicked SMS", click, url, message_id=mid)
+        return _Send(at, mid, source_id, attributes)
+
+    def _exchange(
+        self, thread: _Thread, budget: int, send: _Send | None, *, stop_at_end: bool
+    ) -> None:
+        """The customer's first text opens the conversation; then turns until `budget`
+        messages are made, the last of them a STOP when `stop_at_end`."""
+        rng, person = self.rng, thread.person
+        can_reply = person.consent is Consent.SUBSCRIBED and not person.blocked
+        attributed = send.source_id if send is not None and send.attributes else None
+        customer_turn = first_text = True
         auto_replied = False
+        at = prev = person.created
         while budget > 0:
             if stop_at_end and budget == 1:
-                at = min(at + rng.uniform(60, 2 * DAY), prev + (self.now - prev) / 2)
-                add(
-                    at,
-                    "inbound",
-                    rng.choice(STOP_WORDS),
-                    refs["customer"],
-                    kind="keyword",
-                    keyword="opt_out",
+                self._opt_out(
+                    thread, min(at + rng.uniform(60, 2 * DAY), prev + (self.now - prev) / 2)
                 )
-                self._event(
-                    pid,
-                    "Unsubscribed from SMS",
-                    at,
-                    {"keyword": "STOP", "method": "keyword"},
-                    message_id=self.ids.message,
-                )
-                budget -= 1
-                continue
+                return
             if customer_turn:
-                body = self.fill(rng.choice(CUSTOMER_TEXTS), profile)
-                media = rng.random() < 0.03
-                if media and rng.random() < 0.4:
-                    body = ""
-                add(
-                    at,
-                    "inbound",
-                    body,
-                    refs["customer"],
-                    kind="customer",
-                    attributed=attributed_source if first_text else None,
-                )
-                if media:
-                    self._media(self.ids.message)
-                if not blocked:
-                    self._notification(pid, self.ids.message, at)
+                self._customer_text(thread, at, attributed if first_text else None)
                 first_text = False
                 budget -= 1
                 if (
                     not can_reply
-                    and not blocked
+                    and not person.blocked
                     and not auto_replied
                     and budget > (1 if stop_at_end else 0)
-                    and consent is not Consent.UNSUBSCRIBED
+                    and person.consent is not Consent.UNSUBSCRIBED
                 ):
                     at += rng.uniform(1, 5)
-                    add(at, "outbound", AUTO_REPLY, refs["auto_reply"], kind="auto")
+                    self._add(
+                        thread, at, "outbound", AUTO_REPLY, self.refs["auto_reply"], kind="auto"
+                    )
                     auto_replied = True
                     budget -= 1
                 customer_turn = not can_reply or rng.random() < 0.25
                 at += rng.expovariate(1 / (2 * HOUR)) + 30
             else:
-                body = self.fill(rng.choice(AGENT_TEXTS), profile)
-                agent_id = rng.choice(refs["agents"])
-                add(at, "outbound", body, refs["agent_reply"], kind="agent", agent_id=agent_id)
+                body = self.fill(rng.choice(AGENT_TEXTS), person.template)
+                agent_id = rng.choice(self.refs["agents"])
+                self._add(
+                    thread,
+                    at,
+                    "outbound",
+                    body,
+                    self.refs["agent_reply"],
+                    kind="agent",
+                    agent_id=agent_id,
+                )
                 budget -= 1
                 customer_turn = rng.random() < 0.8
                 at += rng.expovariate(1 / (20 * HOUR)) + 60
             at = min(at, prev + (self.now - prev) / 2)
             prev = at
 
-        # Conversation state from the messages that move it.
-        movers = [m for m in conv_messages if m[2] in ("customer", "agent")]
+    def _customer_text(self, thread: _Thread, at: float, attributed: int | None) -> None:
+        """A customer's text (sometimes a picture, with or without words) and its
+        notification, unless the customer is blocked."""
+        rng, person = self.rng, thread.person
+        body = self.fill(rng.choice(CUSTOMER_TEXTS), person.template)
+        media = rng.random() < 0.03
+        if media and rng.random() < 0.4:
+            body = ""
+        mid = self._add(
+            thread,
+            at,
+            "inbound",
+            body,
+            self.refs["customer"],
+            kind="customer",
+            attributed=attributed,
+        )
+        if media:
+            self._media(mid)
+        if not person.blocked:
+            self._notification(person.pid, mid, at)
+
+    def _opt_out(self, thread: _Thread, at: float) -> None:
+        """A STOP: a keyword text (it opens and moves nothing) and its activity event."""
+        word = self.rng.choice(STOP_WORDS)
+        mid = self._add(
+            thread, at, "inbound", word, self.refs["customer"], kind="keyword", keyword=OPT_OUT
+        )
+        properties = {"keyword": "STOP", "method": "keyword"}
+        self._event(thread.person.pid, "Unsubscribed from SMS", at, properties, message_id=mid)
+
+    def _conversation_row(self, thread: _Thread) -> None:
+        """The conversation's state from the messages that move it: customer texts and
+        agent replies."""
+        rng, person = self.rng, thread.person
+        movers = [m for m in thread.moments if m[2] in ("customer", "agent")]
         newest = max(movers, key=lambda m: (m[0], m[3]))
-        waiting: float | None = None
-        for moment, _direction, kind, _mid, _attr in movers:
-            if kind == "agent":
-                waiting = None
-            elif waiting is None:
-                waiting = moment
-        customer_last = newest[2] == "customer"
-        roll = rng.random()
-        snooze: float | None = None
-        if blocked:
-            status, unread = "closed", False
-        elif customer_last:
-            if roll < 0.62:
-                status, unread = "open", True
-            elif roll < 0.85:
-                status, unread = "open", False
-            elif roll < 0.95:
-                status, unread = "snoozed", False
-            else:
-                status, unread = "closed", False
-        elif roll < 0.4:
-            status, unread = "open", False
-        elif roll < 0.85:
-            status, unread = "closed", False
-        else:
-            status, unread = "snoozed", False
-        if status == "snoozed":
-            snooze = self.now + rng.uniform(7, 60) * DAY
-        newest_row = messages[newest[3] + base]
-        preview = _preview(newest_row[4], newest_row[3])
-        latest = max(m[0] for m in conv_messages)
-        updated_by = rng.choice(refs["agents"]) if not unread or blocked else None
-        attributed = next((m[4] for m in conv_messages if m[4] is not None), None)
+        status, unread = _state(
+            rng.random(), blocked=person.blocked, customer_last=newest[2] == "customer"
+        )
+        snooze = self.now + rng.uniform(7, 60) * DAY if status == "snoozed" else None
+        newest_row = self.rows["message"][newest[3] + thread.base]
+        latest = thread.latest
+        updated_by = rng.choice(self.refs["agents"]) if not unread or person.blocked else None
+        waiting = _waiting_since(movers)
         self.rows["conversation"].append(
             (
-                pid,
-                pid,
+                person.pid,
+                person.pid,
                 status,
                 db_time(snooze) if snooze else None,
                 int(unread),
                 db_time(newest[0]),
-                preview,
+                preview(newest_row[4], newest_row[3]),
                 newest[1],
                 db_time(waiting) if waiting is not None else None,
-                attributed,
-                db_time(created),
+                next((m[4] for m in thread.moments if m[4] is not None), None),
+                db_time(person.created),
                 db_time(latest),
                 updated_by,
             )
         )
 
-        consent_at = created - rng.uniform(1, 90) * DAY
+    def _profile_row(self, thread: _Thread, send: _Send | None, *, stop_at_end: bool) -> None:
+        """The profile, with its consent (and the event that gave it) and an address."""
+        rng, person = self.rng, thread.person
+        pid, consent, latest = person.pid, person.consent, thread.latest
+        consent_at = person.created - rng.uniform(1, 90) * DAY
         if consent is Consent.UNSUBSCRIBED and stop_at_end:
-            consent_at = max(m[0] for m in conv_messages)
+            consent_at = latest
         elif consent is Consent.SUBSCRIBED:
             self._event(pid, "Consented to Receive SMS", consent_at, {"method": "checkout"})
-        email = f"{(first or 'customer').lower()}.{pid}@example.com" if rng.random() < 0.8 else None
-        profile_created = (
-            min(created, consent_at, campaign_at or created) - rng.uniform(0, 30) * DAY
-        )
+        name = (person.first or "customer").lower()
+        email = f"{name}.{pid}@example.com" if rng.random() < 0.8 else None
+        first_seen = min(person.created, consent_at, send.at if send else person.created)
+        profile_created = first_seen - rng.uniform(0, 30) * DAY
         self.rows["profile"].append(
             (
                 pid,
-                phone,
+                person.phone,
                 f"01BENCH{pid:019d}",
                 email,
-                first,
-                last,
+                person.first,
+                person.last,
                 f"{rng.randint(1, 999)} {rng.choice(('Main', 'Oak', 'Pine', 'High'))} St"
                 if rng.random() < 0.7
                 else None,
                 None,
-                city,
-                region,
-                country,
+                person.city,
+                person.region,
+                person.country,
                 f"{rng.randint(10000, 99999)}",
-                timezone,
-                latitude,
-                longitude,
+                person.timezone,
+                person.latitude,
+                person.longitude,
                 consent.value,
                 db_time(consent_at) if consent is not Consent.NEVER_SUBSCRIBED else None,
-                int(blocked),
-                db_time(latest) if blocked else None,
-                refs["agents"][0] if blocked else None,
+                int(person.blocked),
+                db_time(latest) if person.blocked else None,
+                self.refs["agents"][0] if person.blocked else None,
                 db_time(profile_created),
                 db_time(latest),
             )
         )
 
-        # Orders, sometimes after a click on the campaign's link.
-        if rng.random() < 0.3:
-            for _ in range(rng.choice((1, 1, 1, 2, 3))):
-                placed = created + rng.uniform(-60, 30) * DAY
-                placed = min(placed, self.now - HOUR)
-                self._order(pid, placed, currency, campaign_at, campaign_mid, campaign_source)
+    def _orders(self, person: _Person, send: _Send | None) -> None:
+        """One to three orders, around the first contact (sometimes after the campaign's link)."""
+        rng = self.rng
+        for _ in range(rng.choice((1, 1, 1, 2, 3))):
+            placed = person.created + rng.uniform(-60, 30) * DAY
+            self._order(person.pid, min(placed, self.now - HOUR), person.currency, send)
 
     def _event(
         self,
@@ -743,15 +834,9 @@ class _Generator:
             (self.ids.notification, pid, message_id, db_time(at + 5), None)
         )
 
-    def _order(
-        self,
-        pid: int,
-        placed: float,
-        currency: str,
-        campaign_at: float | None,
-        campaign_mid: int | None,
-        campaign_source: int | None,
-    ) -> None:
+    def _order(self, pid: int, placed: float, currency: str, send: _Send | None) -> None:
+        """An order with its lines and event; attributed to the send when placed within
+        the attribution window after it."""
         rng = self.rng
         self.ids.order += 1
         oid = self.ids.order
@@ -763,13 +848,9 @@ class _Generator:
             self.rows["order_line"].append((self.ids.line, oid, name, sku, quantity, price))
             total += quantity * price
         attributed_source = attributed_message = None
-        if (
-            campaign_at is not None
-            and campaign_mid is not None
-            and 0 < placed - campaign_at <= ATTRIBUTION_HOURS * HOUR
-        ):
-            attributed_message = campaign_mid
-            attributed_source = campaign_source
+        if send is not None and 0 < placed - send.at <= ATTRIBUTION_HOURS * HOUR:
+            attributed_message = send.message_id
+            attributed_source = send.source_id
         status = rng.choice(("placed", "fulfilled", "fulfilled", "fulfilled", "cancelled"))
         self.rows["shop_order"].append(
             (
@@ -797,16 +878,9 @@ class _Generator:
 
 
 def _segments(body: str) -> int:
-    if body.isascii():
-        return 1 if len(body) <= 160 else math.ceil(len(body) / 153)
-    return 1 if len(body) <= 70 else math.ceil(len(body) / 67)
-
-
-def _preview(body: str, direction: str) -> str:
-    text = " ".join(body.split())
-    if not text and direction == "inbound":
-        text = "(attachment)"
-    return text[:200]
+    """Segments as the app counts them (GSM-7 or UCS-2); a picture without words is one,
+    as the provider bills it (and the sandbox reports it)."""
+    return sms_cost.cost(body).segments or 1
 
 
 COLUMNS: dict[type[SQLModel], tuple[str, ...]] = {

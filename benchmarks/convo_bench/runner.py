@@ -23,19 +23,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from convo_tui.bench import figures
-from convo_tui.bench.generate import BENCH_AGENT, GENERATOR_VERSION, generate
-from convo_tui.bench.ptyrun import PAGE_DOWN, PtyProgram, rss_kib
+import convo_bench
+from convo_bench import figures
+from convo_bench.generate import BENCH_AGENT, GENERATOR_VERSION, generate
+from convo_bench.ptyrun import PAGE_DOWN, PtyProgram, rss_kib
+from convo_tui.cli.inbox_launch import LIVE_INTERVAL
+from convo_tui.core.rows import InboxFilter
 
 SIZES = (1_000, 100_000, 1_000_000)
 SEARCH_SIZE = 1_000_000
 """The 1M-conversation store holds 5,000,000 messages: it is the search store too."""
 SEED = 2026
 FIGURES = ("generate", "startup", "keys", "queries", "search", "ingest", "quiet", "inbound")
-SYNC_INTERVAL = 5.0
-"""Seconds between sync rounds of the TUI against a provider (inbox_launch.LIVE_INTERVAL)."""
+SYNC_INTERVAL = LIVE_INTERVAL
+"""Seconds between sync rounds of the TUI against a provider."""
 KEY_RUNS = 3
 """Processes the keys figure is measured in (its presses are pooled)."""
+BENCHMARKS = str(Path(convo_bench.__file__).resolve().parent.parent)
+"""The folder convo_bench is imported from."""
 STARTED_AFTER = 1.5
 """Seconds after the first paint at which start-up RSS is read (loading takes about 0.5 s)."""
 
@@ -129,8 +134,8 @@ class Bench:
                     "rows/s",
                     "reported",
                     "pass",
-                    f".venv/bin/convo bench generate --conversations {size} --messages {size * 5} "
-                    f"--out /tmp/bench.db",
+                    f".venv/bin/python benchmarks/run.py generate --conversations {size} "
+                    f"--messages {size * 5} --out /tmp/bench.db",
                     detail=meta,
                 )
             )
@@ -148,18 +153,24 @@ class Bench:
         env.pop("COLUMNS", None)
         env.pop("LINES", None)
         env.pop("TEXTUAL", None)
+        # The bench's own processes (`-m convo_bench.tui`, `-m convo_bench.figures`) import
+        # it from benchmarks/; the app and the floor start with the same path alike.
+        env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (BENCHMARKS, os.environ.get("PYTHONPATH", "")) if p
+        )
         env.update(extra or {})
         return env
 
     def _first_row_needle(self, db: Path) -> str:
         from convo_tui.core import queries
-        from convo_tui.store.engine import open_store, sqlite_url
+        from convo_tui.store.engine import sqlite_url
+        from convo_tui.store.open import open_store
         from convo_tui.text import one_line
 
         store = open_store(sqlite_url(db), migrate=False)
         try:
             with store.read() as session:
-                row = queries.inbox_page(session, queries.InboxFilter(), limit=1)[0]
+                row = queries.inbox_page(session, InboxFilter(), limit=1)[0]
         finally:
             store.close()
         return one_line(row.name)[:6]
@@ -190,8 +201,8 @@ class Bench:
             program.stop()
 
     def fig_startup(self) -> None:
-        floor_argv = [self.python, "-m", "convo_tui.bench.tui", "floor"]
-        from convo_tui.bench.tui import FLOOR_TEXT
+        floor_argv = [self.python, "-m", "convo_bench.tui", "floor"]
+        from convo_bench.tui import FLOOR_TEXT
 
         per_size: dict[int, dict[str, list[float]]] = {}
         with tempfile.TemporaryDirectory(prefix="convo-bench-") as tmp:
@@ -302,7 +313,7 @@ class Bench:
                 [
                     self.python,
                     "-m",
-                    "convo_tui.bench.tui",
+                    "convo_bench.tui",
                     "keys",
                     str(copy),
                     str(out),
@@ -487,7 +498,7 @@ class Bench:
         with tempfile.TemporaryDirectory(prefix="convo-bench-") as tmp:
             copy = figures.copy_store(db, Path(tmp) / "quiet.sqlite3")
             done = subprocess.run(
-                [self.python, "-m", "convo_tui.bench.figures", "quiet", str(copy)],
+                [self.python, "-m", "convo_bench.figures", "quiet", str(copy)],
                 check=True,
                 capture_output=True,
                 text=True,

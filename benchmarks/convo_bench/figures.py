@@ -25,10 +25,11 @@ from sqlalchemy import func, select
 from sqlmodel import col
 
 from convo_tui.core import queries, recipient_time, search
-from convo_tui.core.queries import InboxFilter
+from convo_tui.core.rows import InboxFilter
 from convo_tui.store import dialect
-from convo_tui.store.engine import Store, open_store, sqlite_url
+from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import Conversation, Message, Profile, Status
+from convo_tui.store.open import open_store
 
 PAGE = 100
 """Rows per page, as the inbox list loads them."""
@@ -552,9 +553,14 @@ def sync_http(base: Path, work: Path, *, texts: int = 2000) -> dict[str, Any]:
 def quiet_hours(db: Path, *, repeat: int = 2000) -> dict[str, Any]:
     """Run in a fresh process: the app's modules and start-up must not import timezonefinder;
     the first check on a profile known by location does; warm checks are timed."""
-    for name in ("convo_tui.cli", "convo_tui.desk", "convo_tui.app", "convo_tui.cli.tui_cmd"):
+    for name in (
+        "convo_tui.cli",
+        "convo_tui.session.desk",
+        "convo_tui.app",
+        "convo_tui.cli.tui_cmd",
+    ):
         importlib.import_module(name)
-    from convo_tui.desk import Desk
+    from convo_tui.session.desk import Desk
 
     store = open_store(sqlite_url(db), migrate=False)
     try:
@@ -612,7 +618,7 @@ def main(argv: list[str]) -> None:
     if argv[:1] == ["quiet"] and len(argv) == 2:
         print(json.dumps(quiet_hours(Path(argv[1]))))
     else:
-        sys.exit("usage: python -m convo_tui.bench.figures quiet DB")
+        sys.exit("usage: python -m convo_bench.figures quiet DB")
 
 
 if __name__ == "__main__":

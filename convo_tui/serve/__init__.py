@@ -1,0 +1,1 @@
+"""The HTTP services convo runs itself: the short-link redirects (`convo links serve`)."""
