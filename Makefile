@@ -45,7 +45,7 @@ lint: $(TEST_STAMP)
 	$(BIN)/lint-imports --no-cache
 
 typecheck: $(TEST_STAMP)
-	$(BIN)/mypy convo_tui benchmarks data
+	$(BIN)/mypy convo_tui tests benchmarks data
 
 pytest: $(TEST_STAMP) postgres
 	$(BIN)/pytest -q -n 2 --timeout 600

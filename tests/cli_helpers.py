@@ -10,11 +10,14 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from convo_tui.cli import main
+
+if TYPE_CHECKING:  # zygote.py imports Result from here
+    from .zygote import Zygote
 
 
 @dataclass
@@ -54,7 +57,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str | Path) -> Result:
     return Result(code, captured.out, captured.err)
 
 
-_ZYGOTE: Any = None
+_ZYGOTE: Zygote | None = None
 
 
 def run_process(

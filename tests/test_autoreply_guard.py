@@ -21,7 +21,7 @@ from convo_tui.store.open import open_store
 
 from .cli_helpers import run_process
 from .conftest import NOW, add_profile, text_in
-from .tui_helpers import make_app, settle, started
+from .tui_helpers import Input, Switch, make_app, settle, started
 
 
 @pytest.fixture
@@ -212,7 +212,7 @@ async def test_the_modal_refuses_to_turn_it_on_while_a_variable_is_empty(demo_st
         await pilot.press("comma")
         await settle(pilot)
         modal = app.screen
-        switch = modal.query_one("#setting-auto_reply--enabled")
+        switch = modal.query_one("#setting-auto_reply--enabled", Switch)
         assert switch.value is False
         switch.value = True
         await settle(pilot)
@@ -220,7 +220,7 @@ async def test_the_modal_refuses_to_turn_it_on_while_a_variable_is_empty(demo_st
         assert "organization.prefix is empty" in error, error
         assert switch.value is False  # the switch shows what is stored
         assert app.desk.settings().values["auto_reply.enabled"] is False
-        prefix = modal.query_one("#setting-organization--prefix")
+        prefix = modal.query_one("#setting-organization--prefix", Input)
         prefix.value = "BOOTS"
         prefix.focus()
         await pilot.press("enter")

@@ -16,7 +16,7 @@ from typing import Any
 import phonenumbers
 import pytest
 from sqlalchemy import select
-from sqlmodel import col
+from sqlmodel import SQLModel, col
 
 from convo_bench import cli, figures
 from convo_bench.generate import ATTRIBUTION_HOURS, GenerateReport, generate, message_counts
@@ -30,7 +30,7 @@ from convo_tui.session.desk import Desk
 from convo_tui.store import dialect
 from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.kinds import Status
-from convo_tui.store.models import Conversation, Message, MessageSource, Profile, SQLModel
+from convo_tui.store.models import Conversation, Message, MessageSource, Profile
 from convo_tui.store.open import open_store
 from convo_tui.store.schema import current_revision, head_revision
 
@@ -110,12 +110,13 @@ def test_the_store_is_migrated_with_every_index_and_the_search_index(store: Stor
 
 def test_inbox_queries_use_indexes_and_no_offset(store: Store) -> None:
     with store.read() as session:
-        source = session.exec(
-            select(Conversation.attributed_source_id).where(  # type: ignore[call-overload]
+        conn = session.connection()
+        source = conn.execute(
+            select(col(Conversation.attributed_source_id)).where(
                 col(Conversation.attributed_source_id).is_not(None)
             )
-        ).first()[0]
-        conn = session.connection()
+        ).scalar()
+        assert source is not None
         for flt in (
             InboxFilter(),
             InboxFilter(unread=True),
@@ -276,7 +277,9 @@ def test_same_seed_same_store(tmp_path: Path) -> None:
     def digest(path: Path) -> list[Any]:
         opened = open_store(sqlite_url(path), migrate=False)
         try:
-            return _all(opened, select(Message.body, Message.sent_at).order_by(col(Message.id)))
+            return _all(
+                opened, select(col(Message.body), col(Message.sent_at)).order_by(col(Message.id))
+            )
         finally:
             opened.close()
 

@@ -90,7 +90,7 @@ def arguments(path: tuple[str, ...]) -> list[str]:
 
 
 # Commands that never open the store nor read the config file: they succeed in every scenario.
-NO_STORE_NO_CONFIG = {
+NO_STORE_NO_CONFIG: dict[tuple[str, ...], str] = {
     ("sandbox", "serve"): "serves the embedded sandbox until Ctrl-C; no store, no config",
 }
 EXEMPT: dict[str, dict[tuple[str, ...], str]] = {

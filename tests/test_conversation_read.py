@@ -311,6 +311,7 @@ def _extras(store: Store) -> None:
         blocked = session.exec(select(Profile.id).order_by(col(Profile.id)).offset(50).limit(4))
         to_block = list(blocked)
     for profile_id in to_block:
+        assert profile_id is not None
         desk.block(profile_id)
     with store.write() as session:
         long_profile = profiles.find(session, LONG, "US")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,7 +32,7 @@ def cli(capsys, db: Path, *args: str):
     return run(capsys, *args, "--db", db, "--agent", "ana")
 
 
-def _conversations(capsys, db: Path, *args: str) -> dict[str, dict]:
+def _conversations(capsys, db: Path, *args: str) -> dict[str, dict[str, Any]]:
     data = cli(capsys, db, "inbox", "--limit", "500", "--json", *args).json()
     return {row["phone"]: row for row in data["conversations"]}
 

@@ -28,11 +28,11 @@ def anyio_backend() -> str:
 async def test_drawn_lines_leave_no_cycles(demo_store: Store) -> None:
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await pilot.press("enter")
         await settle(pilot)
-        assert app.inbox is not None
-        thread, inbox = app.inbox.thread, app.inbox.inbox
+        assert screen is not None
+        thread, inbox = screen.thread, screen.inbox
         rows = [inbox.row_at(index) for index in range(10)]
         width = inbox.scrollable_content_region.width
         gc.collect()

@@ -46,9 +46,9 @@ async def running(store_path: Path) -> AsyncIterator[tuple[ConvoApp, Any, InboxL
     app = ConvoApp(Desk(store, BENCH_AGENT, now=lambda: NOW), poll_seconds=3600.0)
     try:
         async with app.run_test(size=SIZE) as pilot:
-            await started(pilot)
-            assert app.inbox is not None
-            yield app, pilot, app.inbox.inbox
+            screen = await started(pilot)
+            assert screen is not None
+            yield app, pilot, screen.inbox
     finally:
         store.close()
 
@@ -175,10 +175,10 @@ async def test_the_thread_draws_its_bar_too_and_pages_on_a_click(store_path: Pat
     app = ConvoApp(Desk(store, BENCH_AGENT, now=lambda: NOW), poll_seconds=3600.0)
     try:
         async with app.run_test(size=(90, 16)) as pilot:
-            await started(pilot)
-            assert app.inbox is not None
-            thread = app.inbox.thread
-            inbox = app.inbox.inbox
+            screen = await started(pilot)
+            assert screen is not None
+            thread = screen.thread
+            inbox = screen.inbox
             # The first conversation whose thread does not fit opens at its end.
             for _ in range(40):
                 await pilot.press("enter")

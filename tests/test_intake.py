@@ -150,10 +150,7 @@ def twin(tmp_path: Path) -> Iterator[Store]:
 def _rows(store: Store) -> dict[str, list[dict[str, Any]]]:
     with store.read() as session:
         return {
-            model.__name__: [
-                row.model_dump()
-                for row in session.exec(select(model)).all()  # type: ignore[call-overload]
-            ]
+            model.__name__: [row.model_dump() for row in session.exec(select(model)).all()]
             for model in TABLES
         }
 

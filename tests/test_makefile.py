@@ -65,7 +65,7 @@ def test_make_test_after_make_run_adds_the_test_extras(project: Path) -> None:
 
 
 def _pins(lock: Path) -> dict[str, str]:
-    pins = {}
+    pins: dict[str, str] = {}
     for line in lock.read_text().splitlines():
         if line and not line.startswith((" ", "#", "-")):
             assert "==" in line, f"{lock.name}: {line!r} is not pinned"

@@ -182,7 +182,8 @@ def test_a_flag_holds_replies_until_an_agent_says_it_is_not_an_opt_out(synced, s
     _sync(synced, sandbox)
     assert _state(synced, queued) == "sent"
     assert _outbound(sandbox).count("Checking for you now") == 1
-    assert _maria(synced)[1].possible_opt_out_at is None
+    conversation = _maria(synced)[1]
+    assert conversation is not None and conversation.possible_opt_out_at is None
     assert any("asked for fewer promos" in d for d in _audit(synced, "opt_out.resolved"))
 
 
@@ -221,7 +222,8 @@ def test_a_keyword_after_the_flag_settles_it(synced, sandbox) -> None:
     sandbox.inject_inbound(MARIA, "STOP")
     _sync(synced, sandbox)
     assert _state(synced, queued) == "failed"
-    assert _maria(synced)[1].possible_opt_out_at is None
+    conversation = _maria(synced)[1]
+    assert conversation is not None and conversation.possible_opt_out_at is None
     assert _flags(synced) == []
 
 
@@ -270,7 +272,9 @@ def test_the_cli_lists_and_resolves_a_possible_opt_out(synced, sandbox, db_path,
     )
     cli("opt-outs", "resolve", MARIA).assert_one_line_error("--opt-out or --not")
     cli("opt-outs", "resolve", MARIA, "--not").assert_one_line_error("needs the reason")
-    assert _maria(synced)[1].possible_opt_out_at is not None  # nothing changed
+    conversation = _maria(synced)[1]
+    assert conversation is not None
+    assert conversation.possible_opt_out_at is not None  # nothing changed
     done = cli("opt-outs", "resolve", MARIA, "--opt-out")
     assert done.code == 0, done.err
     assert "opted out" in done.out
@@ -376,7 +380,7 @@ def test_a_read_only_key_leaves_it_pending_says_why_and_a_full_key_writes_it(
     assert profile.klaviyo_opt_out_error == READ_ONLY
     # Klaviyo's SUBSCRIBED, read back, does not undo the opt-out recorded here.
     assert profile.sms_consent == "UNSUBSCRIBED"
-    assert conversation is not None
+    assert conversation is not None and conversation.id is not None
     card = Desk(synced, "ana").conversation(conversation.id).card
     assert card.klaviyo == f"opted out here, not yet at Klaviyo ({READ_ONLY})"
     doctor = run(capsys, "doctor", "--db", str(db_path))

@@ -8,6 +8,7 @@ import pytest
 
 from convo_tui.core import keywords
 from convo_tui.core.opt_out_intent import probable_opt_out
+from convo_tui.store.kinds import KeywordKind
 
 OPT_OUTS = [
     # English
@@ -117,7 +118,7 @@ def test_per_se_opt_outs_are_not_left_to_this_rule() -> None:
     """The whole text STOP is acted on at once (keywords); the intent rule is for the
     rest, and a per se text never reaches it as a conversation."""
     for body in ("STOP", "stop please", "OPT-OUT", "unsubscribe me", "Stop 🛑"):
-        assert keywords.classify(body) is keywords.KeywordKind.OPT_OUT
+        assert keywords.classify(body) is KeywordKind.OPT_OUT
     for body in OPT_OUTS:
         assert keywords.classify(body) is None, body
 

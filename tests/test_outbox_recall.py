@@ -3,6 +3,7 @@ and until the sync takes it the agent can take it back (real SQLite stores)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 
 import pytest
@@ -35,12 +36,14 @@ def _conversation(session: Session) -> Conversation:
     return session.exec(select(Conversation).where(Conversation.profile_id == profile.id)).one()
 
 
-def _queue(store: Store, owner: Agent, body: str = "Yes, in black", **kw: object) -> Message:
+def _queue(
+    store: Store, owner: Agent, body: str = "Yes, in black", *, media: Sequence[str] = ()
+) -> Message:
     with store.write() as session:
         profile = profiles.find(session, CUSTOMER, "US")
         return replies.queue_reply(
-            session, owner, profile, body, settings=settings_mod.load(session), now=NOW, **kw
-        )  # type: ignore[arg-type]
+            session, owner, profile, body, settings=settings_mod.load(session), now=NOW, media=media
+        )
 
 
 def test_the_send_delay_setting() -> None:
@@ -74,7 +77,8 @@ def test_no_send_delay_queues_for_now(asked: Store, owner: Agent) -> None:
     message = _queue(asked, owner)
     with asked.read() as session:
         assert outbox.item_for(session, message).send_at == NOW
-        assert session.get(Message, message.id).status == "queued"  # type: ignore[union-attr]
+        stored = session.get(Message, message.id)
+        assert stored is not None and stored.status == "queued"
 
 
 def test_recall_gives_the_reply_back_and_leaves_no_trace_but_the_audit(
@@ -114,7 +118,8 @@ def test_recall_is_refused_once_the_sync_took_the_reply(asked: Store, owner: Age
     with asked.write() as session, pytest.raises(Refused, match="already went out"):
         outbox.recall(session, int(message.id or 0), owner, now=NOW + timedelta(seconds=10))
     with asked.read() as session:
-        assert session.get(OutboxItem, item_id).state == "sending"  # type: ignore[union-attr]
+        taken = session.get(OutboxItem, item_id)
+        assert taken is not None and taken.state == "sending"
 
 
 def test_a_recalled_reply_cannot_be_claimed_by_the_sync(asked: Store, owner: Agent) -> None:

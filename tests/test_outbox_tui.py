@@ -32,7 +32,7 @@ async def test_a_scheduled_reply_is_shown_as_scheduled_and_not_as_an_answer(demo
     assert before.waiting_since is not None
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await open_conversation(pilot, MARIA)  # Los Angeles: 07:00, quiet hours
         await pilot.press("r", *"Your label is on its way", "enter")
         await settle(pilot)
@@ -44,7 +44,6 @@ async def test_a_scheduled_reply_is_shown_as_scheduled_and_not_as_an_answer(demo
         after = conversation_of(demo_store, MARIA)
         assert after.waiting_since == before.waiting_since
         assert after.last_message_at == before.last_message_at
-        screen = app.inbox
         assert screen.view is not None
         thread = screen.thread.plain
         assert "Your label is on its way" in thread
@@ -68,13 +67,13 @@ async def test_a_reply_held_for_the_send_delay_shows_as_pending_to_everyone(demo
     assert before.waiting_since is not None
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await open_conversation(pilot, DANA)  # Chicago, 09:00 there: no quiet hours
         await pilot.press("r", *"Your order ships today", "enter")
         await settle(pilot)
         assert type(app.screen).__name__ != "QuietHoursModal"
-        sends_at = (NOW + timedelta(seconds=10)).astimezone(app.inbox.zone)
-        thread = app.inbox.thread.plain
+        sends_at = (NOW + timedelta(seconds=10)).astimezone(screen.zone)
+        thread = screen.thread.plain
         assert "Your order ships today" in thread
         assert f"pending · sends at {sends_at:%H:%M:%S}" in thread, thread
     after = conversation_of(demo_store, DANA)

@@ -87,7 +87,7 @@ def _plain(value: Any) -> Any:
     codes (drawn at random)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-    elif isinstance(value, tuple) and hasattr(value, "_fields"):
+    elif isinstance(value, tuple) and hasattr(value, "_asdict"):  # a NamedTuple
         fields = value._asdict()
     elif isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
@@ -164,9 +164,9 @@ def test_the_demo_reads_the_same_on_postgresql(
     pg_ids = _by_phone(pg)
     for phone, lite_id in _by_phone(lite).items():
         for limit in (None, 3):
-            want = lite.conversation(lite_id, limit=limit, mark_read=False, side=True)
-            got = pg.conversation(pg_ids[phone], limit=limit, mark_read=False, side=True)
-            assert _plain(got) == _plain(want), phone
+            want_view = lite.conversation(lite_id, limit=limit, mark_read=False, side=True)
+            got_view = pg.conversation(pg_ids[phone], limit=limit, mark_read=False, side=True)
+            assert _plain(got_view) == _plain(want_view), phone
     for words in SEARCHES:
         assert _plain(pg.search(words)) == _plain(lite.search(words)), words
     assert pg.settings() == lite.settings()
@@ -222,7 +222,7 @@ def test_actions_leave_postgresql_as_they_leave_sqlite(demo_store: Store, pg_sto
         assert pg.counts(flt) == lite.counts(flt)
     # A reply is queued the same way, or refused for the same reason.
     for phone in phones[5:15]:
-        outcomes = []
+        outcomes: list[tuple[object, ...]] = []
         for desk, ids in ((lite, lite_ids), (pg, pg_ids)):
             view = desk.conversation(ids[phone], mark_read=False)
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -15,8 +16,8 @@ from convo_tui.store.models import Profile
 from .conftest import NOW
 
 
-def _profile(**fields: object) -> Profile:
-    base: dict[str, object] = {"phone": "+14155550123", "created_at": NOW, "updated_at": NOW}
+def _profile(**fields: Any) -> Profile:
+    base: dict[str, Any] = {"phone": "+14155550123", "created_at": NOW, "updated_at": NOW}
     base.update(fields)
     return Profile(**base)
 
@@ -80,8 +81,8 @@ def test_timezonefinder_is_not_imported_until_needed() -> None:
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def _utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)
+def _utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def _check(name: str, at: datetime) -> rtime.QuietCheck:

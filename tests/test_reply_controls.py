@@ -123,10 +123,10 @@ def anyio_backend() -> str:
 async def test_composer_sends_a_pasted_reply_without_its_escapes(asking, sandbox) -> None:
     app = ConvoApp(Desk(asking, "ana", now=lambda: AFTERNOON), poll_seconds=3600.0)
     async with app.run_test(size=(120, 36)) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await open_conversation(pilot, MARIA)
         await pilot.press("r", *"Hi! ")
-        area = app.inbox.composer.body
+        area = screen.composer.body
         paste(app, PASTED)
         await settle(pilot)
         # Taken out as it is pasted (drawn, it would drive the agent's own terminal),
@@ -140,7 +140,7 @@ async def test_composer_sends_a_pasted_reply_without_its_escapes(asking, sandbox
         await pilot.press("enter")
         await settle(pilot)
         assert type(app.screen).__name__ != "QuietHoursModal"
-        assert "Hi! " + CLEAN in app.inbox.thread.plain
+        assert "Hi! " + CLEAN in screen.thread.plain
     _sync(asking, sandbox, now=AFTERNOON + timedelta(minutes=1))
     assert "Hi! " + CLEAN in _received(sandbox)
     assert not any("\x1b" in body or "\x00" in body for body in _received(sandbox))
@@ -151,12 +151,12 @@ async def test_composer_refuses_a_reply_of_controls_only(asking) -> None:
     before = _outbound(asking)
     app = ConvoApp(Desk(asking, "ana", now=lambda: AFTERNOON), poll_seconds=3600.0)
     async with app.run_test(size=(120, 36)) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await open_conversation(pilot, MARIA)
         await pilot.press("r")
         paste(app, "\x1b[2J\x1b[H\x00")
         await settle(pilot)
-        assert app.inbox.composer.body.text == ""
+        assert screen.composer.body.text == ""
         await pilot.press("enter")
         await settle(pilot)
         notes = notifications(app)

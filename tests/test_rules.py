@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from convo_tui.core import (
     agents,
@@ -70,7 +70,7 @@ def test_a_wall_time_skipped_by_dst_moves_forward() -> None:
 # Status, read state, unread count -------------------------------------------
 
 
-def _open(session, phone: str = CUSTOMER, at: datetime = NOW) -> Conversation:
+def _open(session: Session, phone: str = CUSTOMER, at: datetime = NOW) -> Conversation:
     add_profile(session, phone)
     result = text_in(session, "hello", phone=phone, at=at)
     conv = session.get(Conversation, result.conversation_id)
@@ -134,7 +134,8 @@ def test_block_closes_and_unblock_restores_replies(store, owner) -> None:
         conversations.block(session, profile, conv, owner, now=NOW)
         assert profile.blocked and conv.status == "closed" and not conv.unread
         settings = settings_mod.load(session)
-        assert replies.why_not(profile, conv, settings).reason == "blocked"  # type: ignore[union-attr]
+        refusal = replies.why_not(profile, conv, settings)
+        assert refusal is not None and refusal.reason == "blocked"
         conversations.unblock(session, profile, owner, now=NOW)
         assert replies.why_not(profile, conv, settings) is None
         actions = session.exec(select(AuditEntry.action)).all()

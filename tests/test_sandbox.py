@@ -608,6 +608,7 @@ def test_klaviyo_unsubscribe_as_convo_sends_it_validates_and_a_read_only_key_is_
         sms = {"sms": {"marketing": {"consent": "UNSUBSCRIBED"}}}
         return {"type": "profile", "attributes": {"phone_number": number, "subscriptions": sms}}
 
+    wrong: dict[str, Any]
     with klaviyo_http(sandbox) as http:
         for wrong in (body([one("4155550123")]), body([one(MARIA)] * 101), {"data": {}}):
             answer = http.post(

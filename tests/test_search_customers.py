@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from sqlalchemy import create_engine, event
@@ -183,9 +185,15 @@ def test_an_older_store_is_indexed_when_upgraded(db_path: Path) -> None:
 def test_customer_lookups_use_indexes(demo_store: Store) -> None:
     """No scan of a table that grows with the store, whatever is typed: every statement a
     search runs is planned on an index (or the full-text table)."""
-    statements: list[tuple[str, object]] = []
+    statements: list[tuple[str, Sequence[Any] | Mapping[str, Any]]] = []
 
-    def seen(_conn: object, _cursor: object, sql: str, params: object, *_: object) -> None:
+    def seen(
+        _conn: object,
+        _cursor: object,
+        sql: str,
+        params: Sequence[Any] | Mapping[str, Any],
+        *_: object,
+    ) -> None:
         if sql.lstrip().upper().startswith("SELECT"):
             statements.append((sql, params))
 
@@ -199,7 +207,7 @@ def test_customer_lookups_use_indexes(demo_store: Store) -> None:
     with demo_store.read() as session:
         conn = session.connection()
         for sql, params in statements:
-            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()  # type: ignore[arg-type]
+            rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
             plan = " | ".join(str(row[-1]) for row in rows)
             assert not BIG_SCAN.search(plan), (sql, plan)
 

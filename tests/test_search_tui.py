@@ -115,11 +115,11 @@ async def test_enter_on_a_customer_opens_and_marks_read(demo_store: Any) -> None
     assert conversation_of(demo_store, KENJI).unread
     app = make_app(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await _search(pilot, "Watanabe")
         await pilot.press("enter")
         await settle(pilot)
-        inbox = app.inbox
+        inbox = screen
         assert app.screen is inbox
         assert inbox.view is not None
         assert inbox.view.conversation_id == conversation_of(demo_store, KENJI).id
@@ -131,30 +131,30 @@ async def test_enter_on_a_message_marks_it_read_too(demo_store: Any) -> None:
     assert conversation_of(demo_store, MARIA).unread
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await _search(pilot, "size 38")
         await pilot.press("enter")
         await settle(pilot)
-        view = app.inbox.view
+        view = screen.view
         assert view is not None and view.conversation_id == conversation_of(demo_store, MARIA).id
-        assert app.inbox.thread.hit is not None and "size 38" in app.inbox.thread.hit.body
+        assert screen.thread.hit is not None and "size 38" in screen.thread.hit.body
         assert not conversation_of(demo_store, MARIA).unread
 
 
 async def test_a_customer_who_never_texted_says_so(demo_store: Any) -> None:
     app = make_app(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await started(pilot)
+        inbox = await started(pilot)
         screen = await _search(pilot, "Lucas Pereira")
         lines = _lines(screen)
         # Marked in the list already.
         assert any("Lucas Pereira" in line and "no conversation" in line for line in lines), lines
         assert [hit.name for hit in screen.customers] == ["Lucas Pereira"]
-        before = app.inbox.view
+        before = inbox.view
         await pilot.press("enter")
         await settle(pilot)
         said = [n for n in notifications(app) if "Lucas Pereira" in n]
         assert said == [
             "Lucas Pereira has no conversation: they never texted anything but keywords"
         ]
-        assert app.inbox.view == before
+        assert inbox.view == before

@@ -357,7 +357,7 @@ async def test_a_reply_typed_on_a_full_store_stays_in_the_box_until_it_can_go(
     queued = outbox_size(demo_store)
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await open_conversation(pilot, DANA)  # Chicago, 09:00 there: no quiet hours
         undo = fill_up(app.desk.store)
         await pilot.press("r", *"Your order ships today", "enter")
@@ -366,12 +366,12 @@ async def test_a_reply_typed_on_a_full_store_stays_in_the_box_until_it_can_go(
         assert said, notifications(app)
         assert all("\n" not in n and "INSERT" not in n for n in notifications(app))
         assert "free disk space" in said[-1] and "went wrong" not in said[-1], said
-        assert app.inbox is not None
-        assert app.inbox.composer.body.text == "Your order ships today"  # not lost
+        assert screen is not None
+        assert screen.composer.body.text == "Your order ships today"  # not lost
         assert outbox_size(demo_store) == queued
         undo()  # space again
-        app.inbox.composer.body.focus()
+        screen.composer.body.focus()
         await pilot.press("enter")
         await settle(pilot)
         assert outbox_size(demo_store) == queued + 1, notifications(app)
-        assert app.inbox.composer.body.text == ""
+        assert screen.composer.body.text == ""

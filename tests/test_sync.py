@@ -32,6 +32,7 @@ from convo_tui.store.models import (
 )
 from convo_tui.store.open import open_store
 from convo_tui.sync.doubt import GRACE
+from convo_tui.sync.engine import SyncReport
 
 from .cli_helpers import ctrl_c_stops_it, run_process
 from .sync_helpers import clients, config_for, engine_for, env_for, fast_policy, kill_a_sync
@@ -66,7 +67,7 @@ def stored_sids(store: Store) -> list[str]:
         ]
 
 
-def sync_once(store: Store, sb: Sandbox, *, now: datetime | None = None) -> object:
+def sync_once(store: Store, sb: Sandbox, *, now: datetime | None = None) -> SyncReport:
     with engine_for(store, sb) as engine:
         if now is not None:
             engine.now = lambda: now
@@ -75,7 +76,7 @@ def sync_once(store: Store, sb: Sandbox, *, now: datetime | None = None) -> obje
 
 def test_first_sync_fills_an_empty_store_with_the_demo(store, sandbox) -> None:
     report = sync_once(store, sandbox)
-    assert report.errors == []  # type: ignore[attr-defined]
+    assert report.errors == []
     sids = stored_sids(store)
     assert len(sids) == len(set(sids)) == len(provider_sids(sandbox))
     with store.read() as session:
@@ -101,11 +102,11 @@ def test_second_sync_changes_nothing_and_new_texts_arrive(store, sandbox) -> Non
     sync_once(store, sandbox)
     before = sorted(stored_sids(store))
     again = sync_once(store, sandbox)
-    assert again.messages == 0  # type: ignore[attr-defined]
+    assert again.messages == 0
     assert sorted(stored_sids(store)) == before
     sid = sandbox.inject_inbound("+14155550123", "Any news on my boots?")
     report = sync_once(store, sandbox)
-    assert report.messages == 1  # type: ignore[attr-defined]
+    assert report.messages == 1
     with store.read() as session:
         message = session.exec(select(Message).where(Message.provider_sid == sid)).one()
         assert message.body == "Any news on my boots?"
@@ -133,11 +134,11 @@ def test_every_fault_ends_with_each_message_once(store, sandbox, fault, path) ->
     sids = stored_sids(store)
     assert len(sids) == len(set(sids))
     if fault["kind"] in ("429", "duplicate") or path == "/api/":
-        assert first.errors == []  # type: ignore[attr-defined]  # retried within the round
+        assert first.errors == []  # retried within the round
     # The next round finishes the job: what failed is read again, and texts that
     # arrived at the top of the list while it was paged (shift) are picked up.
     report = sync_once(store, sandbox)
-    assert report.errors == []  # type: ignore[attr-defined]
+    assert report.errors == []
     sids = stored_sids(store)
     assert len(sids) == len(set(sids))
     assert set(sids) == provider_sids(sandbox)
@@ -206,7 +207,7 @@ def test_a_crash_after_marking_sending_is_reconciled_not_resent(store, sandbox) 
     twilio.close()
     klaviyo.close()
     report = sync_once(store, sandbox)
-    assert report.reconciled == 1  # type: ignore[attr-defined]
+    assert report.reconciled == 1
     assert _sent_to(sandbox, MARIA, "Reconcile me") == 1
     # Died before sending at all: it is sent exactly once.
     message_id = _queue_reply(store, MARIA, "Never left")

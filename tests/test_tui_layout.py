@@ -19,6 +19,7 @@ from .conftest import NOW
 from .tui_helpers import (
     KENJI,
     MARIA,
+    Widget,
     conversation_of,
     customer_texts,
     make_app,
@@ -36,7 +37,7 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-def shown(widget: Any) -> bool:
+def shown(widget: Widget) -> bool:
     """Drawn on the screen: displayed, with some area of it in sight."""
     if not widget.display or not widget.is_mounted:
         return False
@@ -48,7 +49,7 @@ def shown(widget: Any) -> bool:
     return region.width > 0 and region.height > 0
 
 
-def text_in(app: ConvoApp, widget: Any) -> str:
+def text_in(app: ConvoApp, widget: Widget) -> str:
     """The characters drawn in `widget`'s region, its lines joined with spaces."""
     region = widget.region
     lines = plain(app).splitlines()[region.y : region.bottom]
@@ -76,8 +77,7 @@ async def test_a_narrow_terminal_shows_the_list_then_the_thread_full_width(
     width, _ = size
     app = make_app(demo_store)
     async with app.run_test(size=size) as pilot:
-        await started(pilot)
-        screen = app.inbox
+        screen = await started(pilot)
         conversation = screen.query_one("#conversation")
         # The list alone, full width: its rows are read whole.
         assert shown(screen.inbox)
@@ -107,8 +107,7 @@ async def test_a_narrow_terminal_shows_the_list_then_the_thread_full_width(
 async def test_from_sixty_columns_list_and_thread_are_side_by_side(demo_store) -> None:
     app = make_app(demo_store)
     async with app.run_test(size=(60, 24)) as pilot:
-        await started(pilot)
-        screen = app.inbox
+        screen = await started(pilot)
         assert shown(screen.inbox)
         assert shown(screen.query_one("#conversation"))
 
@@ -183,9 +182,9 @@ def test_possible_opt_outs_stay_on_the_status_line_as_it_narrows(width: int) -> 
 async def test_at_80x24_a_previewed_refusal_reason_is_read_whole(demo_store) -> None:
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await preview(pilot, KENJI)
-        info = app.inbox.composer.query_one("#composer-info")
+        info = screen.composer.query_one("#composer-info")
         said = text_in(app, info)
         assert "Reply refused: Kenji Watanabe has not agreed to receive texts" in said, said
         assert "…" not in said
@@ -196,8 +195,8 @@ async def test_moving_down_the_list_keeps_the_composer_still(demo_store) -> None
     reflow of the text area on every row would slow moving down the list)."""
     app = make_app(demo_store)
     async with app.run_test(size=(80, 24)) as pilot:
-        await started(pilot)
-        composer = app.inbox.composer
+        screen = await started(pilot)
+        composer = screen.composer
         await preview(pilot, MARIA)
         allowed = composer.body.region
         await preview(pilot, KENJI)
@@ -210,12 +209,12 @@ async def test_moving_down_the_list_keeps_the_composer_still(demo_store) -> None
 async def test_the_key_bar_always_keeps_keys_and_quit(demo_store, width: int) -> None:
     app = make_app(demo_store)
     async with app.run_test(size=(width, 24)) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await preview(pilot, MARIA)
         bar = plain(app).splitlines()[-1]
         assert "? Keys" in bar, bar
         assert "q Quit" in bar, bar
-        keys = [shown.description for shown in app.inbox.query_one(KeyBar).keys]
+        keys = [shown.description for shown in screen.query_one(KeyBar).keys]
         assert "Keys" in keys and "Quit" in keys
 
 
@@ -266,9 +265,9 @@ async def test_the_palette_lists_convo_commands_once_each(demo_store) -> None:
 async def test_older_messages_from_the_palette_says_when_all_are_shown(demo_store) -> None:
     app = make_app(demo_store)
     async with app.run_test(size=(100, 40), notifications=True) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await open_conversation(pilot, MARIA)
-        commands = {c.title: c for c in app.get_system_commands(app.inbox)}
+        commands = {c.title: c for c in app.get_system_commands(screen)}
         older = commands["Older messages"]
         assert "all" in older.help.lower(), older.help
         result = older.callback()
@@ -283,16 +282,16 @@ async def test_older_messages_from_the_palette_loads_more(demo_store) -> None:
         customer_texts(demo_store, MARIA, f"text number {n}", f"SMolder{n}")
     app = make_app(demo_store)
     async with app.run_test(size=(100, 40)) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await open_conversation(pilot, MARIA)
-        assert app.inbox.view is not None
-        before = len(app.inbox.view.messages)
-        commands = {c.title: c for c in app.get_system_commands(app.inbox)}
+        assert screen.view is not None
+        before = len(screen.view.messages)
+        commands = {c.title: c for c in app.get_system_commands(screen)}
         result = commands["Older messages"].callback()
         if result is not None:
             await result
         await settle(pilot)
-        assert len(app.inbox.view.messages) > before
+        assert len(screen.view.messages) > before
 
 
 # -- 6. toasts never cover a dialog -------------------------------------------------------
@@ -323,12 +322,12 @@ async def test_a_toast_never_covers_a_dialog(demo_store, key: str, size: tuple[i
     errors); the ones that have not timed out show once it is closed."""
     app = make_app(demo_store)
     async with app.run_test(size=size, notifications=True) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await preview(pilot, MARIA)
         await pilot.press(key)
         await settle(pilot)
         modal = app.screen
-        assert modal is not app.inbox
+        assert modal is not screen
         dialog = modal.query_one(".dialog")
         await texts_arrive(pilot, 2)
         app.notify("Queued reply to somebody else", timeout=6)
@@ -342,7 +341,7 @@ async def test_a_toast_never_covers_a_dialog(demo_store, key: str, size: tuple[i
 
         await pilot.press("escape")
         await settle(pilot)
-        assert app.screen is app.inbox
+        assert app.screen is screen
         await pilot.pause(0.1)
         assert "New text" in plain(app)  # a toast's title (the list shows the texts too)
         assert "Queued reply to somebody else" in plain(app)

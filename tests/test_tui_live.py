@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from rich.color import Color
 from sqlalchemy import text as sql
 
 from convo_tui.core.inbound import process_inbound
@@ -49,16 +50,17 @@ class FakeSync:
 async def test_new_texts_appear_with_a_notification_and_the_bell(demo_store) -> None:
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await started(pilot)
-        before = app.inbox.inbox.total
+        screen = await started(pilot)
+        before = screen.inbox.total
         customer_texts(demo_store, "+14155550188", "Hello? [@click=app.quit]", "SMlive1")
         app.poll_now()
         await pilot.pause(0.2)
         await settle(pilot)
-        assert app.inbox.inbox.total == before + 1
+        assert screen.inbox.total == before + 1
         assert app.bells == 1
         assert any("Hello? [@click=app.quit]" in n for n in notifications(app))
-        assert app.inbox.inbox.row_at(0).preview == "Hello? [@click=app.quit]"
+        first = screen.inbox.row_at(0)
+        assert first is not None and first.preview == "Hello? [@click=app.quit]"
         # a blocked profile's text is stored, silently
         customer_texts(demo_store, SPAM, "more junk", "SMlive2")
         app.poll_now()
@@ -123,8 +125,8 @@ async def test_untrusted_text_is_shown_literally_everywhere(demo_store) -> None:
             )
     app = make_app(demo_store)
     async with app.run_test(size=(160, 48)) as pilot:
-        await started(pilot)
-        inbox = app.inbox.inbox
+        screen = await started(pilot)
+        inbox = screen.inbox
         for index in range(len(UNTRUSTED)):
             inbox.focus()  # back to the list, as the agent would, then down to the row
             inbox.cursor = index
@@ -133,10 +135,10 @@ async def test_untrusted_text_is_shown_literally_everywhere(demo_store) -> None:
             screen_text = plain(app)
             assert "[b]Eve[/b] ␛[2J" in screen_text  # the name, literally, control made visible
             assert "\x1b" not in screen_text and "\x07" not in screen_text
-            await pilot.click(app.inbox.thread)
+            await pilot.click(screen.thread)
             await settle(pilot)
             assert app.is_running  # [@click=app.quit] ran nothing
-        bodies = app.inbox.thread.plain
+        bodies = screen.thread.plain
         assert "W" * 100 in bodies or "word word" in bodies
         inbox.focus()
         await pilot.press("v")
@@ -176,9 +178,9 @@ async def test_a_huge_inbox_opens_and_scrolls_fast(demo_store) -> None:
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
         t0 = time.perf_counter()
-        await started(pilot)
+        screen = await started(pilot)
         opened = time.perf_counter() - t0
-        inbox = app.inbox.inbox
+        inbox = screen.inbox
         assert inbox.total == rows + 39
         t0 = time.perf_counter()
         await pilot.press("end")
@@ -192,16 +194,17 @@ async def test_a_huge_inbox_opens_and_scrolls_fast(demo_store) -> None:
 
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
 async def test_rows_stay_readable_in_light_and_dark_themes(demo_store, theme: str) -> None:
-    def brightness(color: object) -> float:
-        r, g, b = color.get_truecolor()  # type: ignore[attr-defined]
+    def brightness(color: Color | None) -> float:
+        assert color is not None
+        r, g, b = color.get_truecolor()
         return (0.299 * r + 0.587 * g + 0.114 * b) / 255
 
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         app.theme = theme
         await settle(pilot)
-        inbox = app.inbox.inbox
+        inbox = screen.inbox
         background = brightness(inbox.rich_style.bgcolor)
         for y in (2, 3):  # the second row: its name, then its preview
             segments = [s for s in inbox.render_line(y) if s.text.strip()]

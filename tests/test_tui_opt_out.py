@@ -12,6 +12,7 @@ from convo_tui.store.models import AuditEntry, OutboxItem
 from .tui_helpers import (
     DANA,
     MARIA,
+    Checkbox,
     conversation_of,
     customer_texts,
     make_app,
@@ -45,17 +46,17 @@ async def test_not_an_opt_out_needs_a_reason_and_then_lets_replies_go(demo_store
     customer_texts(demo_store, MARIA, "please stop texting me so much, one a week is fine", "SMf1")
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await started(pilot)
+        inbox = await started(pilot)
         screen = plain(app)
         assert "⚑ 1 possible opt-out (oldest now)" in screen.splitlines()[0], screen
         # The row carries the flag (in a 36-column list, the flag alone).
         assert [line for line in _row_lines(app, "Maria") if "⚑" in line], screen
         await open_conversation(pilot, MARIA, back_to_list=False)
-        thread = app.inbox.thread.plain
+        thread = inbox.thread.plain
         assert "⚑ possible opt-out" in thread and "d to decide" in thread, thread
         # The reply box says why it waits, and typing does not send.
-        assert app.inbox.view is not None and app.inbox.view.refusal is not None
-        assert "asked to stop" in app.inbox.view.refusal.message
+        assert inbox.view is not None and inbox.view.refusal is not None
+        assert "asked to stop" in inbox.view.refusal.message
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("d")
@@ -92,7 +93,7 @@ async def test_opt_out_from_the_thread_stops_the_held_reply(demo_store) -> None:
     confirmation."""
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await open_conversation(pilot, DANA)
         await pilot.press("r", *"Your order ships today", "enter")
         await settle(pilot)
@@ -101,8 +102,8 @@ async def test_opt_out_from_the_thread_stops_the_held_reply(demo_store) -> None:
         await settle(pilot)
         assert "⚑ 1 possible opt-out" in plain(app).splitlines()[0]
         await open_conversation(pilot, DANA, back_to_list=False)
-        assert "waits for the opt-out decision" in app.inbox.thread.plain
-        app.inbox.thread.focus()
+        assert "waits for the opt-out decision" in screen.thread.plain
+        screen.thread.focus()
         await pilot.press("d")  # from the thread too, as its header says
         await settle(pilot)
         assert type(app.screen).__name__ == "OptOutModal"
@@ -133,24 +134,24 @@ async def test_the_possible_opt_outs_view_from_the_filter_and_the_palette(demo_s
     customer_texts(demo_store, MARIA, "take me off your list", "SMf3")
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await pilot.press("f")
         await settle(pilot)
         assert "Only possible opt-outs (1 waiting for a decision)" in plain(app)
-        app.screen.query_one("#filter-opt-out").value = True
+        app.screen.query_one("#filter-opt-out", Checkbox).value = True
         await pilot.press("ctrl+s")
         await settle(pilot)
         status = plain(app).splitlines()[0]
         assert "possible opt-outs — 1" in status, status
-        assert app.inbox.inbox.total == 1
-        app.inbox.apply_filter(type(app.inbox.filter)())  # back to the open inbox
+        assert screen.inbox.total == 1
+        screen.apply_filter(type(screen.filter)())  # back to the open inbox
         await settle(pilot)
-        assert app.inbox.inbox.total > 1
-        app.inbox.action_show_opt_outs()  # the palette's "Possible opt-outs"
+        assert screen.inbox.total > 1
+        screen.action_show_opt_outs()  # the palette's "Possible opt-outs"
         await settle(pilot)
-        assert app.inbox.inbox.total == 1
-        assert app.inbox.inbox.current is not None
-        assert app.inbox.inbox.current.phone == MARIA
+        assert screen.inbox.total == 1
+        assert screen.inbox.current is not None
+        assert screen.inbox.current.phone == MARIA
 
 
 async def test_an_opt_out_klaviyo_refused_is_said_on_the_status_line_and_the_profile(

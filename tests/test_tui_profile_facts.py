@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from convo_tui import phones
+from convo_tui.widgets.redrawn.scroll_text import ScrollText
+from convo_tui.widgets.redrawn.side_tabs import SideTabs
 
 from .cli_helpers import run_process
 from .tui_helpers import (
@@ -85,12 +87,12 @@ def test_the_cli_names_the_zone_by_its_current_name_and_the_number_once(demo_sto
 async def test_activity_reads_as_labels_and_amounts(demo_store) -> None:
     app = make_app(demo_store)
     async with app.run_test(size=(160, 48)) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await open_conversation(pilot, KENJI)
-        side = app.inbox.side
-        side.query_one("#side-tabs").active = "tab-activity"
+        side = screen.side
+        side.query_one("#side-tabs", SideTabs).active = "tab-activity"
         await settle(pilot)
-        activity = str(side.query_one("#side-activity").text)
+        activity = str(side.query_one("#side-activity", ScrollText).text)
         assert "Placed Order" in activity
         assert "$value" not in activity and "17800.0" not in activity, activity
         # Kenji's order #1069 in yen: the Orders tab says "total 17,800 JPY".

@@ -24,9 +24,13 @@ pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 
 
 class Terminal:
-    """One tmux server of our own (its own socket), one window of a fixed size."""
+    """One tmux server of our own (its own socket), one window of a fixed size;
+    `exit_file`, when given, is where `command` writes its exit code."""
 
-    def __init__(self, width: int, height: int, command: str) -> None:
+    def __init__(
+        self, width: int, height: int, command: str, exit_file: Path | None = None
+    ) -> None:
+        self.exit_file = exit_file
         self.socket = f"convo-test-{uuid.uuid4().hex[:8]}"
         self.run("new-session", "-d", "-x", str(width), "-y", str(height), "-s", "t", command)
 
@@ -76,8 +80,7 @@ def terminal_factory(tmp_path: Path) -> Iterator[Callable[[int, int, Path], Term
         command = (
             f"{sys.executable} -m convo_tui demo --db {db} --agent ana; echo $? > {done}; sleep 30"
         )
-        terminal = Terminal(width, height, command)
-        terminal.exit_file = done  # type: ignore[attr-defined]
+        terminal = Terminal(width, height, command, done)
         made.append(terminal)
         return terminal
 
@@ -171,7 +174,8 @@ def test_an_agent_triages_in_tmux(terminal_factory, tmp_path: Path, size) -> Non
     # Quit: the process ends cleanly.
     term.keys("q")
     deadline = time.monotonic() + 20
-    exit_file: Path = term.exit_file  # type: ignore[attr-defined]
+    exit_file = term.exit_file
+    assert exit_file is not None
     while not exit_file.exists() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert exit_file.read_text().strip() == "0", term.screen()

@@ -33,15 +33,14 @@ def anyio_backend() -> str:
 
 async def typing_a_reply(pilot: Any) -> None:
     """Maria's conversation open, the agent typing in the composer."""
-    app = pilot.app
-    await started(pilot)
+    screen = await started(pilot)
     await open_conversation(pilot, MARIA)
     await pilot.press("r")
     await settle(pilot)
-    assert app.inbox.composer.body.has_focus
+    assert screen.composer.body.has_focus
     await pilot.press(*"Yes", "space", *"in", "space", *"black")
     await settle(pilot)
-    assert app.inbox.composer.body.text == TYPED
+    assert screen.composer.body.text == TYPED
 
 
 async def texts_arrive(pilot: Any, count: int) -> None:
@@ -93,7 +92,7 @@ async def test_a_toast_shows_at_the_top_right_clear_of_the_composer(
             for name, kept in clear.items():
                 assert not region.overlaps(kept), (name, region, kept)
         assert toasts[0].region.y == 1  # just under the status line
-        assert app.inbox.composer.body.has_focus
+        assert app.inbox is not None and app.inbox.composer.body.has_focus
         assert TYPED in plain(app)
 
 

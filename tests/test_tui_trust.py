@@ -6,7 +6,7 @@ Each test walks a whole story on the demo store with real key presses.
 from __future__ import annotations
 
 import pytest
-from sqlmodel import select
+from sqlmodel import col, select
 
 from convo_tui.store.kinds import Status
 from convo_tui.store.models import Message, OutboxItem
@@ -40,8 +40,8 @@ def outbound_bodies(store) -> list[tuple[int, str]]:
     with store.read() as session:
         rows = session.exec(
             select(Message.profile_id, Message.body)
-            .join(OutboxItem, OutboxItem.message_id == Message.id)
-            .order_by(Message.id)
+            .join(OutboxItem, col(OutboxItem.message_id) == col(Message.id))
+            .order_by(col(Message.id))
         ).all()
         return [(int(p), b) for p, b in rows]
 
@@ -52,8 +52,7 @@ async def test_a_draft_stays_with_its_conversation(demo_store) -> None:
     is the draft's first letter, and the draft stays James's."""
     app = make_app(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await started(pilot)
-        screen = app.inbox
+        screen = await started(pilot)
         james = screen.inbox.current
         assert james is not None
         await pilot.press("enter")
@@ -79,6 +78,7 @@ async def test_a_draft_stays_with_its_conversation(demo_store) -> None:
         await pilot.press("k")
         await pilot.pause(0.2)
         await settle(pilot)
+        assert screen.inbox.current is not None
         assert screen.inbox.current.conversation_id == james.conversation_id
         await pilot.press("enter")
         await settle(pilot)
@@ -94,9 +94,9 @@ async def test_typing_right_after_enter_writes_the_reply(demo_store) -> None:
     """`enter` then letters: they go into the reply, never run one-key actions."""
     app = make_app(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await started(pilot)
-        screen = app.inbox
+        screen = await started(pilot)
         maria = conversation_of(demo_store, MARIA)
+        assert maria.id is not None
         assert screen.inbox.move_to_conversation(maria.id)
         await settle(pilot)
         await pilot.press("enter", *"ok cool, I will check the size and be back soon")
@@ -114,10 +114,9 @@ async def test_a_store_change_right_after_enter_still_opens_it(demo_store) -> No
     stayed a preview, unread, the box unfocused."""
     app = make_app(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await started(pilot)
-        screen = app.inbox
+        screen = await started(pilot)
         maria = conversation_of(demo_store, MARIA)
-        assert maria.unread
+        assert maria.id is not None and maria.unread
         assert screen.inbox.move_to_conversation(maria.id)
         await settle(pilot)
         await pilot.press("enter")
@@ -134,9 +133,9 @@ async def test_a_paste_right_after_enter_keeps_what_was_typed_before_it(demo_sto
     reply holds them in the order they came, the paste without its escapes."""
     app = make_app(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await started(pilot)
-        screen = app.inbox
+        screen = await started(pilot)
         maria = conversation_of(demo_store, MARIA)
+        assert maria.id is not None
         assert screen.inbox.move_to_conversation(maria.id)
         await settle(pilot)
         await pilot.press("enter", *"AB ")
@@ -165,23 +164,22 @@ async def test_a_draft_survives_a_restart_of_the_app(demo_store) -> None:
         await app.action_quit()  # straight from the reply box, before any pause
     app = make_app(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await open_conversation(pilot, MARIA, back_to_list=False)
-        assert app.inbox.composer.body.text == "Size 38 is back on Friday"
+        assert screen.composer.body.text == "Size 38 is back on Friday"
         # Another agent on the same store does not see it: drafts are per agent.
     other = make_app(demo_store, login="ben")
     async with other.run_test(size=(100, 30)) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await open_conversation(pilot, MARIA, back_to_list=False)
-        assert other.inbox.composer.body.text == ""
+        assert screen.composer.body.text == ""
 
 
 async def test_new_texts_and_a_resorted_list_never_move_a_draft(demo_store) -> None:
     """While a draft waits, customers text in: the list re-sorts under the cursor."""
     app = make_app(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await started(pilot)
-        screen = app.inbox
+        screen = await started(pilot)
         maria = conversation_of(demo_store, MARIA)
         await type_draft_for(pilot, MARIA, "Maria only: ZQX refund is on its way")
         # Two other customers text: they jump above Maria, the rows shift under the cursor.
@@ -190,6 +188,7 @@ async def test_new_texts_and_a_resorted_list_never_move_a_draft(demo_store) -> N
         app.poll_now()
         await pilot.pause(0.2)
         await settle(pilot)
+        assert screen.inbox.current is not None
         assert screen.inbox.current.conversation_id == maria.id  # the cursor followed Maria
         for _ in range(3):  # walk past the new rows: none shows Maria's draft
             await pilot.press("k")
@@ -219,8 +218,7 @@ async def test_a_filter_change_never_shows_another_conversations_draft(demo_stor
 
     app = make_app(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
-        await started(pilot)
-        screen = app.inbox
+        screen = await started(pilot)
         maria = conversation_of(demo_store, MARIA)
         await type_draft_for(pilot, MARIA, "Maria: size 38 is QJW-reserved")
         screen.apply_filter(InboxFilter(unread=True))  # Maria is read now: not in this view
@@ -245,7 +243,7 @@ def audit_actions(store) -> list[str]:
     from convo_tui.store.models import AuditEntry
 
     with store.read() as session:
-        return [a.action for a in session.exec(select(AuditEntry).order_by(AuditEntry.id))]
+        return [a.action for a in session.exec(select(AuditEntry).order_by(col(AuditEntry.id)))]
 
 
 def on_cursor(app, store, phone: str) -> bool:
@@ -262,8 +260,7 @@ async def test_every_triage_action_undoes_with_z(demo_store) -> None:
 
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await started(pilot)
-        screen = app.inbox
+        screen = await started(pilot)
         await open_conversation(pilot, MARIA)
         before = conversation_of(demo_store, MARIA)
 
@@ -355,8 +352,7 @@ async def test_u_under_the_read_filter_toggles_the_same_conversation(demo_store)
 
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await started(pilot)
-        screen = app.inbox
+        screen = await started(pilot)
         screen.apply_filter(InboxFilter(unread=False))
         await pilot.pause(0.2)
         await settle(pilot)
@@ -369,6 +365,7 @@ async def test_u_under_the_read_filter_toggles_the_same_conversation(demo_store)
             from convo_tui.store.models import Conversation
 
             assert session.get(Conversation, first.conversation_id).unread
+        assert screen.inbox.current is not None
         assert screen.inbox.current.conversation_id == first.conversation_id  # stays
         assert screen.inbox.current.unread  # and shows its new state
         await pilot.press("u")  # the same one again: read again
@@ -377,16 +374,16 @@ async def test_u_under_the_read_filter_toggles_the_same_conversation(demo_store)
             from convo_tui.store.models import Conversation
 
             assert not session.get(Conversation, first.conversation_id).unread
-            second = session.get(Conversation, screen.inbox.row_at(1).conversation_id)
+            next_row = screen.inbox.row_at(1)
+            assert next_row is not None
+            second = session.get(Conversation, next_row.conversation_id)
             assert not second.unread  # the next one was never touched
         await pilot.press("u", "j")  # unread, then move on: now it leaves the view
         await pilot.pause(0.2)
         await settle(pilot)
         assert screen.inbox.total == total - 1
-        assert all(
-            screen.inbox.row_at(i).conversation_id != first.conversation_id
-            for i in range(min(screen.inbox.total, 10))
-        )
+        rows = [screen.inbox.row_at(i) for i in range(min(screen.inbox.total, 10))]
+        assert all(row is not None and row.conversation_id != first.conversation_id for row in rows)
 
 
 async def test_the_row_you_see_is_the_row_you_act_on(demo_store) -> None:
@@ -399,8 +396,7 @@ async def test_the_row_you_see_is_the_row_you_act_on(demo_store) -> None:
 
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await started(pilot)
-        screen = app.inbox
+        screen = await started(pilot)
         maria = conversation_of(demo_store, MARIA)
 
         # In Maria's reply box with a draft; someone else blocks her.
@@ -420,7 +416,7 @@ async def test_the_row_you_see_is_the_row_you_act_on(demo_store) -> None:
         await pilot.pause(0.2)
         await settle(pilot)
         # The thread still shows Maria, now refused; the box is locked and keeps the draft.
-        assert screen.view.conversation_id == maria.id
+        assert screen.view is not None and screen.view.conversation_id == maria.id
         assert screen.view.refusal is not None and screen.view.refusal.reason == "blocked"
         assert screen.composer.body.disabled
         assert screen.composer.conversation_id == maria.id
@@ -434,7 +430,7 @@ async def test_the_row_you_see_is_the_row_you_act_on(demo_store) -> None:
         await settle(pilot)
         row = screen.inbox.current
         assert row is not None and row.conversation_id != maria.id
-        assert screen.view.conversation_id == row.conversation_id
+        assert screen.view is not None and screen.view.conversation_id == row.conversation_id
         assert screen.composer.conversation_id == row.conversation_id
         was_unread = row.unread
         await pilot.press("u")
@@ -448,8 +444,7 @@ async def test_a_key_right_after_moving_acts_on_the_highlighted_row(demo_store) 
     """j then c at once, before the preview loads: the highlighted row closes."""
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await started(pilot)
-        screen = app.inbox
+        screen = await started(pilot)
         first = screen.inbox.current
         second = screen.inbox.row_at(1)
         assert first is not None and second is not None
@@ -468,7 +463,7 @@ def outbox_state(store, body: str) -> str | None:
     with store.read() as session:
         found = session.exec(
             select(OutboxItem.state)
-            .join(Message, Message.id == OutboxItem.message_id)
+            .join(Message, col(Message.id) == col(OutboxItem.message_id))
             .where(Message.body == body)
         ).first()
         return None if found is None else str(found)
@@ -482,8 +477,7 @@ async def test_a_reply_sent_by_mistake_is_recalled_with_its_text_back(demo_store
 
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await started(pilot)
-        screen = app.inbox
+        screen = await started(pilot)
         await open_conversation(pilot, MARIA, back_to_list=False)
         await pilot.press(*"Wrong customer, sorry", "enter")
         await settle(pilot)
@@ -510,6 +504,7 @@ async def test_a_reply_sent_by_mistake_is_recalled_with_its_text_back(demo_store
         from convo_tui.session.desk import Desk
 
         maria = conversation_of(demo_store, MARIA)
+        assert maria.id is not None
         assert Desk(demo_store, "ana").draft(maria.id).body == "Wrong customer, sorry\nP.S."
 
         await pilot.press("enter")  # sends the whole box
@@ -536,7 +531,7 @@ async def test_a_reply_the_sync_took_is_not_recalled(demo_store) -> None:
 
     app = make_app(demo_store)
     async with app.run_test(size=(120, 36)) as pilot:
-        await started(pilot)
+        screen = await started(pilot)
         await open_conversation(pilot, MARIA, back_to_list=False)
         await pilot.press(*"On its way", "enter")
         await settle(pilot)
@@ -546,7 +541,7 @@ async def test_a_reply_the_sync_took_is_not_recalled(demo_store) -> None:
         with demo_store.write() as session:
             item = session.exec(
                 select(OutboxItem)
-                .join(Message, Message.id == OutboxItem.message_id)
+                .join(Message, col(Message.id) == col(OutboxItem.message_id))
                 .where(Message.body == "On its way")
             ).one()
             from datetime import timedelta
@@ -559,4 +554,4 @@ async def test_a_reply_the_sync_took_is_not_recalled(demo_store) -> None:
             n.startswith("Not undone: Reply #") and "already went out" in n
             for n in notifications(app)
         ), notifications(app)
-        assert app.inbox.composer.body.text == ""
+        assert screen.composer.body.text == ""

