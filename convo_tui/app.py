@@ -137,6 +137,15 @@ class ConvoApp(App[None]):
     def _start(self) -> None:
         me = self.desk.identify()  # with an opening: waits for the store to load
         self.call_from_thread(self._started, me)
+        for line in self.desk.store_warnings():
+            self.call_from_thread(
+                self.notify,
+                line,
+                title="Store open to others",
+                severity="warning",
+                markup=False,
+                timeout=12,
+            )
 
     def _started(self, me: Me) -> None:
         self.me = me

@@ -121,3 +121,26 @@ def fix(path: Path) -> str:
     else:
         wanted = "660" if is_group_dir(path.parent) else "600"
     return f"chmod {wanted} {path}"
+
+
+def store_warnings(database: Path, data_dir: Path) -> list[str]:
+    """A SQLite store's files (and their folder) that users they are not meant for can
+    read, each with the command that closes them. `data_dir` is convo's own data folder,
+    which is made private: open, it is worth a line even if the files are not."""
+    warnings = []
+    main = open_to_others(database)
+    for suffix in STORE_SUFFIXES:
+        path = database.with_name(database.name + suffix)
+        mode = open_to_others(path)
+        # SQLite gives -wal and -shm the store's mode: one line for the three, unless
+        # a side file kept another.
+        if mode is not None and (not suffix or mode != main):
+            warnings.append(f"other users can read {path} (mode {mode:o}) — {fix(path)}")
+    folder = database.parent
+    mode = open_to_others(folder)
+    # A folder of the user's choosing (--db) may be open if the files are not; a folder
+    # others may write (without the sticky bit) is never safe.
+    ours = folder == data_dir.absolute()
+    if mode is not None and (ours or mode & stat.S_IWOTH) and not mode & stat.S_ISVTX:
+        warnings.append(f"other users can open the folder {folder} (mode {mode:o}) — {fix(folder)}")
+    return warnings

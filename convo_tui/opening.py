@@ -69,7 +69,6 @@ def open_fast(db: Path | None, agent: str | None) -> int | None:
     (no SQLite store yet, another revision, an unknown agent, a broken config...)."""
     from convo_tui.config import ConfigError, load_config
     from convo_tui.core.first_page import first_page
-    from convo_tui.core.roles import os_login
 
     try:
         config = load_config()
@@ -82,10 +81,9 @@ def open_fast(db: Path | None, agent: str | None) -> int | None:
         if not url.startswith("sqlite:///"):
             return None
         path = Path(url.removeprefix("sqlite:///"))
-    login = agent or os_login()
     from convo_tui.session.inbox_pages import PAGE
 
-    first = first_page(path, login, limit=PAGE)
+    first = first_page(path, agent, limit=PAGE)
     if first is None:
         return None
 

@@ -15,7 +15,7 @@ from convo_tui.core.outbound import record_outbound
 from convo_tui.core.texts import InboundResult, InboundText, OutboundText
 from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.kinds import Consent, SourceKind
-from convo_tui.store.models import Agent, Profile
+from convo_tui.store.models import Agent, Profile, StoreMeta
 from convo_tui.store.open import open_store
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -43,9 +43,26 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "convo.sqlite3"
 
 
+def mark_test_store(store: Store) -> None:
+    """Mark `store` as the suite's (store_meta kind "test"): its agents are stand-ins, so
+    `--agent` may pick any of them (core.roles.STAND_IN_KINDS); on a real store it may
+    only name the OS login."""
+    with store.write() as session:
+        if session.get(StoreMeta, "kind") is None:
+            session.add(StoreMeta(key="kind", value="test"))
+
+
+def open_test_store(path: Path) -> Store:
+    """`open_store` on a SQLite file, marked as the suite's (mark_test_store)."""
+    opened = open_store(sqlite_url(path))
+    mark_test_store(opened)
+    return opened
+
+
 @pytest.fixture
 def store(db_path: Path) -> Iterator[Store]:
     opened = open_store(sqlite_url(db_path))
+    mark_test_store(opened)
     yield opened
     opened.close()
 

@@ -14,13 +14,12 @@ import pytest
 from sqlmodel import col, select
 
 from convo_tui.core import settings as settings_mod
-from convo_tui.store.engine import Store, sqlite_url
+from convo_tui.store.engine import Store
 from convo_tui.store.kinds import Consent, SourceKind
 from convo_tui.store.models import AuditEntry, Message, MessageSource
-from convo_tui.store.open import open_store
 
 from .cli_helpers import run_process
-from .conftest import NOW, add_profile, text_in
+from .conftest import NOW, add_profile, open_test_store, text_in
 from .tui_helpers import Input, Switch, make_app, settle, started
 
 
@@ -52,7 +51,7 @@ def _skips(store: Store) -> list[str]:
 
 def _fresh(db_path: Path) -> Path:
     """A store with its owner and nothing configured, as `convo` leaves it on first use."""
-    store = open_store(sqlite_url(db_path))
+    store = open_test_store(db_path)
     with store.write() as session:
         from convo_tui.core import agents
 
@@ -172,7 +171,7 @@ def test_doctor_names_the_missing_setting(db_path) -> None:
     assert "auto-reply: off" in fresh.out and "organization.prefix" in fresh.out
     assert "organization.email" in fresh.out
 
-    store = open_store(sqlite_url(db))
+    store = open_test_store(db)
     with store.write() as session:
         from convo_tui.core import agents
 
@@ -184,7 +183,7 @@ def test_doctor_names_the_missing_setting(db_path) -> None:
     good = _cli(db, "doctor", "--only", "auto-reply")
     assert good.code == 0 and "✓ auto-reply: on" in good.out, good.out
 
-    store = open_store(sqlite_url(db))
+    store = open_test_store(db)
     with store.write() as session:
         owner = agents.identify(session, "olivia", now=NOW)
         settings_mod.store_checked(session, owner, "organization.prefix", "", now=NOW)

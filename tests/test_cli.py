@@ -9,12 +9,10 @@ from pathlib import Path
 import pytest
 
 from convo_tui.core import agents, roles
-from convo_tui.store.engine import sqlite_url
 from convo_tui.store.kinds import Consent
-from convo_tui.store.open import open_store
 
 from .cli_helpers import run, run_process, run_spawned
-from .conftest import CUSTOMER, NOW, add_profile, send_campaign, text_in
+from .conftest import CUSTOMER, NOW, add_profile, open_test_store, send_campaign, text_in
 
 CLI_NOW = NOW + timedelta(hours=2)  # 09:00 in Los Angeles, 12:00 in New York
 
@@ -28,7 +26,7 @@ def _cli_clock(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def seeded(db_path: Path) -> Path:
     """A store with one owner (olivia), a support agent and a few conversations."""
-    store = open_store(sqlite_url(db_path))
+    store = open_test_store(db_path)
     with store.write() as session:
         owner = agents.identify(session, "olivia", now=NOW)
         agents.add_agent(session, owner, "sam", "support", now=NOW)
@@ -110,7 +108,7 @@ def test_thread_labels_sources(capsys, seeded) -> None:
 
 
 def test_thread_shows_the_last_50_unless_all(capsys, seeded) -> None:
-    store = open_store(sqlite_url(seeded))
+    store = open_test_store(seeded)
     with store.write() as session:
         for i in range(60):
             text_in(session, f"msg {i}", at=NOW + timedelta(seconds=i))
@@ -151,7 +149,7 @@ def test_reply_queues_and_refusals_say_why(capsys, seeded) -> None:
 
 
 def test_business_cannot_text_first(capsys, seeded) -> None:
-    store = open_store(sqlite_url(seeded))
+    store = open_test_store(seeded)
     with store.write() as session:
         add_profile(session, "+14155550127", consent=Consent.SUBSCRIBED)
     store.close()
@@ -302,8 +300,8 @@ def test_config_file_and_env_choose_the_store(capsys, tmp_path, monkeypatch, see
     monkeypatch.setenv("CONVO_CONFIG_FILE", str(config))
     assert run(capsys, "inbox", "--json", "--agent", "olivia").json()["matching"] == 3
     monkeypatch.setenv("CONVO_DATABASE_URL", f"sqlite:///{tmp_path / 'other.sqlite3'}")
-    assert run(capsys, "init", "--agent", "olivia").code == 0
-    assert run(capsys, "inbox", "--json", "--agent", "olivia").json()["matching"] == 0
+    assert run(capsys, "init").code == 0  # a real store: its first agent is the OS login
+    assert run(capsys, "inbox", "--json").json()["matching"] == 0
 
 
 def test_default_store_lives_in_the_platform_data_dir(capsys, tmp_path) -> None:

@@ -28,11 +28,9 @@ import typer
 
 from convo_tui.cli import app
 from convo_tui.core import agents
-from convo_tui.store.engine import sqlite_url
-from convo_tui.store.open import open_store
 
 from .cli_helpers import Result
-from .conftest import CUSTOMER, NOW
+from .conftest import CUSTOMER, NOW, open_test_store
 from .zygote import Zygote
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -128,7 +126,7 @@ class Scenario:
 
 
 def seeded(path: Path, login: str) -> Path:
-    store = open_store(sqlite_url(path))
+    store = open_test_store(path)
     with store.write() as session:
         agents.identify(session, login, now=NOW)
     store.close()

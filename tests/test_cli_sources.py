@@ -6,16 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from convo_tui.core import agents, sources
-from convo_tui.store.engine import sqlite_url
 from convo_tui.store.kinds import SourceKind
-from convo_tui.store.open import open_store
 
 from .cli_helpers import run
-from .conftest import NOW
+from .conftest import NOW, open_test_store
 
 
 def test_unknown_attributed_to_says_how_many_more_and_where(capsys, db_path: Path) -> None:
-    store = open_store(sqlite_url(db_path))
+    store = open_test_store(db_path)
     with store.write() as session:
         agents.identify(session, "olivia", now=NOW)
         for n in range(12):

@@ -12,13 +12,11 @@ from sqlmodel import select
 from convo_tui.clock import utcnow
 from convo_tui.core import agents, outbox
 from convo_tui.core import settings as settings_mod
-from convo_tui.store.engine import sqlite_url
 from convo_tui.store.kinds import Consent
 from convo_tui.store.models import OutboxItem
-from convo_tui.store.open import open_store
 
 from .cli_helpers import Result, run_process
-from .conftest import add_profile, sid, text_in
+from .conftest import add_profile, open_test_store, sid, text_in
 
 NY = "+12125550123"
 PT = "+80012345678"  # International Freephone: no country, so no zone at all
@@ -32,7 +30,7 @@ def _store(db: Path, *, quiet_now: bool) -> None:
         start, end = local + timedelta(hours=2), local + timedelta(hours=3)
     else:
         start, end = local - timedelta(hours=1), local + timedelta(hours=2)
-    store = open_store(sqlite_url(db))
+    store = open_test_store(db)
     with store.write() as session:
         owner = agents.identify(session, "olivia", now=now)
         settings_mod.set_value(session, owner, "auto_reply.enabled", False, now=now)
@@ -90,7 +88,7 @@ def test_outbox_recall_gives_the_text_back(tmp_path) -> None:
 def _sync_sends(db: Path, number: str) -> None:
     """What the sync does once the send delay is over: it claims the reply and the
     provider accepts it (in this process, on the same SQLite file)."""
-    store = open_store(sqlite_url(db))
+    store = open_test_store(db)
     later = utcnow() + timedelta(seconds=11)
     with store.write() as session:
         item = session.exec(select(OutboxItem).where(OutboxItem.message_id == int(number))).one()

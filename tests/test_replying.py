@@ -14,13 +14,12 @@ from sqlmodel import select
 from convo_tui.core import agents, links, orders
 from convo_tui.core import settings as settings_mod
 from convo_tui.serve.links import make_server
-from convo_tui.store.engine import Store, sqlite_url
+from convo_tui.store.engine import Store
 from convo_tui.store.kinds import Consent
 from convo_tui.store.models import ActivityEvent, MessageSource, ShopOrder, ShortLink
-from convo_tui.store.open import open_store
 
 from .cli_helpers import run
-from .conftest import add_profile, send_campaign, text_in
+from .conftest import add_profile, open_test_store, send_campaign, text_in
 
 # 2026-11-24 03:00 UTC: 22:00 in New York, 19:00 in Los Angeles, 16:00 in Auckland.
 NIGHT_NY = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
@@ -39,7 +38,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> list[datetime]:
 
 @pytest.fixture
 def inbox(db_path: Path, clock) -> Path:
-    store = open_store(sqlite_url(db_path))
+    store = open_test_store(db_path)
     with store.write() as session:
         owner = agents.identify(session, "olivia", now=NIGHT_NY)
         # Auto-replies answer at once whatever the hour; these tests look at agents' replies.
@@ -133,7 +132,7 @@ def test_scheduled_items_are_released_only_when_due(inbox, capsys) -> None:
     from convo_tui.core import outbox
 
     cli(capsys, inbox, "reply", NY, "Later", "--at-next-window")
-    store = open_store(sqlite_url(inbox))
+    store = open_test_store(inbox)
     with store.read() as session:
         assert outbox.due(session, now=NIGHT_NY) == []
         assert len(outbox.due(session, now=datetime(2026, 11, 24, 13, 0, tzinfo=UTC))) == 1
@@ -211,7 +210,7 @@ def test_cost_counts_the_short_link_not_the_long_url(capsys, inbox) -> None:
 
 @pytest.fixture
 def link_server(inbox: Path, clock) -> Iterator[tuple[Store, int]]:
-    store = open_store(sqlite_url(inbox))
+    store = open_test_store(inbox)
     server = make_server(store, "127.0.0.1", 0, clock=lambda: clock[0])
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

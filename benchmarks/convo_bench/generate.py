@@ -55,7 +55,9 @@ from convo_tui.store.models import (
 )
 from convo_tui.store.open import open_store
 
-GENERATOR_VERSION = "5"
+GENERATOR_VERSION = "6"
+"""Bumped when the stores it writes change (6: marked kind "bench"), so cached ones are
+written again."""
 """3: search index with prefix indexes; 4: customer search (0008); 5: segments and
 previews by the app's own rules (core.sms_cost, core.conversations.preview)."""
 BENCH_AGENT = "bench"
@@ -1011,6 +1013,8 @@ def _references(store: Any, now: datetime, rng: random.Random) -> dict[str, Any]
             made = sources.ensure(session, SourceKind.FLOW, name, external_id=f"FLW{number:04d}")
             campaigns.append((pk(made), name))
         session.add(StoreMeta(key="bench.generator", value=GENERATOR_VERSION))
+        # Its agents are stand-ins: the bench plays "bench" with --agent (core.roles).
+        session.add(StoreMeta(key="kind", value="bench"))
         return {
             "agents": [pk(a) for a in agents],
             "customer": fixed[SourceKind.CUSTOMER],

@@ -11,6 +11,7 @@ from typer.exceptions import Abort, TyperException
 from convo_tui.cli import (
     admin,
     argv_checks,
+    audit_cmd,
     conversation,
     doctor,
     first_run,
@@ -26,6 +27,7 @@ from convo_tui.errors import ConvoError
 __all__ = [
     "admin",
     "app",
+    "audit_cmd",
     "conversation",
     "doctor",
     "first_run",

@@ -102,9 +102,7 @@ def agents_list(
 @agents_app.command("add")
 def agents_add(
     ctx: typer.Context,
-    login: Annotated[
-        str, typer.Argument(help="Their OS login (or the name they pass as --agent).")
-    ],
+    login: Annotated[str, typer.Argument(help="Their OS login on the support host.")],
     role: Annotated[
         str, typer.Option("--role", help=f"One of: {', '.join(roles.KNOWN_ROLES)}.")
     ] = "support",

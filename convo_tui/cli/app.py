@@ -29,7 +29,10 @@ DbOption = Annotated[
 ]
 AgentOption = Annotated[
     str | None,
-    typer.Option("--agent", help="Act as this agent instead of the OS login."),
+    typer.Option(
+        "--agent",
+        help="The agent to play on a demo, bench or test store (elsewhere: your OS login).",
+    ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 

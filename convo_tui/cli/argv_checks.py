@@ -19,13 +19,23 @@ from convo_tui.errors import BadInput
 def check(command: Any, args: Sequence[str]) -> None:
     """`command` is the click command typer builds (its vendored click: duck-typed)."""
     tokens = list(args[: list(args).index("--")] if "--" in args else args)
-    options = _options_on_path(command, tokens)
     seen: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    current = command
+    options = _options_of(current)
     for n, token in enumerate(tokens):
+        commands = getattr(current, "commands", None) or {}
+        if token in commands:
+            # As click reads it: after a command's name only that command's options count
+            # (a value that happens to be a command's name only costs a looser check).
+            current = commands[token]
+            options = _options_of(current)
+            continue
         name, eq, inline = token.partition("=")
         option = options.get(name)
         if option is None:
             continue
+        # Keyed by the parameter, so `convo --agent a close --agent b` is refused while
+        # `convo audit --agent b`, whose --agent is a filter of its own, is not.
         if option.is_flag:
             seen[option.name or name].append((name, ""))
         else:
@@ -40,17 +50,10 @@ def check(command: Any, args: Sequence[str]) -> None:
             raise BadInput(f"{names[0]} is given twice ({', '.join(values)})", "give one, once")
 
 
-def _options_on_path(command: Any, tokens: list[str]) -> dict[str, Any]:
-    """Every single-valued option of the command and of the subcommands named in
-    `tokens` (a value that happens to be a command's name only costs a looser check)."""
+def _options_of(command: Any) -> dict[str, Any]:
+    """The single-valued options of `command`, by each of their names."""
     found: dict[str, Any] = {}
-    current = command
-    _add(found, current)
-    for token in tokens:
-        commands = getattr(current, "commands", None) or {}
-        if token in commands:
-            current = commands[token]
-            _add(found, current)
+    _add(found, command)
     return found
 
 

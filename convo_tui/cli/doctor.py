@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import stat
 import tomllib
 from collections.abc import Callable
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,6 +16,7 @@ from convo_tui.cli.runtime import Runtime
 from convo_tui.config import Config
 from convo_tui.display import ago
 from convo_tui.errors import ConvoError
+from convo_tui.store.engine import Store
 from convo_tui.text import one_line
 
 Checked = str | tuple[str, list[str]]
@@ -97,7 +96,7 @@ def _store(rt: Runtime) -> Checked:
         raise damaged
     checked = ", integrity checked" if problems is not None else ""
     line = f"store: {store.label} (schema {revision}, current {head_revision()}{checked})"
-    return line, _store_warnings(store.url) + _quarantine_warnings(rt) + _opt_out_warnings(rt)
+    return line, _store_warnings(store) + _quarantine_warnings(rt) + _opt_out_warnings(rt)
 
 
 def _opt_out_warnings(rt: Runtime) -> list[str]:
@@ -145,36 +144,11 @@ def _quarantine_warnings(rt: Runtime) -> list[str]:
     ]
 
 
-def _store_warnings(url: str) -> list[str]:
-    """A SQLite store's files (and convo's own data folder) that other users can read."""
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+def _store_warnings(store: Store) -> list[str]:
+    database = store.sqlite_file
+    if database is None:
         return []
-    database = Path(parsed.database).expanduser().absolute()
-    warnings = []
-    main = file_modes.open_to_others(database)
-    for suffix in file_modes.STORE_SUFFIXES:
-        path = database.with_name(database.name + suffix)
-        mode = file_modes.open_to_others(path)
-        # SQLite gives -wal and -shm the store's mode: one line for the three, unless
-        # a side file kept another.
-        if mode is not None and (not suffix or mode != main):
-            warnings.append(
-                f"store: other users can read {path} (mode {mode:o}) — {file_modes.fix(path)}"
-            )
-    folder = database.parent
-    mode = file_modes.open_to_others(folder)
-    # A folder of the user's choosing (--db) may be open if the files are not; convo's
-    # own data folder is made private, and a folder others may write is never safe.
-    ours = folder == paths.data_dir().absolute()
-    if mode is not None and (ours or mode & stat.S_IWOTH) and not mode & stat.S_ISVTX:
-        warnings.append(
-            f"store: other users can open the folder {folder} (mode {mode:o}) — "
-            f"{file_modes.fix(folder)}"
-        )
-    return warnings
+    return [f"store: {line}" for line in file_modes.store_warnings(database, paths.data_dir())]
 
 
 def _agent(rt: Runtime) -> str:
@@ -281,6 +255,7 @@ def doctor(
 ) -> None:
     """Check the configuration, the store, the providers and SMTP; one line per check."""
     rt = runtime(ctx, db, agent)
+    rt.warns = False  # the store check lists what others can read
     failed: list[tuple[str, ConvoError]] = []
     for name, check in CHECKS:
         if only and name not in only:

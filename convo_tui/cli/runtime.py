@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.text import Text
 from sqlmodel import Session
 
-from convo_tui import clock
+from convo_tui import clock, file_modes, paths
 from convo_tui.config import Config, load_config
 from convo_tui.core import agents, arrival, conversations, roles
 from convo_tui.core import settings as settings_mod
@@ -33,6 +34,9 @@ class Runtime:
     creates: bool = False
     """Whether opening the store may create it (`convo init`, `convo demo`); elsewhere a
     missing store is an error that says how to create one."""
+    warns: bool = True
+    """Whether opening a SQLite store that others can read says so on stderr (doctor
+    lists it among its checks instead)."""
     _config: Config | None = None
     _store: Store | None = None
     now: datetime = field(default_factory=lambda: clock.utcnow())
@@ -69,6 +73,10 @@ class Runtime:
                 self._store = open_store(self.database_url(), create=self.creates)
             except MissingStore as exc:
                 raise MissingStore(exc.what, self.create_hint()) from None
+            database = self._store.sqlite_file
+            if self.warns and database is not None:
+                for line in file_modes.store_warnings(database, paths.data_dir()):
+                    self.err.print(Text(f"convo: warning: {line}"))
         return self._store
 
     def create_hint(self) -> str:
@@ -77,7 +85,14 @@ class Runtime:
         return f"create it with `convo init{where}`, or try convo with `convo demo{where}`"
 
     def login(self) -> str:
-        return self.agent_login or roles.os_login()
+        """The acting agent: the OS login; `--agent` may name another agent only on a
+        stand-in store (demo, bench, test: core.roles.acting_login)."""
+        me = roles.os_login()
+        if self.agent_login is None or self.agent_login == me:
+            return me
+        with self.store.read() as session:
+            kind = agents.store_kind(session)
+        return roles.acting_login(self.agent_login, kind)
 
     @contextmanager
     def acting(self) -> Iterator[tuple[Session, Agent]]:

@@ -13,7 +13,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from convo_tui.core import audit
 from convo_tui.core.roles import INBOX_ROLES, KNOWN_ROLES, MANAGE_AGENTS
 from convo_tui.errors import AccessDenied, ConvoError, NotFound
-from convo_tui.store.models import Agent
+from convo_tui.store.models import Agent, StoreMeta
 
 _LOGIN = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 
@@ -22,6 +22,12 @@ _LOGIN = re.compile(r"[A-Za-z0-9._@-]{1,64}")
 def _by_login() -> SelectOfScalar[Agent]:
     # Built once: every action (opening a conversation too) identifies the agent first.
     return select(Agent).where(col(Agent.login) == bindparam("login"))
+
+
+def store_kind(session: Session) -> str | None:
+    """The store's kind (store_meta "kind": "demo", "bench", "test"), None for a real one."""
+    mark = session.get(StoreMeta, "kind")
+    return mark.value if mark is not None else None
 
 
 def identify(session: Session, login: str, *, now: datetime) -> Agent:

@@ -60,8 +60,7 @@ def _read(folder: Path, name: str) -> Any:
 
 
 def is_demo(session: Session) -> bool:
-    mark = session.get(StoreMeta, "kind")
-    return mark is not None and mark.value == DEMO_MARK
+    return agents.store_kind(session) == DEMO_MARK
 
 
 def has_data(session: Session) -> bool:

@@ -8,8 +8,9 @@ from datetime import datetime
 from pathlib import Path
 
 from convo_tui.clock import parse_stored
-from convo_tui.core.roles import CHANGE_SETTINGS, INBOX_ROLES
+from convo_tui.core.roles import CHANGE_SETTINGS, INBOX_ROLES, acting_login, os_login
 from convo_tui.core.rows import InboxRow
+from convo_tui.errors import AccessDenied
 from convo_tui.store import quickread
 
 
@@ -58,12 +59,17 @@ def _row(raw: tuple[object, ...]) -> InboxRow:
     )
 
 
-def first_page(path: Path, login: str, *, limit: int) -> FirstPage | None:
-    """The newest open conversations and the counts, or None (let the normal start
-    decide: no file, another schema revision, an agent that is unknown, removed or has
-    no inbox role, a lock)."""
-    read = quickread.read(path, login, limit=limit)
+def first_page(path: Path, requested: str | None, *, limit: int) -> FirstPage | None:
+    """The newest open conversations and the counts for the agent acting (the OS login,
+    or `requested` where roles.acting_login allows it), or None (let the normal start
+    decide: no file, another schema revision, an agent that is unknown, removed, has no
+    inbox role or may not be played, a lock)."""
+    read = quickread.read(path, requested or os_login(), limit=limit)
     if read is None or read.agent is None:
+        return None
+    try:
+        acting_login(requested, read.kind)
+    except AccessDenied:
         return None
     login_, name, role, zone, active = read.agent
     if not active or role not in INBOX_ROLES:

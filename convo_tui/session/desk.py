@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
-from convo_tui import clock, phones
+from convo_tui import clock, file_modes, paths, phones
 from convo_tui.core import (
     agents,
     arrival,
@@ -395,6 +395,13 @@ class Desk:
             kept = undo.restored(recalled.body, recalled.media, base)
             drafts.save(session, aid, cid, kept.body, kept.media, now=now)
             return kept
+
+    def store_warnings(self) -> list[str]:
+        """What users other than the team can read of a SQLite store, each with its fix."""
+        database = self.store.sqlite_file
+        if database is None:
+            return []
+        return file_modes.store_warnings(database, paths.data_dir())
 
     def wake_due(self) -> int:
         """Open snoozed conversations whose time has come (a cheap read when none are due)."""

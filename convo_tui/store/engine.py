@@ -44,6 +44,14 @@ class Store:
         return make_url(self.url).render_as_string(hide_password=True)
 
     @property
+    def sqlite_file(self) -> Path | None:
+        """The store's file when it is a SQLite file, else None."""
+        parsed = make_url(self.url)
+        if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+            return None
+        return Path(parsed.database).expanduser().absolute()
+
+    @property
     def server(self) -> str | None:
         """host:port of a database server (None for a SQLite file)."""
         return server_of(self.url)

@@ -43,7 +43,7 @@ def _when(*, nullable: bool = False, index: bool = False) -> Any:
 
 
 class Agent(SQLModel, table=True):
-    """A person who works the inbox. `login` is the OS login or `--agent` name."""
+    """A person who works the inbox. `login` is their OS login (core.roles.os_login)."""
 
     id: int | None = Field(default=None, primary_key=True)
     login: str = Field(sa_column=Column(String(64), nullable=False, unique=True))
@@ -364,6 +364,9 @@ class AuditEntry(SQLModel, table=True):
     action: str = Field(sa_type=String(40))
     profile_id: int | None = _fk("profile.id")
     detail: str = Field(default="", sa_type=String(500))
+    os_login: str | None = Field(default=None, sa_type=String(64))
+    """The OS login of the process that acted (None: written before revision 0014). It is
+    the agent's own login except on a demo, bench or test store (core.roles)."""
 
 
 class ShortLink(SQLModel, table=True):

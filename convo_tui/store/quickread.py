@@ -34,6 +34,8 @@ class QuickRead:
     show_unread: bool
     agent: tuple[object, ...] | None
     """The agent's login, name, role, timezone and active flag; None: no such agent."""
+    kind: str | None = None
+    """The store's kind (store_meta "kind": demo, bench, test), None for a real store."""
 
 
 _PAGE_SQL = """
@@ -66,8 +68,10 @@ def read(path: Path, login: str, *, limit: int) -> QuickRead | None:
         agent = conn.execute(
             "SELECT login, name, role, timezone, active FROM agent WHERE login = ?", (login,)
         ).fetchone()
+        mark = conn.execute("SELECT value FROM store_meta WHERE key = 'kind'").fetchone()
+        kind = None if mark is None else str(mark[0])
         if agent is None:
-            return QuickRead([], 0, 0, True, None)
+            return QuickRead([], 0, 0, True, None, kind)
         rows = [tuple(r) for r in conn.execute(_PAGE_SQL, (Status.OPEN.value, limit))]
         total = conn.execute(
             "SELECT coalesce(sum(n), 0) FROM inbox_tally WHERE status = ?", (Status.OPEN.value,)
@@ -83,4 +87,4 @@ def read(path: Path, login: str, *, limit: int) -> QuickRead | None:
     finally:
         conn.close()
     show = True if shown is None else json.loads(shown[0]) is True
-    return QuickRead(rows, int(total), int(unread), show, tuple(agent))
+    return QuickRead(rows, int(total), int(unread), show, tuple(agent), kind)
