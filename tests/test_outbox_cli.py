@@ -34,8 +34,12 @@ def _store(db: Path, *, quiet_now: bool) -> None:
     with store.write() as session:
         owner = agents.identify(session, "olivia", now=now)
         settings_mod.set_value(session, owner, "auto_reply.enabled", False, now=now)
-        settings_mod.set_value(session, owner, "quiet_hours.start", f"{start:%H}:00", now=now)
-        settings_mod.set_value(session, owner, "quiet_hours.end", f"{end:%H}:00", now=now)
+        window = {"quiet_hours.start": f"{start:%H}:00", "quiet_hours.end": f"{end:%H}:00"}
+        # One at a time, never both the same hour on the way (the rule refuses that): at
+        # 18:00 in New York the new start is the default end, 20:00, so the end goes first.
+        keys = sorted(window, reverse=window["quiet_hours.start"] != "20:00")  # start, end
+        for key in keys:
+            settings_mod.set_value(session, owner, key, window[key], now=now)
         for phone in (NY, PT):
             add_profile(session, phone, consent=Consent.SUBSCRIBED)
             text_in(session, "question", phone=phone, at=now - timedelta(minutes=10))

@@ -106,7 +106,7 @@ def load(
         elif has_data(session):
             return LoadReport(0, 0, 0, 0, 0, 0, 0)
         say(f"Loading the demo: agents, settings and {len(profiles_data)} profiles…")
-        session.add(StoreMeta(key="kind", value=DEMO_MARK))
+        session.merge(StoreMeta(key="kind", value=DEMO_MARK))  # an empty store may have a kind
         owner = _load_agents(session, agents_data, start)
         for key, value in settings_data.items():
             settings_mod.set_value(session, owner, key, value, now=start)
