@@ -16,6 +16,7 @@ from .tui_helpers import (
     DANA,
     KENJI,
     MARIA,
+    burst,
     conversation_of,
     customer_texts,
     make_app,
@@ -555,3 +556,34 @@ async def test_a_reply_the_sync_took_is_not_recalled(demo_store) -> None:
             for n in notifications(app)
         ), notifications(app)
         assert screen.composer.body.text == ""
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["thanks", "Quick burst typed", "ok, u", "yes back soon"],
+)
+async def test_letters_arriving_with_the_enter_are_the_replys(demo_store, typed) -> None:
+    """`enter` and letters in one burst (a fast typist, a paste, an SSH link batching
+    keys): none of them may run a list key on the way. Seen in a real terminal: "thanks"
+    moved the cursor (k) and snoozed Kenji (s); "Quick burst typed" marked James unread,
+    closed him and blocked another customer (b, then the y of "typed" confirmed it);
+    "ok, u" opened the settings."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await started(pilot)
+        maria = conversation_of(demo_store, MARIA)
+        assert maria.id is not None
+        assert screen.inbox.move_to_conversation(maria.id)
+        await settle(pilot)
+        before = audit_actions(demo_store)
+        burst(app, "enter", *typed)
+        await settle(pilot)
+        assert app.screen is screen  # no snooze, block or settings modal
+        assert screen.composer.body.has_focus
+        assert screen.composer.body.text == typed
+        after = conversation_of(demo_store, MARIA)
+        assert after.status == Status.OPEN.value and after.snooze_until is None
+        # Opening her read her; nothing else was done to anyone.
+        assert set(audit_actions(demo_store)[len(before) :]) <= {"conversation.mark_read"}
+        assert screen.inbox.current is not None
+        assert screen.inbox.current.conversation_id == maria.id

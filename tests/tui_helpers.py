@@ -13,6 +13,7 @@ from sqlmodel import select
 
 # Tests reach Textual through this module only: it re-exports (`X as X`) the names
 # they need in annotations and typed query_one calls.
+from textual import events
 from textual.message import Message as Message
 from textual.pilot import Pilot
 from textual.widget import Widget as Widget
@@ -177,3 +178,17 @@ def missing_private_names(entries: Iterable[PrivateName]) -> list[str]:
         if not present:
             missing.append(f"{entry.owner.__qualname__}.{entry.name}")
     return missing
+
+
+def burst(app: ConvoApp, *keys: str) -> None:
+    """Keys arriving together, as a fast typist, a paste or an SSH link batching them
+    delivers them: all queued at once, none waited for (Pilot's `press` waits until
+    each one is handled, which hides what the second key meets)."""
+    driver = app._driver
+    assert driver is not None
+    for key in keys:
+        char = key if len(key) == 1 else None
+        name = {" ": "space", ",": "comma"}.get(key, key)
+        event = events.Key(name, char)
+        event.set_sender(app)
+        driver.send_message(event)

@@ -324,7 +324,13 @@ class InboxScreen(Screen[None]):
 
     def action_back(self) -> None:
         self._opening = None  # back before it loaded: it stays a preview
+        self._release_typing()
         self.inbox.focus()
+
+    def _release_typing(self) -> str:
+        """What was typed since `enter`: first what the list kept before the focus moved,
+        then what the thread kept; both stop holding."""
+        return self.inbox.release_typing() + self.thread.release_typing()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)
@@ -431,6 +437,7 @@ class InboxScreen(Screen[None]):
         self.target = conversation_id
         self._opening = (conversation_id, reply)
         self._release_draft()
+        self.inbox.hold_typing()  # until the focus has moved (focus() waits a turn)
         self.thread.focus()
         self.thread.hold_typing()
         self._load(conversation_id, mark_read=True, focus=True, reply=reply)
@@ -464,6 +471,7 @@ class InboxScreen(Screen[None]):
                 mark_read, focus, reply, preview = True, True, opening[1], False
             else:
                 self._opening = None  # another conversation now: that open is over
+                self._release_typing()
         self._previewing = preview
         limit = self.thread_limit
         if preview and focus_message_id is None:
@@ -531,7 +539,7 @@ class InboxScreen(Screen[None]):
             self._refresh_keys()
         if message.focus:
             self._opening = None
-            typed = self.thread.release_typing()
+            typed = self._release_typing()
             if view.refusal is None:
                 self.composer.body.focus()
                 if typed:

@@ -30,6 +30,7 @@ from textual.strip import Strip
 from convo_tui import clock
 from convo_tui.core.rows import InboxFilter, InboxRow
 from convo_tui.session.inbox_pages import Counts, InboxPages, LoadedPages, PageRequest
+from convo_tui.session.typing_hold import TypingHold
 from convo_tui.widgets.inbox_rows import ROW_HEIGHT, RowStyles, row_strip
 from convo_tui.widgets.redrawn.bar_column import BarScrollView, with_bar
 from convo_tui.widgets.redrawn.strip_fit import fit
@@ -150,6 +151,37 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._painted_minute = -1
         """The minute of the last full repaint."""
+        self._typing = TypingHold()
+        """Letters typed after `enter`, before the thread takes the focus: they are the
+        reply's, never the list's one-key actions (session/typing_hold.py)."""
+        self._open_keys_cache: frozenset[str] | None = None
+
+    # -- typing after enter ---------------------------------------------------------
+
+    def hold_typing(self) -> None:
+        self._typing.start()
+
+    def release_typing(self) -> str:
+        return self._typing.release()
+
+    def on_key(self, event: events.Key) -> None:
+        if self._typing.take(event.key, event.character, event.is_printable):
+            event.stop()
+            event.prevent_default()
+        elif event.key in self._open_keys():
+            # Its binding runs once this key has bubbled up to the app, after the keys
+            # that came with it have passed through here: hold from this key on.
+            self.hold_typing()
+
+    def _open_keys(self) -> frozenset[str]:
+        """The keys bound to opening the conversation (enter, unless remapped)."""
+        if self._open_keys_cache is None:
+            self._open_keys_cache = frozenset(
+                key
+                for key, active in self.screen.active_bindings.items()
+                if active.node is self and active.binding.action == "open"
+            )
+        return self._open_keys_cache
 
     # -- data -------------------------------------------------------------------
 
@@ -347,6 +379,8 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
             self._open_wanted = False
             if self.current is not None:
                 self.post_message(self.Selected(self.current))
+            else:
+                self.release_typing()  # nothing to open: letters are keys again
         self._request(self._visible_pages())
 
     def _follow_announced(self) -> None:
@@ -522,11 +556,15 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
     def action_open(self) -> None:
         row = self.current
         if row is not None:
+            self.hold_typing()  # at once: the keys behind this enter are already queued
             self.post_message(self.Selected(row))
         elif not self._loaded_once or self.total:
             # The rows are still on their way (the first page, or a reload): an enter
             # pressed now is kept, never dropped.
+            self.hold_typing()
             self._open_wanted = True
+        else:
+            self.release_typing()  # nothing to open: letters are keys again
 
     def move_to_conversation(self, conversation_id: int) -> bool:
         """Put the cursor on a conversation if it is among the loaded rows."""

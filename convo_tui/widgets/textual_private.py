@@ -118,4 +118,12 @@ PRIVATE_NAMES: tuple[PrivateName, ...] = (
         ("tests/tui_helpers.py",),
         "Tests read every character on the screen (`plain`).",
     ),
+    PrivateName(
+        App,
+        "_driver",
+        "attribute",
+        ("tests/tui_helpers.py",),
+        "Tests queue keys in one burst, as a paste or an SSH link delivers them (`burst`):"
+        " Pilot's `press` waits for each key.",
+    ),
 )

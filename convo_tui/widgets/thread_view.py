@@ -30,6 +30,7 @@ from textual.strip import Strip
 
 from convo_tui.core.rows import ThreadMessage
 from convo_tui.display import ago, message_time, safe, safe_line, until
+from convo_tui.session.typing_hold import TypingHold
 from convo_tui.session.views import ConversationView
 from convo_tui.widgets.redrawn.bar_column import BarScrollView, with_bar
 from convo_tui.widgets.redrawn.strip_fit import fit
@@ -222,36 +223,24 @@ class ThreadView(ScreenActions, BarScrollView, can_focus=True):
         self._scroll_later: tuple[int | None, int | None] | None = None
         """A scroll asked for while the thread had no width (scroll_to, hit)."""
         self._boxes: LRUCache[tuple[object, ...], list[_BoxLine]] = LRUCache(256)
-        self._held: list[str] | None = None
-        """Text typed while a conversation opens (None: not holding)."""
+        self._typing = TypingHold()
+        """Text typed while a conversation opens (session/typing_hold.py)."""
 
     # -- typing while a conversation opens -------------------------------------------
 
     def hold_typing(self) -> None:
         """Keep what is typed from now on (the reply box opens once the conversation is
         loaded): letters typed right after `enter` belong to the reply, not to keys."""
-        self._held = []
+        self._typing.start()
 
     def release_typing(self) -> str:
         """What was typed while holding; holding ends."""
-        held, self._held = self._held, None
-        return "".join(held or ())
+        return self._typing.release()
 
     def on_key(self, event: events.Key) -> None:
-        if self._held is None:
-            return
-        if event.key == "escape":
-            self._held = None
-            return
-        if event.key == "backspace":
-            if self._held:
-                self._held.pop()
-        elif event.is_printable and event.character:
-            self._held.append(event.character)
-        else:
-            return
-        event.stop()
-        event.prevent_default()
+        if self._typing.take(event.key, event.character, event.is_printable):
+            event.stop()
+            event.prevent_default()
 
     # -- what is shown -------------------------------------------------------------
 
