@@ -21,8 +21,19 @@ from pathlib import Path
 from .cli_helpers import Result
 
 _SERVER = r"""
-import json, os, signal, sys, time
+import contextlib, json, os, signal, sys, tempfile, time
 import convo_tui.cli, convo_tui.launch  # the imports every child shares
+
+# First line: commands to run here before serving ("{tmp}" is a folder of this process),
+# so that what they import lazily is imported once for every child (a child running as
+# another user could not read the interpreter's own modules under a private home).
+with tempfile.TemporaryDirectory() as tmp, open(os.devnull, "w") as quiet:
+    for args in json.loads(sys.stdin.readline()):
+        with contextlib.redirect_stdout(quiet), contextlib.redirect_stderr(quiet):
+            try:
+                convo_tui.launch.main([a.replace("{tmp}", tmp) for a in args])
+            except SystemExit:
+                pass
 
 for line in sys.stdin:
     job = json.loads(line)
@@ -39,6 +50,12 @@ for line in sys.stdin:
             err = os.open(job["err"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             os.dup2(out, 1)
             os.dup2(err, 2)
+            if job.get("user"):  # [uid, gid]: the command runs as that OS user
+                uid, gid = job["user"]
+                os.setgroups([gid])
+                os.setresgid(gid, gid, gid)
+                os.setresuid(uid, uid, uid)
+                os.chdir(job["cwd"])
             sys.stdin = open(0, closefd=False)
             sys.stdout = open(1, "w", closefd=False)
             sys.stderr = open(2, "w", closefd=False)
@@ -75,7 +92,9 @@ for line in sys.stdin:
 class Zygote:
     """One forking server; `run` may be called from several threads (one at a time)."""
 
-    def __init__(self) -> None:
+    def __init__(self, warm_up: list[list[str]] | None = None) -> None:
+        """`warm_up`: commands run in the server before any child (their output is
+        dropped; "{tmp}" in an argument is a folder of the server's own)."""
         self._proc = subprocess.Popen(
             [sys.executable, "-c", _SERVER],
             stdin=subprocess.PIPE,
@@ -83,10 +102,22 @@ class Zygote:
             text=True,
             bufsize=1,
         )
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(json.dumps(warm_up or []) + "\n")
+        self._proc.stdin.flush()
         self._lock = threading.Lock()
         self._dir = tempfile.TemporaryDirectory(prefix="convo-zygote-")
 
-    def run(self, args: list[str], *, env: dict[str, str], cwd: str, timeout: float) -> Result:
+    def run(
+        self,
+        args: list[str],
+        *,
+        env: dict[str, str],
+        cwd: str,
+        timeout: float,
+        user: tuple[int, int] | None = None,
+    ) -> Result:
+        """`user`: (uid, gid) the child drops to before running the command."""
         with self._lock:
             out, err = Path(self._dir.name) / "out", Path(self._dir.name) / "err"
             job = {
@@ -96,6 +127,7 @@ class Zygote:
                 "timeout": timeout,
                 "out": str(out),
                 "err": str(err),
+                "user": list(user) if user is not None else None,
             }
             assert self._proc.stdin is not None and self._proc.stdout is not None
             self._proc.stdin.write(json.dumps(job) + "\n")
