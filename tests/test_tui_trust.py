@@ -587,3 +587,22 @@ async def test_letters_arriving_with_the_enter_are_the_replys(demo_store, typed)
         assert set(audit_actions(demo_store)[len(before) :]) <= {"conversation.mark_read"}
         assert screen.inbox.current is not None
         assert screen.inbox.current.conversation_id == maria.id
+
+
+async def test_letters_arriving_with_the_r_are_the_replys(demo_store) -> None:
+    """`r` on a row and letters in the same burst: the reply box gets them all, no list
+    key runs (the o of "on it" would reopen, the i toggle the panel)."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await started(pilot)
+        maria = conversation_of(demo_store, MARIA)
+        assert maria.id is not None
+        assert screen.inbox.move_to_conversation(maria.id)
+        await settle(pilot)
+        before = audit_actions(demo_store)
+        burst(app, "r", *"on it, back soon")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.composer.body.has_focus
+        assert screen.composer.body.text == "on it, back soon"
+        assert set(audit_actions(demo_store)[len(before) :]) <= {"conversation.mark_read"}

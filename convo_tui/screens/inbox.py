@@ -696,17 +696,24 @@ class InboxScreen(Screen[None]):
 
     @on(Composer.ReplyWanted)
     def action_reply(self) -> None:
+        # The list holds what is typed from the `r` on (InboxList._open_keys): every way
+        # out of here opens the conversation or ends that hold.
         subject = self._subject()
         if subject is None:
+            self._release_typing()
             return
         view = self.view
         if view is None or view.conversation_id != subject.conversation_id or self._previewing:
             self._open(subject.conversation_id, reply=True)  # replying opens it
             return
         if view.refusal is not None:
+            self._release_typing()
             self.notify(one_line(view.refusal.message), severity="warning", markup=False)
             return
         self.composer.body.focus()
+        typed = self._release_typing()
+        if typed:
+            self.composer.body.insert(typed)
 
     def action_close(self) -> None:
         self.inbox.unpin()

@@ -174,12 +174,14 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
             self.hold_typing()
 
     def _open_keys(self) -> frozenset[str]:
-        """The keys bound to opening the conversation (enter, unless remapped)."""
+        """The keys that open the conversation to write in it: open and reply (enter and
+        r, unless remapped); the screen ends the hold either way (InboxScreen)."""
         if self._open_keys_cache is None:
             self._open_keys_cache = frozenset(
                 key
                 for key, active in self.screen.active_bindings.items()
-                if active.node is self and active.binding.action == "open"
+                if active.node is self
+                and active.binding.action in ("open", "screen_action('reply')")
             )
         return self._open_keys_cache
 
