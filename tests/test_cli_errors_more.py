@@ -18,7 +18,7 @@ from convo_tui.store.engine import Store, sqlite_url
 from convo_tui.store.models import Agent, Message, OutboxItem
 from convo_tui.store.open import open_store
 
-from .cli_helpers import Result, run_process
+from .cli_helpers import Result, run, run_process
 from .conftest import CUSTOMER, NOW, add_profile, text_in
 
 HUGE = "99999999999999999999999"  # past SQLite's INTEGER (2**63 - 1)
@@ -236,3 +236,32 @@ def test_doctor_passes_an_intact_store(store: Store, owner: Agent, db_path: Path
     assert result.code == 0, result.out + result.err
     assert result.out.startswith("✓ store: "), result.out
     assert "integrity checked" in result.out
+
+
+@pytest.mark.parametrize(
+    ("group", "commands"),
+    [
+        ("settings", "show, set"),
+        ("outbox", "list, cancel, recall"),
+        ("agents", "list, add, remove"),
+    ],
+)
+def test_a_group_without_its_command_is_one_line(capsys, group, commands) -> None:
+    """`convo settings` alone: one line naming the commands, not click's help page."""
+    run(capsys, group).assert_one_line_error(f"convo {group} needs a command ({commands})")
+
+
+def test_settings_set_says_the_value_as_show_does(capsys, store, db_path) -> None:
+    """`settings set notifications.unread_indicator off` answers "off", the word
+    `settings show` uses, not JSON's false."""
+    from convo_tui.core import agents
+
+    from .conftest import NOW
+
+    with store.write() as session:
+        agents.identify(session, "ana", now=NOW)
+    key = "notifications.unread_indicator"
+    changed = run(capsys, "settings", "set", key, "off", "--db", db_path, "--agent", "ana")
+    assert changed.code == 0 and changed.out.strip() == f"{key} = off", changed.out
+    shown = run(capsys, "settings", "show", "--db", db_path, "--agent", "ana").out
+    assert any(line.split()[:2] == [key, "off"] for line in shown.splitlines()), shown

@@ -53,7 +53,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     except TyperException as exc:  # usage errors: bad option, missing argument, bad value
         ctx = getattr(exc, "ctx", None)
         hint = f"; see: {ctx.command_path} --help" if ctx is not None else ""
-        _fail(f"{exc.format_message()}{hint}", exc.exit_code)
+        if type(exc).__name__ == "NoArgsIsHelpError" and ctx is not None:
+            # A group given no command: click's text is the whole help page.
+            names = ", ".join(ctx.command.list_commands(ctx))
+            _fail(f"{ctx.command_path} needs a command ({names}){hint}", 2)
+        _fail(f"{exc.format_message().rstrip('.')}{hint}", exc.exit_code)
     except Abort:
         _fail("aborted", 130)
     except ConvoError as exc:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -54,7 +53,7 @@ def settings_set(
     parsed = settings_mod.parse_value(key, value)
     with rt.acting() as (session, me):
         stored = settings_mod.set_value(session, me, key, parsed, now=rt.now)
-    rt.out.print(Text(f"{key} = ") + safe(json.dumps(stored, ensure_ascii=False)))
+    rt.out.print(Text(f"{key} = ") + safe(settings_mod.value_text(stored)))  # as `show` says it
 
 
 @agents_app.command("list")
