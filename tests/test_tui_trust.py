@@ -559,15 +559,21 @@ async def test_a_reply_the_sync_took_is_not_recalled(demo_store) -> None:
 
 
 @pytest.mark.parametrize(
-    "typed",
-    ["thanks", "Quick burst typed", "ok, u", "yes back soon"],
+    ("key", "typed"),
+    [
+        ("enter", "thanks"),
+        ("enter", "Quick burst typed"),
+        ("enter", "ok, u"),
+        ("enter", "yes back soon"),
+        ("r", "on it, back soon"),
+    ],
 )
-async def test_letters_arriving_with_the_enter_are_the_replys(demo_store, typed) -> None:
-    """`enter` and letters in one burst (a fast typist, a paste, an SSH link batching
-    keys): none of them may run a list key on the way. Seen in a real terminal: "thanks"
-    moved the cursor (k) and snoozed Kenji (s); "Quick burst typed" marked James unread,
-    closed him and blocked another customer (b, then the y of "typed" confirmed it);
-    "ok, u" opened the settings."""
+async def test_letters_arriving_with_the_open_key_are_the_replys(demo_store, key, typed) -> None:
+    """`enter` (or `r`) and letters in one burst (a fast typist, a paste, an SSH link
+    batching keys): none of them may run a list key on the way. Seen in a real terminal:
+    "thanks" moved the cursor (k) and snoozed Kenji (s); "Quick burst typed" marked James
+    unread, closed him and blocked another customer (b, then the y of "typed" confirmed
+    it); "ok, u" opened the settings; after `r`, the comma of "on it, back soon" did."""
     app = make_app(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await started(pilot)
@@ -576,7 +582,7 @@ async def test_letters_arriving_with_the_enter_are_the_replys(demo_store, typed)
         assert screen.inbox.move_to_conversation(maria.id)
         await settle(pilot)
         before = audit_actions(demo_store)
-        burst(app, "enter", *typed)
+        burst(app, key, *typed)
         await settle(pilot)
         assert app.screen is screen  # no snooze, block or settings modal
         assert screen.composer.body.has_focus
@@ -587,22 +593,3 @@ async def test_letters_arriving_with_the_enter_are_the_replys(demo_store, typed)
         assert set(audit_actions(demo_store)[len(before) :]) <= {"conversation.mark_read"}
         assert screen.inbox.current is not None
         assert screen.inbox.current.conversation_id == maria.id
-
-
-async def test_letters_arriving_with_the_r_are_the_replys(demo_store) -> None:
-    """`r` on a row and letters in the same burst: the reply box gets them all, no list
-    key runs (the o of "on it" would reopen, the i toggle the panel)."""
-    app = make_app(demo_store)
-    async with app.run_test(size=(100, 30)) as pilot:
-        screen = await started(pilot)
-        maria = conversation_of(demo_store, MARIA)
-        assert maria.id is not None
-        assert screen.inbox.move_to_conversation(maria.id)
-        await settle(pilot)
-        before = audit_actions(demo_store)
-        burst(app, "r", *"on it, back soon")
-        await settle(pilot)
-        assert app.screen is screen
-        assert screen.composer.body.has_focus
-        assert screen.composer.body.text == "on it, back soon"
-        assert set(audit_actions(demo_store)[len(before) :]) <= {"conversation.mark_read"}
