@@ -19,6 +19,7 @@ from .tui_helpers import (
     burst,
     conversation_of,
     customer_texts,
+    keystroke,
     make_app,
     open_conversation,
     paste,
@@ -593,3 +594,19 @@ async def test_letters_arriving_with_the_open_key_are_the_replys(demo_store, key
         assert set(audit_actions(demo_store)[len(before) :]) <= {"conversation.mark_read"}
         assert screen.inbox.current is not None
         assert screen.inbox.current.conversation_id == maria.id
+
+
+async def test_esc_and_a_letter_together_leave_the_box_and_type_nothing(demo_store) -> None:
+    """`esc` then `k` in one burst reaches the app as alt+k: the reply box is left and
+    the letter never joins the reply (a walk sent "Yes, in black tookj")."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await started(pilot)
+        await open_conversation(pilot, MARIA, back_to_list=False)
+        await pilot.press(*"Yes, in black too")
+        await settle(pilot)
+        assert screen.composer.body.text == "Yes, in black too"
+        keystroke(app, "alt+k", "k")  # what the parser makes of ESC and k together
+        await settle(pilot)
+        assert screen.composer.body.text == "Yes, in black too"
+        assert not screen.composer.body.has_focus

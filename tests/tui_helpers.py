@@ -192,3 +192,13 @@ def burst(app: ConvoApp, *keys: str) -> None:
         event = events.Key(name, char)
         event.set_sender(app)
         driver.send_message(event)
+
+
+def keystroke(app: ConvoApp, key: str, character: str | None) -> None:
+    """One key as the terminal parser makes it (e.g. ESC+k read as alt+k carrying "k",
+    which Pilot's `press` cannot give: it sends named keys without their character)."""
+    driver = app._driver
+    assert driver is not None
+    event = events.Key(key, character)
+    event.set_sender(app)
+    driver.send_message(event)

@@ -49,6 +49,16 @@ class ReplyArea(TextArea):
             event.prevent_default()
             self.insert("\n")
             return
+        if event.key.startswith("alt+") and event.character and len(event.character) == 1:
+            # `esc` then a letter, arriving together (a quick hand, an SSH link batching
+            # keys), reads as alt+letter: it means leaving the box, never typing the
+            # letter (seen in a walk: "esc k", then enter, sent "...tookj").
+            event.stop()
+            event.prevent_default()
+            for node in self.ancestors:
+                if isinstance(node, Composer):
+                    node.action_leave()  # what esc does here
+            return
         await super()._on_key(event)
 
     async def _on_paste(self, event: events.Paste) -> None:
