@@ -13,11 +13,14 @@ from sqlmodel import Session
 from convo_tui import phones
 from convo_tui.cli.app import AgentOption, DbOption, app, runtime
 from convo_tui.core import (
+    assignment,
     compose,
     conversations,
+    notes,
     profiles,
     recipient_time,
     replies,
+    reply_guard,
     snooze,
     timezones,
 )
@@ -47,6 +50,19 @@ def reply(
             help="In quiet hours, send when the window opens (08:00 recipient time).",
         ),
     ] = False,
+    after: Annotated[
+        int | None,
+        typer.Option(
+            "--after",
+            help="The newest message you read (convo thread shows it): refused when "
+            "something newer came in.",
+            min=0,
+        ),
+    ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Send even though another agent just replied."),
+    ] = False,
     db: DbOption = None,
     agent: AgentOption = None,
 ) -> None:
@@ -59,6 +75,7 @@ def reply(
         found = profiles.find(session, phone, settings.phone_default_region)
         replies.check_allowed(session, found, settings, sender=rt.config.twilio.from_number)
         replies.check_content(text, media or [])
+        reply_guard.check(session, found.id or 0, me, seen_id=after, now=rt.now, force=force)
         draft = compose.draft(found, text, settings, now=rt.now)
         if draft.removed:
             rt.err.print(Text(draft.removed))
@@ -89,6 +106,8 @@ def reply(
             media=media or [],
             sender=rt.config.twilio.from_number,
             send_at=send_at,
+            seen_id=after,
+            force=force,
             now=rt.now,
         )
         name = profiles.display_name(found)
@@ -236,3 +255,54 @@ def unblock(
         conversations.unblock(session, found, me, now=rt.now)
         name = profiles.display_name(found)
     rt.out.print(safe(name) + Text(": unblocked."))
+
+
+@app.command()
+def assign(
+    ctx: typer.Context,
+    phone: PhoneArg,
+    who: Annotated[str, typer.Argument(help="me, none (unassign) or an agent's login.")],
+    db: DbOption = None,
+    agent: AgentOption = None,
+) -> None:
+    """Give a conversation to an agent (they are told), to yourself, or to nobody."""
+
+    def act(session: Session, _p: Profile, conversation: Conversation, me: Agent) -> str:
+        done = assignment.assign(
+            session, conversation, me, assignment.resolve(me, who), now=ctx.obj.now
+        )
+        if not done.changed:
+            return f"already {_whose(done.after, me)}"
+        return f"{_whose(done.after, me)} (was {_whose(done.before, me)})"
+
+    _conversation_command(ctx, phone, db, agent, act)
+
+
+def _whose(login: str | None, me: Agent) -> str:
+    if login is None:
+        return "unassigned"
+    return "assigned to you" if login == me.login else f"assigned to {login}"
+
+
+@app.command()
+def note(
+    ctx: typer.Context,
+    phone: PhoneArg,
+    text: Annotated[str, typer.Argument(help="The note; @login tells that agent.")],
+    db: DbOption = None,
+    agent: AgentOption = None,
+) -> None:
+    """Add an internal note to a conversation: for the team, never sent to the customer."""
+    rt = runtime(ctx, db, agent)
+    with rt.acting() as (session, me):
+        found = profiles.find(session, phone, rt.settings(session).phone_default_region)
+        added = notes.add_note(session, me, found, text, now=rt.now)
+        name = profiles.display_name(found)
+    line = safe(name) + Text(f": note #{added.message_id} added (not sent to the customer)")
+    if added.mentioned:
+        line.append(f"; told {', '.join(added.mentioned)}")
+    rt.out.print(line + Text("."))
+    if added.unknown:
+        rt.err.print(
+            Text(f"warning: no agent {', '.join('@' + u for u in added.unknown)} in this store")
+        )

@@ -12,7 +12,15 @@ from convo_tui import phones
 from convo_tui.cli import render
 from convo_tui.cli.app import AgentOption, DbOption, JsonOption, app, runtime
 from convo_tui.cli.runtime import Runtime
-from convo_tui.core import conversation_read, profiles, queries, recipient_time, timezones
+from convo_tui.core import (
+    assignment,
+    conversation_read,
+    profiles,
+    queries,
+    recipient_time,
+    reply_guard,
+    timezones,
+)
 from convo_tui.core import sources as sources_mod
 from convo_tui.core.replies import why_not
 from convo_tui.core.rows import THREAD_PAGE, InboxFilter
@@ -39,9 +47,10 @@ def show_inbox(
     unread: bool | None = None,
     attributed_to: str | None = None,
     limit: int = 50,
+    assignee: str | None = None,
     as_json: bool = False,
 ) -> None:
-    with rt.reading() as (session, _agent):
+    with rt.reading() as (session, me):
         source_id = None
         if attributed_to:
             source_id = sources_mod.find_campaign_or_flow(session, attributed_to).id
@@ -49,6 +58,7 @@ def show_inbox(
             status=None if status is StatusChoice.ALL else Status(status.value),
             unread=unread,
             attributed_source_id=source_id,
+            assignee=None if assignee is None else assignment.filter_key(session, me, assignee),
         )
         rows = queries.inbox_page(session, flt, limit=limit)
         total = queries.inbox_count(session, flt)
@@ -62,6 +72,7 @@ def show_inbox(
                     "status": status.value,
                     "unread": unread,
                     "attributed_to": attributed_to,
+                    "assignee": assignee,
                 },
                 "matching": total,
                 "unread_conversations": unread_total,
@@ -74,6 +85,8 @@ def show_inbox(
         parts.append("unread" if unread else "read")
     if attributed_to:
         parts.append(f"attributed to {attributed_to}")
+    if assignee is not None:
+        parts.append({"me": "mine", "none": "unassigned"}.get(assignee, f"{assignee}'s"))
     title = f"Inbox: {', '.join(parts)} — {total} conversation{'s' if total != 1 else ''}"
     if show_unread:
         title += f" · {unread_total} unread"
@@ -103,6 +116,10 @@ def inbox(
         typer.Option("--attributed-to", help="Campaign or flow name (or id) replies answer."),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", min=1, max=10000)] = 50,
+    assignee: Annotated[
+        str | None,
+        typer.Option("--assignee", help="me, none (unassigned) or an agent's login."),
+    ] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
     agent: AgentOption = None,
@@ -114,6 +131,7 @@ def inbox(
         unread=unread,
         attributed_to=attributed_to,
         limit=limit,
+        assignee=assignee,
         as_json=as_json,
     )
 
@@ -137,6 +155,7 @@ def thread(
             session, profile.id or 0, limit=None if show_all else THREAD_PAGE
         )
         total = conversation_read.message_count(session, profile.id or 0)
+        newest = reply_guard.newest_id(session, profile.id or 0)
         name = profiles.display_name(profile)
     if as_json:
         rt.print_json(
@@ -144,6 +163,7 @@ def thread(
                 "phone": profile.phone,
                 "name": name,
                 "total_messages": total,
+                "newest_message_id": newest or None,
                 "messages": [render.message_json(m) for m in messages],
             }
         )
@@ -156,6 +176,10 @@ def thread(
     rt.out.print(header)
     for line in render.thread_lines(messages, rt.now, timezones.agent_zone(me)):
         rt.out.print(line)
+    if newest:
+        rt.out.print(
+            Text(f"newest #{newest}: reply with  convo reply --after {newest} ...", style="dim")
+        )
 
 
 @app.command()

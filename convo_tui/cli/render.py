@@ -28,6 +28,7 @@ def inbox_table(rows: list[InboxRow], now: datetime, *, title: str, width: int) 
     table.add_column("who", min_width=8, max_width=24, no_wrap=True, overflow="ellipsis")
     if wide:
         table.add_column("phone", no_wrap=True)
+    table.add_column("agent", min_width=2, no_wrap=True)
     table.add_column("last message", ratio=1, min_width=10, no_wrap=True, overflow="ellipsis")
     table.add_column("when", justify="right", min_width=4, no_wrap=True)
     table.add_column("status", min_width=6, no_wrap=True)
@@ -53,6 +54,7 @@ def inbox_table(rows: list[InboxRow], now: datetime, *, title: str, width: int) 
             dot,
             safe(row.name),
             *phone,
+            Text(row.assignee_initials),
             Text(arrow) + Text(one_line(row.preview)),
             Text(ago(row.last_message_at, now)),
             Text(status + (" blocked" if row.blocked else "")),
@@ -77,6 +79,7 @@ def inbox_json(row: InboxRow) -> dict[str, Any]:
         "snooze_until": row.snooze_until.isoformat() if row.snooze_until else None,
         "attributed_to": row.attributed_to,
         "blocked": row.blocked,
+        "assignee": row.assignee_login,
     }
 
 
@@ -105,7 +108,12 @@ def thread_lines(messages: list[ThreadMessage], now: datetime, zone: Any) -> lis
     for msg in messages:
         when = msg.sent_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
         head = Text(f"{when}  ", style="dim")
-        head.append(visible(msg.label), style="bold cyan" if msg.direction == "inbound" else "bold")
+        if msg.is_note:  # never sent: said so, in its own colour
+            head.append(f"NOTE (internal, not sent) {visible(msg.label)}", style="bold yellow")
+        else:
+            style = "bold cyan" if msg.direction == "inbound" else "bold"
+            head.append(visible(msg.label), style=style)
+        head.append(f"  #{msg.id}", style="dim")
         if msg.direction == "outbound":
             status = msg.status
             if msg.error_code:
@@ -114,8 +122,9 @@ def thread_lines(messages: list[ThreadMessage], now: datetime, zone: Any) -> lis
         if msg.attributed_to:
             head.append(f"  ← {visible(msg.attributed_to)}", style="magenta")
         lines.append(head)
+        indent = "  ┃ " if msg.is_note else "    "
         for body_line in (msg.body or "").split("\n"):
-            lines.append(Text("    ") + safe(body_line))
+            lines.append(Text(indent, style="yellow" if msg.is_note else "") + safe(body_line))
         for media in msg.media:
             lines.append(
                 Text("    📎 ")

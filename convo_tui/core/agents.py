@@ -10,7 +10,7 @@ from sqlalchemy import bindparam
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from convo_tui.core import audit
+from convo_tui.core import assignment, audit
 from convo_tui.core.roles import INBOX_ROLES, KNOWN_ROLES, MANAGE_AGENTS
 from convo_tui.errors import AccessDenied, ConvoError, NotFound
 from convo_tui.store.models import Agent, StoreMeta
@@ -126,6 +126,8 @@ def remove_agent(session: Session, actor: Agent, login: str, *, now: datetime) -
         _keep_an_owner(session, agent)
     agent.active = False
     audit.record(session, actor, "agent.remove", now=now, detail=login)
+    # Their conversations are nobody's now: a customer's next text finds a free hand.
+    assignment.release_all(session, agent, actor, now=now)
     return agent
 
 

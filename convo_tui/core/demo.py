@@ -265,6 +265,7 @@ def _reply(session: Session, entry: dict[str, Any], agent: Agent, at: datetime) 
         entry["body"],
         settings=settings_mod.load(session),
         media=[m["url"] for m in entry.get("media", [])],
+        force=True,  # history replayed, in the order it happened: nothing to hold
         now=at,
     )
     item = outbox.item_for(session, message)

@@ -56,6 +56,8 @@ def _row(raw: tuple[object, ...]) -> InboxRow:
         bool(raw[13]),
         _when(None if raw[14] is None else str(raw[14])),
         _when(None if raw[15] is None else str(raw[15])),
+        None if raw[16] is None else str(raw[16]),
+        None if raw[17] is None else str(raw[17]),
     )
 
 

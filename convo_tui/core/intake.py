@@ -24,6 +24,7 @@ from sqlalchemy import insert
 from sqlmodel import Session, SQLModel, col, select
 
 from convo_tui.core import (
+    assignment,
     attribution,
     audit,
     autoreply,
@@ -151,6 +152,7 @@ class _Batch:
         self._by_sid: dict[str, _Row] = {}
         self._rows: list[_Row] = []
         self._dependents: dict[type[SQLModel], list[tuple[dict[str, Any], _Row]]] = {}
+        self._round_robin: assignment.RoundRobin | None = None
         self._stopped: dict[int, datetime] = {}
         """Flagged profiles that texted a keyword opt-out: their flags close after the write."""
 
@@ -350,6 +352,10 @@ class _Batch:
             conversation.waiting_since = text.sent_at
         if attributed is not None:
             conversation.attributed_source_id = attributed
+        if settings.team_auto_assign == "round_robin" and not profile.blocked:
+            if self._round_robin is None:
+                self._round_robin = assignment.RoundRobin(self.session, now)
+            self._round_robin.give(conversation, profile_id)
         row = self._message(values, conversation, text.media)
         conversations.note(
             conversation,

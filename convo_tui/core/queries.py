@@ -16,6 +16,7 @@ from sqlalchemy import Integer, Row, Select, bindparam, func, select, tuple_
 from sqlmodel import Session, col
 
 from convo_tui.core.rows import (
+    UNASSIGNED,
     EventRow,
     InboxFilter,
     InboxRow,
@@ -24,6 +25,7 @@ from convo_tui.core.rows import (
 )
 from convo_tui.store.models import (
     ActivityEvent,
+    Agent,
     Conversation,
     InboxTally,
     MessageSource,
@@ -63,6 +65,10 @@ def _filtered(query: AnySelect, flt: InboxFilter) -> AnySelect:
         query = query.where(col(Conversation.attributed_source_id) == flt.attributed_source_id)
     if flt.possible_opt_out:
         query = query.where(col(Conversation.possible_opt_out_at).is_not(None))
+    if flt.assignee == UNASSIGNED:
+        query = query.where(col(Conversation.assignee_id).is_(None))
+    elif flt.assignee is not None:
+        query = query.where(col(Conversation.assignee_id) == flt.assignee)
     return query
 
 
@@ -85,9 +91,12 @@ def _inbox_select() -> AnySelect:
             col(Profile.blocked),
             col(Conversation.reply_pending_at),
             col(Conversation.possible_opt_out_at),
+            col(Agent.login),
+            col(Agent.name),
         )
         .join(Profile, col(Profile.id) == col(Conversation.profile_id))
         .outerjoin(MessageSource, col(MessageSource.id) == col(Conversation.attributed_source_id))
+        .outerjoin(Agent, col(Agent.id) == col(Conversation.assignee_id))
     )
 
 
@@ -107,7 +116,13 @@ def inbox_query(
 
 @lru_cache(maxsize=256)
 def _window_statement(
-    status: bool, unread: bool, source: bool, flagged: bool, edge: str, limit: int
+    status: bool,
+    unread: bool,
+    source: bool,
+    flagged: bool,
+    assignee: str,
+    edge: str,
+    limit: int,
 ) -> AnySelect:
     """An inbox page's statement for one filter shape, built once: values are bound.
 
@@ -124,6 +139,10 @@ def _window_statement(
         query = query.where(col(Conversation.attributed_source_id) == bindparam("source"))
     if flagged:  # few rows, by their own index (then sorted)
         query = query.where(col(Conversation.possible_opt_out_at).is_not(None))
+    if assignee == "none":
+        query = query.where(col(Conversation.assignee_id).is_(None))
+    elif assignee == "agent":
+        query = query.where(col(Conversation.assignee_id) == bindparam("assignee"))
     at = bindparam("at", type_=UTCDateTime())
     cid = bindparam("cid", type_=Integer())
     key = tuple_(col(Conversation.last_message_at), col(Conversation.id))
@@ -152,6 +171,11 @@ def _window(
         params["unread"] = flt.unread
     if flt.attributed_source_id is not None:
         params["source"] = flt.attributed_source_id
+    assignee = "any"
+    if flt.assignee == UNASSIGNED:
+        assignee = "none"
+    elif flt.assignee is not None:
+        assignee, params["assignee"] = "agent", flt.assignee
     if cursor is not None:
         params["at"], params["cid"] = cursor
     statement = _window_statement(
@@ -159,6 +183,7 @@ def _window(
         flt.unread is not None,
         flt.attributed_source_id is not None,
         flt.possible_opt_out,
+        assignee,
         edge,
         limit,
     )
@@ -189,6 +214,8 @@ def inbox_count(session: Session, flt: InboxFilter) -> int:
         query = query.where(col(InboxTally.unread) == flt.unread)
     if flt.attributed_source_id is not None:
         query = query.where(col(InboxTally.source_key) == flt.attributed_source_id)
+    if flt.assignee is not None:
+        query = query.where(col(InboxTally.assignee_key) == flt.assignee)
     return int(_scalar(session, query))
 
 

@@ -16,7 +16,16 @@ from urllib.parse import urlsplit
 from sqlmodel import Session
 
 from convo_tui import phones
-from convo_tui.core import audit, controls, links, outbox, profiles, sources
+from convo_tui.core import (
+    assignment,
+    audit,
+    controls,
+    links,
+    outbox,
+    profiles,
+    reply_guard,
+    sources,
+)
 from convo_tui.core.settings import InboxSettings
 from convo_tui.errors import Refused
 from convo_tui.store.kinds import Consent, SourceKind
@@ -160,13 +169,19 @@ def queue_reply(
     media: Sequence[str] = (),
     send_at: datetime | None = None,
     sender: str = "",
+    seen_id: int | None = None,
+    force: bool = False,
     now: datetime,
 ) -> Message:
     """Queue an agent's reply in the outbox, or raise Refused with the reason.
 
-    Without `send_at` it goes out after the send delay (`replies.send_delay`)."""
+    Without `send_at` it goes out after the send delay (`replies.send_delay`). It is
+    held (reply_guard.Held) when the thread moved on after `seen_id`, the newest
+    message the agent saw (without one: when another agent just replied), unless
+    `force`."""
     conversation = check_allowed(session, profile, settings, sender=sender)
     check_content(body, media)
+    reply_guard.check(session, pk(profile), agent, seen_id=seen_id, now=now, force=force)
     body = controls.clean(body).text  # what reaches the customer: no escapes, no controls
     shortened: tuple[ShortLink, ...] = ()
     if settings.links_shorten:
@@ -197,6 +212,8 @@ def queue_reply(
     # reply (outbox.mark_sent): a reply held or scheduled has reached nobody yet.
     conversation.unread = False
     conversation.updated_by_id = agent.id
+    if settings.team_auto_assign == "first_reply":
+        assignment.on_reply(session, conversation, agent, now=now)
     audit.record(
         session,
         agent,

@@ -24,6 +24,23 @@ class InboxFilter:
     attributed_source_id: int | None = None
     possible_opt_out: bool = False
     """True: only conversations waiting for an agent's opt-out decision."""
+    assignee: int | None = None
+    """An agent's id: their conversations; 0 (UNASSIGNED): nobody's; None: anyone's."""
+
+
+def initials(name: str | None, login: str | None) -> str:
+    """Two letters for an agent: of the first and last word of their name ("Bea Costa":
+    BC), else their login's first two ("bea": BE); empty for nobody."""
+    words = [w for w in (name or "").split() if w[:1].isalpha()]
+    if len(words) >= 2:
+        return (words[0][0] + words[-1][0]).upper()
+    if words:
+        return words[0][:2].upper()
+    return (login or "")[:2].upper()
+
+
+UNASSIGNED = 0
+"""`InboxFilter.assignee` for conversations nobody owns (the tally's key for none)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +76,13 @@ class InboxRow(NamedTuple):
     """When an agent's reply waiting in the outbox goes out (see Conversation)."""
     possible_opt_out_at: datetime | None = None
     """A text read as a request to stop, undecided since then (core.opt_out_review)."""
+    assignee_login: str | None = None
+    assignee_name: str | None = None
+    """The agent who owns it (None: unassigned); the row shows their initials."""
+
+    @property
+    def assignee_initials(self) -> str:
+        return initials(self.assignee_name, self.assignee_login)
 
     @property
     def name(self) -> str:
@@ -133,11 +157,18 @@ class ThreadMessage:
     media: tuple[Attachment, ...] = field(default=())
 
     @property
+    def is_note(self) -> bool:
+        """An agent's internal note: never sent, drawn apart from the messages."""
+        return self.direction == "note"
+
+    @property
     def label(self) -> str:
         """Who wrote it: customer, agent (name), campaign or flow name, auto- or keyword reply."""
         kind = self.source_kind
         if self.direction == "inbound":
             return "customer (keyword)" if self.keyword else "customer"
+        if self.direction == "note":
+            return f"note by {self.agent_name or self.agent_login or '?'}"
         if kind == "agent_reply":
             return f"agent {self.agent_name or self.agent_login or '?'}"
         if kind in ("campaign", "flow"):

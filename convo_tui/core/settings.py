@@ -401,6 +401,13 @@ SPECS: dict[str, Spec] = {
             example="BOOTS: help at help@boots.example or 555-0100. Reply STOP to opt out.",
             check=_template,
         ),
+        one_of(
+            "team.auto_assign",
+            "off",
+            ("off", "first_reply", "round_robin"),
+            "who gets an unassigned conversation: nobody (off), the first agent to reply "
+            "(first_reply), or the agents with an inbox open now, in turn (round_robin)",
+        ),
         # A reply queued "now" waits this long in the outbox, so a slip can be taken
         # back (undo) before the sync sends it, as mail clients' undo send.
         number(
@@ -442,6 +449,7 @@ class InboxSettings:
     opt_outs_escalate_after_hours: int
     help_answered_by: str
     help_reply: str
+    team_auto_assign: str
 
 
 def _field(key: str) -> str:

@@ -31,13 +31,18 @@ class State:
     snooze_until: datetime | None
     unread: bool
     blocked: bool
+    assignee_id: int | None = None
 
 
 def state_of(conversation: Conversation | None, profile: Profile) -> State:
     if conversation is None:
         return State("", None, False, profile.blocked)
     return State(
-        conversation.status, conversation.snooze_until, conversation.unread, profile.blocked
+        conversation.status,
+        conversation.snooze_until,
+        conversation.unread,
+        profile.blocked,
+        conversation.assignee_id,
     )
 
 
@@ -77,6 +82,7 @@ _WORDS = {
     "snooze_until": "its snooze",
     "unread": "its read state",
     "blocked": "the block",
+    "assignee_id": "its assignee",
 }
 
 

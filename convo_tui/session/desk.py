@@ -24,6 +24,7 @@ from convo_tui import clock, file_modes, paths, phones
 from convo_tui.core import (
     agents,
     arrival,
+    assignment,
     changes,
     compose,
     controls,
@@ -31,8 +32,11 @@ from convo_tui.core import (
     conversations,
     coupons,
     drafts,
+    notes,
+    notices,
     opt_out_review,
     outbox,
+    presence,
     profiles,
     queries,
     recipient_time,
@@ -57,6 +61,7 @@ from convo_tui.core.rows import (
 from convo_tui.core.undo import Change
 from convo_tui.errors import NotFound
 from convo_tui.session.views import (
+    AgentChoice,
     ConversationView,
     Me,
     PossibleOptOut,
@@ -373,6 +378,33 @@ class Desk:
             conversations.unblock(s, p, a, now=now)
         return out[0]
 
+    def assign(self, conversation_id: int, login: str | None) -> tuple[Change, str]:
+        """Give the conversation to `login` (None: to nobody); the change (for undo) and
+        what it says ("assigned to bea")."""
+        with self._changing("conversation.assign", conversation_id) as (s, a, now, c, _, out):
+            assert c is not None
+            done = assignment.assign(s, c, a, login, now=now)
+        if done.after is None:
+            words = "unassigned"
+        else:
+            words = "assigned to you" if done.after == self.login else f"assigned to {done.after}"
+        return out[0], words if done.changed else f"already {words}"
+
+    def assignable(self) -> list[AgentChoice]:
+        """Agents a conversation can be given to (active, with an inbox role)."""
+        with self.store.read() as session:
+            return [
+                AgentChoice(a.login, a.name or a.login, a.role)
+                for a in assignment.assignable(session)
+            ]
+
+    def add_note(self, profile_id: int, body: str) -> notes.NoteAdded:
+        """An internal note on the conversation (never sent); tells the @mentioned."""
+        with self._acting() as (session, agent, now):
+            return notes.add_note(
+                session, agent, self._profile_for(session, profile_id), body, now=now
+            )
+
     def undo(self, change: Change) -> None:
         """Put back what `change` changed; Refused (nothing written) if changed since."""
         with self._acting() as (session, agent, now):
@@ -426,8 +458,13 @@ class Desk:
         media: Sequence[str],
         *,
         send_at: datetime | None = None,
+        seen_id: int | None = None,
+        force: bool = False,
     ) -> Sent:
-        """Queue the reply in the outbox (now, or at `send_at`); Refused with the reason if not."""
+        """Queue the reply in the outbox (now, or at `send_at`); Refused with the reason if not.
+
+        `seen_id` is the newest message the agent had on screen: the reply is held
+        (reply_guard.Held, nothing written) when the thread moved on since, unless `force`."""
         with self._acting() as (session, agent, now):
             profile = self._profile_for(session, profile_id)
             settings = settings_mod.load(session)
@@ -439,6 +476,8 @@ class Desk:
                 settings=settings,
                 media=list(media),
                 send_at=send_at,
+                seen_id=seen_id,
+                force=force or seen_id is None,
                 now=now,
             )
             if message.conversation_id is not None:  # sent: no longer a draft
@@ -538,6 +577,39 @@ class Desk:
     def new_texts(self, after_id: int) -> Sequence[changes.NewText]:
         with self.store.read() as session:
             return changes.new_texts(session, after_id)
+
+    # -- the team -----------------------------------------------------------------
+
+    def announce(self, key: str, conversation_id: int | None, typing: bool) -> None:
+        """This inbox's presence: the conversation in view, whether the agent types."""
+        with self._acting() as (session, agent, now):
+            presence.announce(
+                session,
+                key,
+                int(agent.id or 0),
+                conversation_id=conversation_id,
+                typing=typing,
+                now=now,
+            )
+
+    def leave(self, key: str) -> None:
+        with self.store.write() as session:
+            presence.leave(session, key)
+
+    def others_present(self) -> list[presence.Present]:
+        """Other agents' running inboxes: who views and who types which conversation."""
+        with self.store.read() as session:
+            me = agents.identify(session, self.login, now=self.now())
+            return presence.others(session, int(me.id or 0), now=self.now())
+
+    def last_notice_id(self) -> int:
+        with self.store.read() as session:
+            return notices.last_id(session)
+
+    def notices(self, after_id: int) -> list[notices.Notice]:
+        """Mentions and assignments for this agent after `after_id`, oldest first."""
+        with self.store.read() as session:
+            return notices.for_login(session, self.login, after_id)
 
     def close_watch(self) -> None:
         with self._watch_lock:

@@ -23,6 +23,15 @@ class Me:
 
 
 @dataclass(frozen=True)
+class AgentChoice:
+    """An agent a conversation can be given to (the assign picker)."""
+
+    login: str
+    name: str
+    role: str
+
+
+@dataclass(frozen=True)
 class SourceChoice:
     """A campaign or flow replies can be attributed to (for the filter)."""
 

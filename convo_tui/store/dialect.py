@@ -502,25 +502,51 @@ def data_version(conn: Connection) -> int | None:
     return None
 
 
-# Inbox counts. A tally of conversations per (status, unread, attribution), kept by
-# triggers on `conversation`: counting with any filter sums a few rows at any store
-# size (migration 0006). An update that changes nothing takes one and adds one back.
+def add_reference_column(conn: Connection, table: str, column: str, target: str) -> None:
+    """A nullable column referencing `target`.id, added in place (for a migration).
 
+    Alembic refuses a foreign key outside batch mode on SQLite, and batch mode would
+    reflect and may copy the table (a million conversations); SQLite's own ADD COLUMN
+    takes an inline REFERENCES when the default is NULL."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            f'ALTER TABLE "{table}" ADD COLUMN "{column}" INTEGER REFERENCES "{target}" (id)'
+        )
+    else:
+        conn.exec_driver_sql(f'ALTER TABLE "{table}" ADD COLUMN "{column}" INTEGER')
+        conn.exec_driver_sql(
+            f'ALTER TABLE "{table}" ADD CONSTRAINT "{table}_{column}_fkey" '
+            f'FOREIGN KEY ("{column}") REFERENCES "{target}" (id)'
+        )
+
+
+# Inbox counts. A tally of conversations per (status, unread, attribution, assignee), kept
+# by triggers on `conversation`: counting with any filter sums a few rows at any store
+# size (migrations 0006, 0015). An update that changes nothing takes one and adds one back.
+
+_TALLY_TAKE = (
+    "UPDATE inbox_tally SET n = n - 1 WHERE status = {row}.status AND unread = {row}.unread "
+    "AND source_key = coalesce({row}.attributed_source_id, 0) "
+    "AND assignee_key = coalesce({row}.assignee_id, 0); "
+)
+_TALLY_ADD = (
+    "INSERT INTO inbox_tally(status, unread, source_key, assignee_key, n) "
+    "VALUES ({row}.status, {row}.unread, coalesce({row}.attributed_source_id, 0), "
+    "coalesce({row}.assignee_id, 0), 1) "
+    "ON CONFLICT(status, unread, source_key, assignee_key) DO UPDATE SET n = inbox_tally.n + 1; "
+)
 _SQLITE_TALLY_DDL = (
     "CREATE TRIGGER IF NOT EXISTS inbox_tally_ai AFTER INSERT ON conversation BEGIN "
-    "INSERT INTO inbox_tally(status, unread, source_key, n) "
-    "VALUES (new.status, new.unread, coalesce(new.attributed_source_id, 0), 1) "
-    "ON CONFLICT(status, unread, source_key) DO UPDATE SET n = n + 1; END",
+    + _TALLY_ADD.format(row="new")
+    + "END",
     "CREATE TRIGGER IF NOT EXISTS inbox_tally_ad AFTER DELETE ON conversation BEGIN "
-    "UPDATE inbox_tally SET n = n - 1 WHERE status = old.status AND unread = old.unread "
-    "AND source_key = coalesce(old.attributed_source_id, 0); END",
+    + _TALLY_TAKE.format(row="old")
+    + "END",
     "CREATE TRIGGER IF NOT EXISTS inbox_tally_au "
-    "AFTER UPDATE OF status, unread, attributed_source_id ON conversation BEGIN "
-    "UPDATE inbox_tally SET n = n - 1 WHERE status = old.status AND unread = old.unread "
-    "AND source_key = coalesce(old.attributed_source_id, 0); "
-    "INSERT INTO inbox_tally(status, unread, source_key, n) "
-    "VALUES (new.status, new.unread, coalesce(new.attributed_source_id, 0), 1) "
-    "ON CONFLICT(status, unread, source_key) DO UPDATE SET n = n + 1; END",
+    "AFTER UPDATE OF status, unread, attributed_source_id, assignee_id ON conversation BEGIN "
+    + _TALLY_TAKE.format(row="old")
+    + _TALLY_ADD.format(row="new")
+    + "END",
 )
 _SQLITE_TALLY_DROP = (
     "DROP TRIGGER IF EXISTS inbox_tally_au",
@@ -530,16 +556,12 @@ _SQLITE_TALLY_DROP = (
 _PG_TALLY_DDL = (
     "CREATE OR REPLACE FUNCTION inbox_tally_change() RETURNS trigger AS $$ BEGIN "
     "IF TG_OP IN ('UPDATE', 'DELETE') THEN "
-    "UPDATE inbox_tally SET n = n - 1 WHERE status = OLD.status AND unread = OLD.unread "
-    "AND source_key = coalesce(OLD.attributed_source_id, 0); "
-    "END IF; "
-    "IF TG_OP IN ('UPDATE', 'INSERT') THEN "
-    "INSERT INTO inbox_tally(status, unread, source_key, n) "
-    "VALUES (NEW.status, NEW.unread, coalesce(NEW.attributed_source_id, 0), 1) "
-    "ON CONFLICT (status, unread, source_key) DO UPDATE SET n = inbox_tally.n + 1; "
-    "END IF; RETURN NULL; END $$ LANGUAGE plpgsql",
+    + _TALLY_TAKE.format(row="OLD")
+    + "END IF; IF TG_OP IN ('UPDATE', 'INSERT') THEN "
+    + _TALLY_ADD.format(row="NEW")
+    + "END IF; RETURN NULL; END $$ LANGUAGE plpgsql",
     "CREATE TRIGGER inbox_tally_change AFTER INSERT OR DELETE "
-    "OR UPDATE OF status, unread, attributed_source_id ON conversation "
+    "OR UPDATE OF status, unread, attributed_source_id, assignee_id ON conversation "
     "FOR EACH ROW EXECUTE FUNCTION inbox_tally_change()",
 )
 _PG_TALLY_DROP = (
@@ -564,7 +586,8 @@ def rebuild_inbox_tally(conn: Connection) -> None:
     """Count every conversation again (after a bulk load that bypassed the triggers)."""
     conn.exec_driver_sql("DELETE FROM inbox_tally")
     conn.exec_driver_sql(
-        "INSERT INTO inbox_tally(status, unread, source_key, n) "
-        "SELECT status, unread, coalesce(attributed_source_id, 0), count(*) "
-        "FROM conversation GROUP BY status, unread, coalesce(attributed_source_id, 0)"
+        "INSERT INTO inbox_tally(status, unread, source_key, assignee_key, n) "
+        "SELECT status, unread, coalesce(attributed_source_id, 0), coalesce(assignee_id, 0), "
+        "count(*) FROM conversation GROUP BY status, unread, coalesce(attributed_source_id, 0), "
+        "coalesce(assignee_id, 0)"
     )

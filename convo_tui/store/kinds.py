@@ -26,6 +26,8 @@ class Status(StrEnum):
 class Direction(StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
+    NOTE = "note"
+    """An agent's internal note: never sent (core.notes)."""
 
 
 class SourceKind(StrEnum):

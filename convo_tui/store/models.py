@@ -53,6 +53,10 @@ class Agent(SQLModel, table=True):
     """The agent's IANA zone for snooze presets; None means the host's zone."""
     active: bool = True
     created_at: datetime = _when()
+    email: str | None = Field(default=None, sa_type=String(320))
+    """Where a mention or an assignment is emailed (when email notifications are on)."""
+    last_assigned_at: datetime | None = _when(nullable=True)
+    """When round-robin auto-assignment last gave this agent a conversation."""
 
 
 class Profile(SQLModel, table=True):
@@ -131,6 +135,7 @@ class Conversation(SQLModel, table=True):
             "id",
         ),
         Index("ix_conv_status_snooze", "status", "snooze_until"),
+        Index("ix_conv_assignee_status_recent", "assignee_id", "status", "last_message_at", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -155,13 +160,19 @@ class Conversation(SQLModel, table=True):
     convo_tui.core.outbox, so the inbox row shows it without a look at the outbox."""
     attributed_source_id: int | None = _fk("message_source.id")
     """The campaign or flow the latest attributed customer text answered."""
+    assignee_id: int | None = _fk("agent.id")
+    """The agent who owns the conversation (core.assignment); None: unassigned."""
     created_at: datetime = _when()
     updated_at: datetime = _when()
     updated_by_id: int | None = _fk("agent.id")
 
 
 class Message(SQLModel, table=True):
-    """One SMS or MMS, either way. Outbound ones without `provider_sid` are not sent yet."""
+    """One SMS or MMS, either way. Outbound ones without `provider_sid` are not sent yet.
+
+    An agent's internal note is a row here too (direction "note", core.notes), so it
+    takes its place in the thread, the search and the change stamp; it has no outbox
+    row, and nothing sends a message that has none."""
 
     __table_args__ = (Index("ix_message_profile_time", "profile_id", "sent_at", "id"),)
 
@@ -369,6 +380,41 @@ class AuditEntry(SQLModel, table=True):
     the agent's own login except on a demo, bench or test store (core.roles)."""
 
 
+class AgentNotice(SQLModel, table=True):
+    """Something for one agent: a mention in a note, a conversation given to them.
+    Their TUI shows it once (by id); it is emailed when email notifications are on."""
+
+    __tablename__ = "agent_notice"
+    __table_args__ = (Index("ix_agent_notice_agent", "agent_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agent_id: int = Field(sa_column=Column(Integer, ForeignKey("agent.id"), nullable=False))
+    kind: str = Field(sa_type=String(16))
+    """"mention" or "assigned"."""
+    profile_id: int = Field(sa_column=Column(Integer, ForeignKey("profile.id"), nullable=False))
+    message_id: int | None = _fk("message.id")
+    """The note that mentions them."""
+    by_agent_id: int | None = _fk("agent.id")
+    """Who mentioned or assigned; None: auto-assignment."""
+    created_at: datetime = _when()
+    emailed_at: datetime | None = _when(nullable=True)
+
+
+class Presence(SQLModel, table=True):
+    """A running terminal inbox: whose it is, the conversation in view, whether they
+    are typing. Refreshed every few seconds; a row not refreshed for PRESENCE_TTL is a
+    session that died (core.presence)."""
+
+    session_key: str = Field(sa_column=Column(String(40), primary_key=True))
+    agent_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("agent.id"), nullable=False, index=True)
+    )
+    conversation_id: int | None = _fk("conversation.id")
+    typing: bool = False
+    started_at: datetime = _when()
+    seen_at: datetime = _when(index=True)
+
+
 class ShortLink(SQLModel, table=True):
     """A short link code for a URL sent to one profile."""
 
@@ -386,11 +432,13 @@ class ShortLink(SQLModel, table=True):
 
 
 class InboxTally(SQLModel, table=True):
-    """How many conversations have each (status, unread, attribution): the inbox counts.
+    """How many conversations have each (status, unread, attribution, assignee): the
+    inbox counts.
 
     Kept in step by triggers on `conversation` (convo_tui/store/dialect.py), so a count
     with any filter sums a handful of rows instead of walking an index of every
-    conversation. `source_key` is the attributed source's id, 0 for none.
+    conversation. `source_key` is the attributed source's id, `assignee_key` the
+    assignee's, 0 for none.
     """
 
     __tablename__ = "inbox_tally"
@@ -398,6 +446,7 @@ class InboxTally(SQLModel, table=True):
     status: str = Field(sa_column=Column(String(10), primary_key=True))
     unread: bool = Field(sa_column=Column(Boolean, primary_key=True))
     source_key: int = Field(sa_column=Column(Integer, primary_key=True))
+    assignee_key: int = Field(sa_column=Column(Integer, primary_key=True))
     n: int = Field(default=0, sa_column=Column(Integer, nullable=False))
 
 

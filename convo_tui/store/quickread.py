@@ -42,10 +42,11 @@ _PAGE_SQL = """
 SELECT c.id, c.profile_id, p.phone, p.first_name, p.last_name, c.status, c.unread,
        c.last_message_at, c.last_message_preview, c.last_message_direction,
        c.waiting_since, c.snooze_until, s.name, p.blocked, c.reply_pending_at,
-       c.possible_opt_out_at
+       c.possible_opt_out_at, a.login, a.name
 FROM conversation AS c
 JOIN profile AS p ON p.id = c.profile_id
 LEFT OUTER JOIN message_source AS s ON s.id = c.attributed_source_id
+LEFT OUTER JOIN agent AS a ON a.id = c.assignee_id
 WHERE c.status = ?
 ORDER BY c.last_message_at DESC, c.id DESC
 LIMIT ?

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from convo_tui.store import dialect
 
 revision: str = "0006"
 down_revision: str | None = "0005"
@@ -26,11 +25,9 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("status", "unread", "source_key"),
     )
-    bind = op.get_bind()
-    dialect.rebuild_inbox_tally(bind)
-    dialect.create_inbox_tally_triggers(bind)
+    # Counted, and kept by triggers, from 0015 on (which added a key): an upgrade always
+    # goes to the head, so there is no store between the two to keep counted.
 
 
 def downgrade() -> None:
-    dialect.drop_inbox_tally_triggers(op.get_bind())
     op.drop_table("inbox_tally")
