@@ -53,7 +53,9 @@ def _team(store, *, texts: tuple[str, ...] = (MARIA, KENJI, LENA)) -> dict[str, 
 def _conversation(store, phone: str) -> Conversation:
     with store.read() as session:
         profile = session.exec(select(Profile).where(Profile.phone == phone)).one()
-        return session.exec(select(Conversation).where(Conversation.profile_id == profile.id)).one()
+        query = select(Conversation).where(Conversation.profile_id == profile.id)
+        found: Conversation = session.exec(query).one()
+        return found
 
 
 def _cli(capsys, db_path, who: str, *args: str):
