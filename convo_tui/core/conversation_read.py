@@ -80,6 +80,9 @@ def _head_statement() -> AnySelect:
             col(Conversation.possible_opt_out_at),
             col(Profile.klaviyo_opt_out_pending_at),
             col(Profile.klaviyo_opt_out_error),
+            select(col(Agent.login))
+            .where(col(Agent.id) == col(Conversation.assignee_id))
+            .scalar_subquery(),
             col(ReplyDraft.body),
             col(ReplyDraft.media),
         )

@@ -130,6 +130,8 @@ class ConversationHead(NamedTuple):
     """The conversation waits for an agent's opt-out decision since (opt_out_review)."""
     klaviyo_opt_out_pending_at: datetime | None
     klaviyo_opt_out_error: str | None
+    assignee_login: str | None = None
+    """The agent who owns the conversation; None: unassigned."""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, RadioButton, RadioSet, Select, Static
 
-from convo_tui.core.rows import InboxFilter
+from convo_tui.core.rows import UNASSIGNED, InboxFilter
 from convo_tui.session.views import SourceChoice
 from convo_tui.store.kinds import Status
 from convo_tui.text import one_line
@@ -25,6 +25,8 @@ READ_STATES = ("any", "unread", "read")
 def filter_words(flt: InboxFilter, sources: dict[int, str] | None = None) -> str:
     """The filter in words for the status line: "open, unread, attributed to Winter Sale"."""
     parts = [flt.status.value if flt.status else "all"]
+    if flt.assignee is not None:  # the view: the agent's own, or nobody's
+        parts.insert(0, "unassigned" if flt.assignee == UNASSIGNED else "mine")
     if flt.unread is not None:
         parts.append("unread" if flt.unread else "read")
     if flt.attributed_source_id is not None:
@@ -106,6 +108,7 @@ class FilterModal(ModalScreen[InboxFilter | None]):
             unread={"any": None, "unread": True, "read": False}[read],
             attributed_source_id=None if source is Select.NULL else int(str(source)),
             possible_opt_out=only_flagged,
+            assignee=self.current.assignee,  # the view is kept (w changes it)
         )
 
     @on(Button.Pressed)
@@ -121,7 +124,7 @@ class FilterModal(ModalScreen[InboxFilter | None]):
         self.dismiss(self.build())
 
     def action_clear(self) -> None:
-        self.dismiss(InboxFilter())
+        self.dismiss(InboxFilter(assignee=self.current.assignee))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

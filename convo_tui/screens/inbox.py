@@ -28,8 +28,10 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import Worker
 
+from convo_tui.core.reply_guard import Held
 from convo_tui.core.rows import (
     THREAD_PAGE,
+    UNASSIGNED,
     DraftText,
     EventRow,
     InboxFilter,
@@ -43,7 +45,14 @@ from convo_tui.session import collector
 from convo_tui.session.collector import COLLECTOR
 from convo_tui.session.inbox_pages import Counts
 from convo_tui.session.pending_drafts import PendingDrafts
-from convo_tui.session.views import ConversationView, Me, PossibleOptOut, Sent, SourceChoice
+from convo_tui.session.views import (
+    AgentChoice,
+    ConversationView,
+    Me,
+    PossibleOptOut,
+    Sent,
+    SourceChoice,
+)
 from convo_tui.sync.status import SyncStatus
 from convo_tui.text import one_line
 from convo_tui.widgets.composer import Composer
@@ -73,6 +82,9 @@ PREVIEW_MESSAGES = 15
 
 ACTIONS_NEEDING_CONVERSATION = {
     "reply",
+    "assign_me",
+    "assign_to",
+    "note",
     "snooze",
     "close",
     "reopen",
@@ -82,7 +94,13 @@ ACTIONS_NEEDING_CONVERSATION = {
     "profile",
     "older",
 }
-FOOTER_ACTIONS = ACTIONS_NEEDING_CONVERSATION - {"profile", "older"}
+FOOTER_ACTIONS = ACTIONS_NEEDING_CONVERSATION - {
+    "profile",
+    "older",
+    "assign_me",
+    "assign_to",
+    "note",
+}
 """The ones the footer shows (the others' bindings are hidden)."""
 UNDO_SECONDS = 600.0
 """How long an action can be undone."""
@@ -101,6 +119,7 @@ class Subject:
     unread: bool
     blocked: bool
     possible_opt_out_at: datetime | None = None
+    assignee: str | None = None
 
 
 class InboxScreen(Screen[None]):
@@ -166,10 +185,11 @@ class InboxScreen(Screen[None]):
             """A recalled reply's text, back as the conversation's draft."""
 
     class Quiet(Message):
-        def __init__(self, draft: compose.Draft, send: Composer.Send) -> None:
+        def __init__(self, draft: compose.Draft, send: Composer.Send, seen: int | None) -> None:
             super().__init__()
             self.draft = draft
             self.send = send
+            self.seen = seen
 
     class Sources(Message):
         def __init__(self, sources: list[SourceChoice], flagged: int) -> None:
@@ -228,6 +248,10 @@ class InboxScreen(Screen[None]):
         its send removed)."""
         self._undo: list[tuple[float, Undoable, str]] = []
         """This agent's recent actions, newest last: (monotonic time, change, words)."""
+        self._seen: dict[int, int] = {}
+        """The newest message of each conversation the agent has looked at: set when it
+        is opened, sent to, or a held reply showed what was new; a thread redrawn under
+        the agent's typing does not count (reply_guard holds a reply that missed it)."""
 
     def compose(self) -> ComposeResult:
         # Width classes before anything mounts: set later (on the first resize) they
@@ -539,6 +563,8 @@ class InboxScreen(Screen[None]):
             self._refresh_keys()
         if message.focus:
             self._opening = None
+            if view.newest_id is not None:
+                self._seen[view.conversation_id] = view.newest_id
             typed = self._release_typing()
             if view.refusal is None:
                 self.composer.body.focus()
@@ -649,6 +675,7 @@ class InboxScreen(Screen[None]):
                 row.unread,
                 row.blocked,
                 row.possible_opt_out_at,
+                row.assignee_login,
             )
         view = self.view
         if view is None:
@@ -661,6 +688,7 @@ class InboxScreen(Screen[None]):
             view.unread,
             view.card.blocked,
             view.possible_opt_out_at,
+            view.assignee,
         )
 
     def _act(self, words: str, work_fn: Callable[[], Undoable | None]) -> None:
@@ -951,6 +979,77 @@ class InboxScreen(Screen[None]):
         self.thread_limit = THREAD_PAGE
         self._load(conversation_id, mark_read=True, focus=True, focus_message_id=message_id)
 
+    # -- the team -----------------------------------------------------------------
+
+    def action_assign_me(self) -> None:
+        if (subject := self._subject()) is not None:
+            self._assign_worker(subject.conversation_id, self.me.login, subject.name)
+
+    def action_assign_to(self) -> None:
+        if (subject := self._subject()) is not None:
+            self._assignable_worker(subject)
+
+    @work(thread=True, exit_on_error=False, group="assign")
+    def _assignable_worker(self, subject: Subject) -> None:
+        self.app.call_from_thread(self._pick_assignee, subject, self.desk.assignable())
+
+    def _pick_assignee(self, subject: Subject, choices: list[AgentChoice]) -> None:
+        from convo_tui.screens.assign import NOBODY, AssignModal
+
+        def chosen(login: str | None) -> None:
+            if login is not None:
+                target = None if login == NOBODY else login
+                self._assign_worker(subject.conversation_id, target, subject.name)
+
+        modal = AssignModal(subject.name, choices, self.me.login, subject.assignee)
+        self.app.push_screen(modal, chosen)
+
+    @work(thread=True, exit_on_error=False, group="actions")
+    def _assign_worker(self, conversation_id: int, login: str | None, name: str) -> None:
+        change, words = self.desk.assign(conversation_id, login)
+        undoable = change if change.changed else None
+        self.post_message(self.Done(f"{name}: {words}", undoable, self.inbox.has_focus))
+
+    def action_note(self) -> None:
+        from convo_tui.screens.note import NoteModal
+
+        if (subject := self._subject()) is None:
+            return
+        pid, name = subject.profile_id, subject.name
+
+        def written(text: str | None) -> None:
+            if text is not None:
+                self._note_worker(pid, name, text)
+
+        self.app.push_screen(NoteModal(name), written)
+
+    @work(thread=True, exit_on_error=False, group="actions")
+    def _note_worker(self, profile_id: int, name: str, text: str) -> None:
+        added = self.desk.add_note(profile_id, text)
+        words = f"{name}: note added (not sent to the customer)"
+        if added.mentioned:
+            words += f"; told {', '.join(added.mentioned)}"
+        if added.unknown:
+            words += f"; no agent {', '.join('@' + u for u in added.unknown)}"
+        self.post_message(self.Done(words, None, self.inbox.has_focus))
+
+    def action_cycle_view(self) -> None:
+        """All → Mine → Unassigned → All: the view, combined with the filter."""
+        views: list[int | None] = [None, self.me.agent_id, UNASSIGNED]
+        if self.me.agent_id is None:  # the store is still loading: no "mine" yet
+            return
+        at = views.index(self.filter.assignee) if self.filter.assignee in views else 0
+        self.apply_filter(replace(self.filter, assignee=views[(at + 1) % len(views)]))
+        self._view_counts_worker(self.filter)
+
+    @work(thread=True, exclusive=True, group="view-counts", exit_on_error=False)
+    def _view_counts_worker(self, flt: InboxFilter) -> None:
+        mine, nobody, every = self.desk.view_counts(flt)
+        names = {None: "All", UNASSIGNED: "Unassigned"}
+        shown = names.get(flt.assignee, "Mine")
+        words = f"View: {shown} — Mine {mine:,} · Unassigned {nobody:,} · All {every:,}"
+        self.app.call_from_thread(self.notify, words, markup=False, timeout=4)
+
     # -- replying -----------------------------------------------------------------
 
     @on(Composer.Leave)
@@ -975,22 +1074,50 @@ class InboxScreen(Screen[None]):
             # draft anywhere else.
             self.notify("Not sent: the reply box and the thread disagree; try again.")
             return
-        self._prepare_worker(message)
+        self._prepare_worker(message, self._seen.get(view.conversation_id, view.newest_id))
 
     @work(thread=True, exit_on_error=False, group="send")
-    def _prepare_worker(self, message: Composer.Send) -> None:
+    def _prepare_worker(self, message: Composer.Send, seen: int | None) -> None:
         draft = self.desk.prepare(message.profile_id, message.body, message.media)
         if draft.quiet.quiet:
-            self.post_message(self.Quiet(draft, message))
+            self.post_message(self.Quiet(draft, message, seen))
             return
-        self._send_now(message, None)
+        self._send_now(message, None, seen)
 
-    def _send_now(self, message: Composer.Send, send_at: datetime | None) -> None:
-        """In a worker: queue the reply; its draft goes with it (see PendingDrafts)."""
+    def _send_now(self, message: Composer.Send, send_at: datetime | None, seen: int | None) -> None:
+        """In a worker: queue the reply; its draft goes with it (see PendingDrafts). Held
+        (nothing written) when the thread moved on past `seen`: the agent is shown what is
+        new, and sending again sends."""
         cid = message.conversation_id
-        with self._drafts.replacing(cid):
-            sent = self.desk.send(message.profile_id, message.body, message.media, send_at=send_at)
+        try:
+            with self._drafts.replacing(cid):
+                sent = self.desk.send(
+                    message.profile_id,
+                    message.body,
+                    message.media,
+                    send_at=send_at,
+                    seen_id=seen if seen is not None else 0,
+                )
+        except Held as held:
+            self.app.call_from_thread(self._held, held, cid)
+            return
         self.app.call_from_thread(self._sent, sent, cid, message.profile_id)
+
+    def _held(self, held: Held, conversation_id: int) -> None:
+        """Show what came in meanwhile; the reply stays in the box and the next send goes
+        (the agent has now seen it)."""
+        if held.newer:
+            self._seen[conversation_id] = max(n.id for n in held.newer)
+        lines = [held.what[0].upper() + held.what[1:] + "."]
+        for newer in held.newer[-3:]:
+            who = "Customer" if newer.kind == "customer" else newer.who
+            what = "note" if newer.kind == "note" else "wrote"
+            lines.append(f"{who} ({what}): {one_line(newer.body, 60)}")
+        lines.append("Read it; send again to send, or edit.")
+        self.notify(
+            "\n".join(lines), title="Reply held", severity="warning", markup=False, timeout=10
+        )
+        self.store_changed()
 
     @on(Quiet)
     def _quiet(self, message: Quiet) -> None:
@@ -1007,13 +1134,15 @@ class InboxScreen(Screen[None]):
                 self.notify("Not sent; the reply is still in the composer.", timeout=3)
                 return
             send_at = draft.next_window if choice == AT_WINDOW else None
-            self._send_worker(send, send_at)
+            self._send_worker(send, send_at, message.seen)
 
         self.app.push_screen(QuietHoursModal(warning, window), chosen)
 
     @work(thread=True, exit_on_error=False, group="send")
-    def _send_worker(self, message: Composer.Send, send_at: datetime | None) -> None:
-        self._send_now(message, send_at)
+    def _send_worker(
+        self, message: Composer.Send, send_at: datetime | None, seen: int | None
+    ) -> None:
+        self._send_now(message, send_at, seen)
 
     def _sent(self, sent: Sent, conversation_id: int, profile_id: int) -> None:
         name = self._who() if self.view and self.view.conversation_id == conversation_id else ""
@@ -1027,6 +1156,7 @@ class InboxScreen(Screen[None]):
         else:
             words = f"{what}: queued, it goes out with the next sync"
         self.composer.sent(conversation_id)
+        self._seen[conversation_id] = max(self._seen.get(conversation_id, 0), sent.message_id)
         if self.composer.conversation_id == conversation_id and self.composer.active:
             self.composer.body.focus()
         # Recallable until the sync takes it: the undo key says so.

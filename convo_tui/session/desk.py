@@ -13,6 +13,7 @@ import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +50,7 @@ from convo_tui.core import settings as settings_mod
 from convo_tui.core.roles import CHANGE_SETTINGS
 from convo_tui.core.rows import (
     THREAD_PAGE,
+    UNASSIGNED,
     ConversationHead,
     DraftText,
     EventRow,
@@ -103,6 +105,7 @@ class Desk:
                 agent.role,
                 timezones.agent_zone(agent).zone or "UTC",
                 agent.role in CHANGE_SETTINGS,
+                agent.id,
             )
 
     @contextmanager
@@ -132,6 +135,16 @@ class Desk:
     def inbox_row(self, conversation_id: int) -> InboxRow | None:
         with self.store.read() as session:
             return queries.inbox_row(session, conversation_id)
+
+    def view_counts(self, flt: InboxFilter) -> tuple[int, int, int]:
+        """How many conversations the filter matches in each view: mine, nobody's, all."""
+        with self.store.read() as session:
+            me = agents.identify(session, self.login, now=self.now())
+            mine, nobody, every = (
+                queries.inbox_count(session, replace(flt, assignee=who))
+                for who in (int(me.id or 0), UNASSIGNED, None)
+            )
+            return mine, nobody, every
 
     def counts(self, flt: InboxFilter) -> tuple[int, int, bool]:
         """(conversations matching `flt`, unread conversations, whether to show unread)."""
@@ -246,6 +259,7 @@ class Desk:
             loaded_at=now,
             draft=draft,
             side_loaded=side,
+            assignee=head.assignee_login,
         )
 
     def side_details(

@@ -20,6 +20,8 @@ class Me:
     zone: str
     """The agent's IANA zone (snooze presets are on this wall clock)."""
     may_change_settings: bool
+    agent_id: int | None = None
+    """Their id in the store (None until the store is loaded: the opening page)."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,13 @@ class ConversationView:
     side_loaded: bool = True
     """False for a preview that left out `metrics`, `events` and `orders` (empty here):
     the side panel showed the profile, which needs none of them."""
+    assignee: str | None = None
+    """The login of the agent who owns it; None: unassigned."""
+
+    @property
+    def newest_id(self) -> int | None:
+        """The newest message on screen: a reply is held when the thread moved past it."""
+        return max((m.id for m in self.messages), default=None)
 
 
 @dataclass(frozen=True)

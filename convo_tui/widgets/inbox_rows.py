@@ -1,9 +1,10 @@
 """How the inbox list draws one row: a pure function of the row, the width, whether the
 cursor is on it, the time and the styles (no widget: the list caches what it returns).
 
-A row is two lines: the name, the attribution tag, the status and the age; then the
-preview and how long the customer has waited. Lines are built from segments (a page
-down draws some forty lines, and a Rich `Text` a line cost most of it).
+A row is two lines: the name, the attribution tag, the status, the assignee's initials
+and the age; then the preview and how long the customer has waited. Lines are built
+from segments (a page down draws some forty lines, and a Rich `Text` a line cost most
+of it).
 """
 
 from __future__ import annotations
@@ -80,6 +81,8 @@ def _line_segments(
             right.append(Segment("⚑ ", styles.late))
         if status:
             right.append(Segment(status + " ", styles.status))
+        if row.assignee_login and width >= 30:  # whose it is: their initials
+            right.append(Segment(row.assignee_initials + " ", styles.tag))
         right.append(Segment(f"{ago(row.last_message_at, now):>4}", styles.muted))
         left = Segment("● ", styles.dot) if row.unread else Segment("  ", bar)
         main, main_style = one_line(row.name), styles.unread if row.unread else bar

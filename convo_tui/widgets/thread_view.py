@@ -65,6 +65,9 @@ def message_text(
     text = Text()
     text.append(message_time(message.sent_at, now, zone), style="dim")
     text.append("  ")
+    if message.is_note:  # never sent: said in words, not only by its colour
+        text.append("NOTE", style="bold reverse")
+        text.append(" internal, not sent · ", style="italic")
     text.append_text(safe_line(message.label, style="bold"))
     if message.direction == "outbound":
         status = outbox_status(message, zone, theirs)
@@ -121,6 +124,8 @@ def header_text(view: ConversationView, now: datetime) -> Text:
 
 def message_kind(message: ThreadMessage) -> str:
     """Which border a message gets: failed, automated, outbound or inbound."""
+    if message.is_note:
+        return "note"
     if message.status in FAILED:
         return "failed"
     if message.source_kind in AUTOMATED:
@@ -179,6 +184,7 @@ class ThreadView(ScreenActions, BarScrollView, can_focus=True):
         "thread-view--outbound",
         "thread-view--automated",
         "thread-view--failed",
+        "thread-view--note",
         "thread-view--hit",
     }
 
@@ -382,7 +388,7 @@ class ThreadView(ScreenActions, BarScrollView, can_focus=True):
                     )
             borders = {
                 kind: self.get_component_rich_style(f"thread-view--{kind}").color
-                for kind in ("inbound", "outbound", "automated", "failed")
+                for kind in ("inbound", "outbound", "automated", "failed", "note")
             }
             self._palette = _Styles(
                 base=base,

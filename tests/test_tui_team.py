@@ -1,0 +1,151 @@
+"""The team in the terminal inbox (issue 17): take or hand over a conversation, the
+views, a note, and a reply held because another agent answered first. Whole stories
+with real key presses on the demo store; the other agent acts through their own Desk
+on the same file, as their own inbox would."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import col, select
+
+from convo_tui.session.desk import Desk
+from convo_tui.store.models import Agent, AgentNotice, Message, OutboxItem
+
+from .conftest import NOW
+from .tui_helpers import (
+    KENJI,
+    MARIA,
+    conversation_of,
+    make_app,
+    notifications,
+    open_conversation,
+    plain,
+    settle,
+    started,
+)
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _phones(screen) -> list[str]:
+    rows = (screen.inbox.row_at(i) for i in range(screen.inbox.total))
+    return [row.phone for row in rows if row is not None]
+
+
+def _agent_id(store, login: str) -> int:
+    with store.read() as session:
+        return int(session.exec(select(Agent.id).where(Agent.login == login)).one() or 0)
+
+
+async def test_take_hand_over_and_the_views(demo_store) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await started(pilot)
+        await open_conversation(pilot, MARIA)
+        await pilot.press("a")  # take it
+        await settle(pilot)
+        assert conversation_of(demo_store, MARIA).assignee_id == _agent_id(demo_store, "ana")
+        assert any("assigned to you" in n for n in notifications(app))
+        assert "AS  29m" in plain(app)  # Ana Souza's initials on the row
+        total = screen.info.matching
+        await pilot.press("w")  # All → Mine
+        await settle(pilot)
+        assert "Inbox: mine, open — 1 conversation" in plain(app)
+        assert _phones(screen) == [MARIA]
+        assert any("View: Mine — Mine 1 · Unassigned" in n for n in notifications(app))
+        await pilot.press("w")  # → Unassigned
+        await settle(pilot)
+        assert "Inbox: unassigned, open" in plain(app)
+        assert MARIA not in _phones(screen)
+        assert screen.info.matching == (total or 0) - 1
+        # The filter keeps the view; w goes back to All.
+        await pilot.press("w")
+        await settle(pilot)
+        assert screen.info.matching == total
+        # Hand it to Chloe with the picker; she is told, and z undoes it.
+        await open_conversation(pilot, MARIA)
+        await pilot.press("A")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "AssignModal"
+        text = plain(app)
+        assert "Chloe Martin" in text and "← now" in text and "Eve" not in text  # no analyst
+        logins = [a.login for a in app.screen.agents]  # type: ignore[attr-defined]
+        for _ in range(logins.index("chloe") - logins.index("ana")):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot)
+        chloe = _agent_id(demo_store, "chloe")
+        assert conversation_of(demo_store, MARIA).assignee_id == chloe
+        with demo_store.read() as session:
+            told = session.exec(select(AgentNotice).where(AgentNotice.agent_id == chloe)).all()
+        assert [n.kind for n in told] == ["assigned"]
+        await pilot.press("z")
+        await settle(pilot)
+        assert conversation_of(demo_store, MARIA).assignee_id == _agent_id(demo_store, "ana")
+
+
+async def test_a_note_is_written_and_drawn_apart(demo_store) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, KENJI)
+        await pilot.press("n")
+        await settle(pilot)
+        assert type(app.screen).__name__ == "NoteModal"
+        await pilot.press(*"Refund approved, @chloe call him", "ctrl+s")
+        await settle(pilot)
+        assert any(
+            "note added (not sent to the customer); told chloe" in n for n in notifications(app)
+        )
+        text = plain(app)
+        assert "NOTE internal, not sent" in text and "Ana Souza" in text
+        assert "Refund approved, @chloe call him" in text
+        with demo_store.read() as session:
+            note = session.exec(select(Message).where(Message.direction == "note")).one()
+            assert (
+                session.exec(select(OutboxItem).where(OutboxItem.message_id == note.id)).all() == []
+            )
+
+
+async def test_a_reply_another_agent_answered_first_is_held(demo_store) -> None:
+    """Ana opens James and writes; Ben answers him meanwhile (his own inbox). Ana's send
+    is held and shows Ben's reply; her text stays; the next send goes."""
+    app = make_app(demo_store)
+    ben = Desk(demo_store, "ben", now=lambda: NOW)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await started(pilot)
+        james = screen.inbox.current
+        assert james is not None and james.name == "James Lee"
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press(*"Yes, it ships today")
+        ben.send(james.profile_id, "Hi James, Ben here: shipped this morning", [])
+        screen.store_changed()  # the thread redraws under her typing: she may not look
+        await settle(pilot)
+        before = _outbox(demo_store)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert _outbox(demo_store) == before  # nothing queued
+        held = [n for n in notifications(app) if n.startswith("Reply held")]
+        assert held and "ben replied since you last looked" in held[0]
+        assert "shipped this morning" in held[0]
+        assert screen.composer.body.text == "Yes, it ships today"
+        await pilot.press("enter")  # she has seen it now
+        await settle(pilot)
+        assert _outbox(demo_store)[-1] == "Yes, it ships today"
+
+
+def _outbox(store) -> list[str]:
+    with store.read() as session:
+        return list(
+            session.exec(
+                select(Message.body)
+                .join(OutboxItem, col(OutboxItem.message_id) == col(Message.id))
+                .order_by(col(Message.id))
+            ).all()
+        )
