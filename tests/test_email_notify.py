@@ -647,3 +647,64 @@ def test_an_escalation_decided_first_or_sent_to_a_dead_server_is_not_lost(
     finally:
         down.stop()
     assert _escalation_subjects(down) == ["Undecided opt-out, 3 h: Maria Silva (+1 415-555-0123)"]
+
+
+def test_a_mention_and_an_assignment_reach_the_agent_s_own_address(
+    capsys, store, owner, server, db_path
+) -> None:
+    """Issue 17: `@bea` in a note and a conversation given to her are emailed to her own
+    address (`agents add --email`), once each, with nothing for an agent without one;
+    the team's list gets none of them. Off with notifications.email."""
+    from convo_tui.core import agents, assignment, notes
+
+    from .cli_helpers import run
+
+    enable(store, owner, on=False)
+    assert (
+        run(
+            capsys,
+            "agents",
+            "add",
+            "bea",
+            "--email",
+            "bea@acme.example",
+            "--name",
+            "Bea Costa",
+            "--db",
+            db_path,
+            "--agent",
+            owner.login,
+        ).code
+        == 0
+    )
+    run(
+        capsys, "agents", "add", "cy", "--email", "nope", "--db", db_path, "--agent", owner.login
+    ).assert_one_line_error("not an email address")
+    with store.write() as session:
+        add_profile(session, last_name="Silva")
+        text_in(session, "Where is my order?")
+        agents.add_agent(session, owner, "cy", "support", now=NOW)
+        me = session.get(Agent, owner.id)
+        assert me is not None
+        profile = session.exec(select(Profile)).one()
+        notes.add_note(session, me, profile, "@bea @cy refund <b>approved</b>\x1b[31m", now=NOW)
+        conversation = profiles.require_conversation(session, profile)
+        assignment.assign(session, conversation, me, "bea", now=NOW)
+    notifier = EmailNotifier(store, SmtpTransport(plain(server.port)))
+    assert notifier.send_pending(now=NOW + AFTER_BURST).sent == 0  # email is off
+    enable(store, owner)
+    report = notifier.send_pending(now=NOW + AFTER_BURST)
+    to_bea = [m for m in server.inbox.messages if m["To"] == "bea@acme.example"]
+    assert sorted(str(m["Subject"]) for m in to_bea) == sorted(
+        [
+            f"{owner.name or owner.login} mentioned you: Maria Silva (+1 415-555-0123)",
+            "Maria Silva (+1 415-555-0123) is yours now",
+        ]
+    )
+    mention = next(m for m in to_bea if "mentioned" in str(m["Subject"]))
+    body = text_of(mention)
+    assert "refund <b>approved</b>" in body and "\x1b" not in body
+    assert f"convo thread {CUSTOMER}" in body
+    assert report.sent == 3  # the two for Bea, and the new text to the team's list
+    assert all("cy" not in str(m["To"]) for m in server.inbox.messages)
+    assert notifier.send_pending(now=NOW + 2 * AFTER_BURST).sent == 0  # once

@@ -78,6 +78,7 @@ def agents_list(
                     "active": a.active,
                     "may_use_inbox": a.role in roles.INBOX_ROLES,
                     "timezone": a.timezone,
+                    "email": a.email,
                 }
                 for a in found
             ]
@@ -107,6 +108,10 @@ def agents_add(
     ] = "support",
     name: Annotated[str, typer.Option("--name", help="Display name.")] = "",
     timezone: Annotated[str, typer.Option("--timezone", help="IANA zone for snooze presets.")] = "",
+    email: Annotated[
+        str,
+        typer.Option("--email", help="Where their mentions and assignments are emailed."),
+    ] = "",
     db: DbOption = None,
     agent: AgentOption = None,
 ) -> None:
@@ -118,11 +123,15 @@ def agents_add(
         raise ConvoError(
             f"unknown time zone {timezone!r}", "use an IANA name such as Europe/Lisbon"
         )
+    if email:
+        agents_mod.check_email(email)
     rt = runtime(ctx, db, agent)
     with rt.acting() as (session, me):
         added = agents_mod.add_agent(session, me, login, role, name=name, now=rt.now)
         if timezone:
             added.timezone = timezone
+        if email:
+            added.email = email.strip()
     rt.out.print(Text(f"{login} is now {role}."))
 
 

@@ -81,6 +81,15 @@ def check_login(login: str) -> None:
         )
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def check_email(address: str) -> None:
+    """An agent's address, for their mentions and assignments."""
+    if not _EMAIL.fullmatch(address.strip()) or len(address) > 320:
+        raise ConvoError(f"{address!r} is not an email address", "e.g. --email bea@acme.example")
+
+
 def list_agents(session: Session, *, include_removed: bool = False) -> list[Agent]:
     query = select(Agent).order_by(col(Agent.login))
     if not include_removed:

@@ -33,6 +33,10 @@ due and returns. The rules:
   send loses that one email: at most once, never twice.
 * `emailed_at` is when the notification was handled, by email or by skipping.
   The table has no column to tell those apart.
+* Notices for one agent (core.notices: a mention in a note, a conversation given to
+  them) go to that agent's own address (`convo agents add LOGIN --email`), one email
+  each, while `notifications.email` is on; claimed and released the same way on
+  `agent_notice.emailed_at`. An agent without an address gets them in the inbox only.
 * Escalations: a possible opt-out nobody decided on within the setting
   `opt_outs.escalate_after_hours` (marked by the sync, core.opt_out_review) is
   one email of its own, at once (no burst wait), claimed and released the same
@@ -56,7 +60,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
@@ -70,6 +74,8 @@ from convo_tui.core import settings as settings_mod
 from convo_tui.store.dialect import in_lists
 from convo_tui.store.engine import Store
 from convo_tui.store.models import (
+    Agent,
+    AgentNotice,
     Message,
     MessageMedia,
     Notification,
@@ -176,11 +182,25 @@ class Escalation:
 
 
 @dataclass(frozen=True)
+class Notice:
+    """A mention or an assignment for one agent, to their own address."""
+
+    notice_id: int
+    address: str
+    kind: str
+    by: str
+    name: str
+    phone: str
+    note: str
+
+
+@dataclass(frozen=True)
 class _Plan:
     addresses: list[str]
     due: list[Burst]
     skipped: int
     escalations: list[Escalation]
+    notices: list[Notice] = field(default_factory=list)
 
 
 class EmailNotifier:
@@ -213,11 +233,13 @@ class EmailNotifier:
         """Send every burst that is due, mark it, and report. It never raises for SMTP problems."""
         now = now.astimezone(UTC)
         plan = self._plan(now)
-        if plan is None or not (plan.due or plan.escalations):
+        if plan is None or not (plan.due or plan.escalations or plan.notices):
             return EmailReport(
                 sent=0, notifications=0, skipped=plan.skipped if plan else 0, failed=False
             )
-        waiting = sum(len(group.texts) for group in plan.due) + len(plan.escalations)
+        waiting = (
+            sum(len(group.texts) for group in plan.due) + len(plan.escalations) + len(plan.notices)
+        )
         problem = self.transport.problem()
         if problem is not None:
             self._failure(problem, waiting)
@@ -228,6 +250,8 @@ class EmailNotifier:
         sent: list[Burst] = []
         raised: list[Escalation] = []
         told: list[Escalation] = []
+        won: list[Notice] = []
+        handed: list[Notice] = []
         failed = False
         try:
             with self.transport.session() as mail:
@@ -246,11 +270,19 @@ class EmailNotifier:
                     refused = mail.send(message, plan.addresses)
                     sent.append(group)
                     self._note_refused(refused)
+                won = self._claim_notices(plan.notices, now)
+                for notice in won:
+                    message = compose_notice(notice, sender=sender, now=now)
+                    self._note_refused(mail.send(message, [notice.address]))
+                    handed.append(notice)
         except MailFailed as exc:
             failed = True
-            left = waiting - sum(len(g.texts) for g in sent) - len(told)
+            left = waiting - sum(len(g.texts) for g in sent) - len(told) - len(handed)
             self._failure(exc.reason, left)
         finally:
+            unhanded = [n.notice_id for n in won if n not in handed]
+            if unhanded:
+                self._release_notices(unhanded, now)
             unsent = [group for group in claimed if group not in sent]
             if unsent:
                 self._release(unsent, now)
@@ -260,7 +292,7 @@ class EmailNotifier:
         if not failed:
             self._recovered()
         return EmailReport(
-            sent=len(sent) + len(told),
+            sent=len(sent) + len(told) + len(handed),
             notifications=sum(len(group.texts) for group in sent),
             skipped=plan.skipped,
             failed=failed,
@@ -273,8 +305,11 @@ class EmailNotifier:
         with self.store.read() as session:
             settings = settings_mod.load(session)
             addresses = list(settings.notifications_email_addresses)
-            if not settings.notifications_email or not addresses:
+            if not settings.notifications_email:
                 return None
+            notices = _notices(session, since=now - self.max_age)
+            if not addresses:
+                return _Plan(addresses=[], due=[], skipped=0, escalations=[], notices=notices)
             since = now - self.max_age
             switch = session.get(Setting, "notifications.email")
             if switch is not None:
@@ -319,7 +354,13 @@ class EmailNotifier:
             )
             for group in due_rows
         ]
-        return _Plan(addresses=addresses, due=due, skipped=skipped, escalations=escalations)
+        return _Plan(
+            addresses=addresses,
+            due=due,
+            skipped=skipped,
+            escalations=escalations,
+            notices=notices,
+        )
 
     def _is_due(
         self, group: Sequence[tuple[Notification, Message, Profile]], now: datetime
@@ -381,6 +422,32 @@ class EmailNotifier:
             )
         return [e for e in escalations if won.intersection(e.review_ids)]
 
+    def _claim_notices(self, notices: list[Notice], now: datetime) -> list[Notice]:
+        """The notices this process won (another process may be sending the same)."""
+        if not notices:
+            return []
+        with self.store.write() as session:
+            won = set(
+                session.exec(
+                    update(AgentNotice)
+                    .where(
+                        col(AgentNotice.id).in_([n.notice_id for n in notices]),
+                        col(AgentNotice.emailed_at).is_(None),
+                    )
+                    .values(emailed_at=now)
+                    .returning(col(AgentNotice.id))
+                ).scalars()
+            )
+        return [n for n in notices if n.notice_id in won]
+
+    def _release_notices(self, ids: list[int], now: datetime) -> None:
+        with self.store.write() as session:
+            session.exec(
+                update(AgentNotice)
+                .where(col(AgentNotice.id).in_(ids), col(AgentNotice.emailed_at) == now)
+                .values(emailed_at=None)
+            )
+
     def _release_escalations(self, ids: list[int], now: datetime) -> None:
         with self.store.write() as session:
             session.exec(
@@ -430,7 +497,7 @@ def compose_burst(
     who = _who(group.name, group.phone)
     count = len(group.texts)
     subject = f"New text from {who}" if count == 1 else f"{count} new texts from {who}"
-    return _message(subject, _body(group, who), sender=sender, addresses=addresses, now=now)
+    return mail_message(subject, _body(group, who), sender=sender, addresses=addresses, now=now)
 
 
 def compose_escalation(
@@ -455,7 +522,24 @@ def compose_escalation(
     ]
     # Short enough not to be folded (a folded Subject reads with a leading space).
     subject = f"Undecided opt-out, {hours} h: {who}"
-    return _message(subject, "\n".join(lines), sender=sender, addresses=addresses, now=now)
+    return mail_message(subject, "\n".join(lines), sender=sender, addresses=addresses, now=now)
+
+
+def compose_notice(notice: Notice, *, sender: str, now: datetime) -> EmailMessage:
+    """The email telling one agent they were mentioned, or given a conversation."""
+    who = _who(notice.name, notice.phone)
+    by = one_line(notice.by, 60, terminal=False)
+    if notice.kind == "mention":
+        subject = f"{by} mentioned you: {who}"
+        note = notice.note.replace("\r\n", "\n")
+        lines = [f"{by} wrote in a note on {who}:", "", visible(note, terminal=False), ""]
+    else:
+        subject = f"{who} is yours now"
+        lines = [f"{by} gave you the conversation with {who}.", ""]
+    lines += ["--", f"Open it in convo: convo thread {notice.phone}", ""]
+    return mail_message(
+        subject, "\n".join(lines), sender=sender, addresses=[notice.address], now=now
+    )
 
 
 def _who(name: str, phone: str) -> str:
@@ -465,7 +549,7 @@ def _who(name: str, phone: str) -> str:
     return pretty if shown in {pretty, phone, ""} else f"{shown} ({pretty})"
 
 
-def _message(
+def mail_message(
     subject: str, body: str, *, sender: str, addresses: Sequence[str], now: datetime
 ) -> EmailMessage:
     message = EmailMessage()
@@ -551,6 +635,39 @@ def _escalations(session: Session, *, since: datetime) -> list[Escalation]:
             flagged_at=review.flagged_at,
         )
     return list(found.values())
+
+
+def _notices(session: Session, *, since: datetime) -> list[Notice]:
+    """Notices not emailed yet, created since `since`, for active agents with an address."""
+    rows = session.exec(
+        select(AgentNotice, Agent, Profile, Message)
+        .join(Agent, col(Agent.id) == col(AgentNotice.agent_id))
+        .join(Profile, col(Profile.id) == col(AgentNotice.profile_id))
+        .outerjoin(Message, col(Message.id) == col(AgentNotice.message_id))
+        .where(
+            col(AgentNotice.created_at) >= since,
+            col(AgentNotice.emailed_at).is_(None),
+            col(Agent.active).is_(True),
+            col(Agent.email).is_not(None),
+            col(Agent.email) != "",
+        )
+        .order_by(col(AgentNotice.id))
+    ).all()
+    found: list[Notice] = []
+    for notice, agent, profile, note in rows:
+        author = session.get(Agent, notice.by_agent_id) if notice.by_agent_id else None
+        found.append(
+            Notice(
+                notice_id=_id(notice.id),
+                address=str(agent.email),
+                kind=notice.kind,
+                by=(author.name or author.login) if author is not None else "auto-assignment",
+                name=profiles.display_name(profile),
+                phone=profile.phone,
+                note=note.body if note is not None else "",
+            )
+        )
+    return found
 
 
 def _media_urls(session: Session, message_ids: list[int]) -> dict[int, list[str]]:
