@@ -37,7 +37,10 @@ def hit_text(hit: SearchHit, now: datetime, zone: tzinfo) -> Text:
     text = Text()
     text.append(f"{message_time(hit.sent_at, now, zone):>16}  ", style="dim")
     text.append(one_line(hit.name, 24), style="bold")
-    text.append("  → " if hit.direction == "outbound" else "  ", style="dim")
+    if hit.direction == "note":  # the team's words, never sent: said so
+        text.append("  note: ", style="bold yellow")
+    else:
+        text.append("  → " if hit.direction == "outbound" else "  ", style="dim")
     text.append(one_line(hit.excerpt))
     return text
 
