@@ -37,7 +37,9 @@ if TYPE_CHECKING:
     from convo_tui.core.first_page import FirstPage
     from convo_tui.session.desk import Desk
 
-POLL_SECONDS = 1.0
+POLL_SECONDS = 0.5
+"""Seconds between checks of the change stamp (a few index probes at any size): another
+agent's action is on this screen within a second, the team's goal, with time to draw it."""
 MAX_RETRY = 5.0
 """Seconds between checks of a store that cannot be reached, at most (the backoff's cap)."""
 STORE_UNREACHABLE = "store unreachable, retrying"
@@ -216,7 +218,7 @@ class ConvoApp(App[None]):
 
     @work(group="poller", exit_on_error=False)
     async def _poll(self) -> None:
-        """Watch the store (and sync) about once a second; everything blocking runs in a thread.
+        """Watch the store (and sync) twice a second; everything blocking runs in a thread.
 
         While the store cannot be reached (a database server restarting, the network) the
         screen keeps what it shows, the status line says so, and the checks go on with a

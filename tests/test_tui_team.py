@@ -14,6 +14,7 @@ from convo_tui.store.models import Agent, AgentNotice, Message, OutboxItem
 from .conftest import NOW
 from .tui_helpers import (
     KENJI,
+    burst,
     MARIA,
     conversation_of,
     make_app,
@@ -110,6 +111,23 @@ async def test_a_note_is_written_and_drawn_apart(demo_store) -> None:
             assert (
                 session.exec(select(OutboxItem).where(OutboxItem.message_id == note.id)).all() == []
             )
+
+
+async def test_a_note_typed_in_a_burst_keeps_every_letter(demo_store) -> None:
+    """ctrl+s right behind the letters (a fast typist, a slow SSH link batching keys):
+    the note is what was typed, not its first letter (a priority binding ran ahead of
+    the letters the text area had not taken yet)."""
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await started(pilot)
+        await open_conversation(pilot, KENJI)
+        await pilot.press("n")
+        await settle(pilot)
+        burst(app, *"call him today", "ctrl+s")
+        await settle(pilot)
+        with demo_store.read() as session:
+            note = session.exec(select(Message).where(Message.direction == "note")).one()
+        assert note.body == "call him today"
 
 
 async def test_a_reply_another_agent_answered_first_is_held(demo_store) -> None:

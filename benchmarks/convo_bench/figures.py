@@ -24,14 +24,16 @@ from typing import Any, cast
 from sqlalchemy import func, select
 from sqlmodel import col
 
-from convo_tui.core import queries, recipient_time, search
+from convo_bench.generate import BENCH_AGENT
+from convo_tui.core import agents, queries, recipient_time, search, settings
 from convo_tui.core.rows import InboxFilter
 from convo_tui.session.inbox_pages import PAGE  # rows per page, as the inbox list loads them
 from convo_tui.store import dialect
 from convo_tui.store.engine import Store, sqlite_url
-from convo_tui.store.kinds import Status
+from convo_tui.store.kinds import Consent, Status
 from convo_tui.store.models import Conversation, Message, Profile
 from convo_tui.store.open import open_store
+from convo_tui.text import one_line
 
 
 def quantile(values: list[float], q: float) -> float:
@@ -76,6 +78,29 @@ def copy_store(source: Path, target: Path) -> Path:
 
 
 # Inbox pages and counts -----------------------------------------------------------------
+
+
+def team_store(db: Path, *, partner: str, name: str) -> tuple[str, int]:
+    """Ready a copy of a bench store for two agents: the bench agent named `name`, a
+    second agent `partner`, and a newest open conversation one may reply to now (consent,
+    quiet hours all but a minute). Its customer's name and the open count."""
+    store = open_store(sqlite_url(db))
+    try:
+        with store.write() as session:
+            now = datetime.now(UTC)
+            me = agents.identify(session, BENCH_AGENT, now=now)
+            me.name = name
+            agents.add_agent(session, me, partner, "support", now=now)
+            settings.set_value(session, me, "quiet_hours.start", "00:00", now=now)
+            settings.set_value(session, me, "quiet_hours.end", "23:59", now=now)
+            row = queries.inbox_page(session, InboxFilter(), limit=1)[0]
+            profile = session.get(Profile, row.profile_id)
+            assert profile is not None
+            profile.sms_consent, profile.blocked = Consent.SUBSCRIBED.value, False
+            total = queries.inbox_count(session, InboxFilter())
+            return one_line(row.name), total
+    finally:
+        store.close()
 
 
 def _filters(store: Store) -> dict[str, InboxFilter]:

@@ -1,6 +1,6 @@
 """Noticing what other processes changed: a cheap change stamp, and new customer texts.
 
-The terminal UI polls these about once a second, so both are index lookups:
+The terminal UI polls these twice a second, so both are index lookups:
 on SQLite `PRAGMA data_version` moves whenever another connection commits;
 everywhere, the highest ids and update times of the tables agents and sync
 write to stand in for it.

@@ -20,7 +20,9 @@ class NoteModal(ModalScreen[str | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss(None)", "Cancel", id="note.cancel"),
-        Binding("ctrl+s", "add", "Add note", id="note.add", priority=True),
+        # Not a priority binding: those run when the key reaches the app, ahead of the
+        # letters typed just before it that the text area has not taken yet.
+        Binding("ctrl+s", "add", "Add note", id="note.add"),
     ]
 
     def __init__(self, customer: str) -> None:
