@@ -14,8 +14,8 @@ from convo_tui.store.models import Agent, AgentNotice, Message, OutboxItem
 from .conftest import NOW
 from .tui_helpers import (
     KENJI,
-    burst,
     MARIA,
+    burst,
     conversation_of,
     make_app,
     notifications,
