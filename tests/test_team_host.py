@@ -5,16 +5,10 @@ users), as the suite's CI machine runs it."""
 
 from __future__ import annotations
 
-import grp
 import json
 import os
-import pwd
-import secrets
-import shutil
 import stat
-import subprocess
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -26,11 +20,10 @@ from convo_tui.store.open import open_store
 
 from .cli_helpers import Result
 from .conftest import BUSINESS, CUSTOMER, NOW
+from .os_users import Host, can_make_users, team_host
 from .zygote import Zygote
 
-pytestmark = pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("useradd") is None, reason="needs root and useradd"
-)
+pytestmark = pytest.mark.skipif(not can_make_users(), reason="needs root and useradd")
 
 WARM_UP = [  # every command the story runs, once as root, so children import nothing new
     ["init", "--db", "{tmp}/warm.sqlite3"],
@@ -43,35 +36,10 @@ WARM_UP = [  # every command the story runs, once as root, so children import no
 ]
 
 
-@dataclass(frozen=True)
-class Host:
-    folder: Path
-    group: str
-    gid: int
-    users: dict[str, int]
-
-
 @pytest.fixture(scope="module")
 def host() -> Iterator[Host]:
-    tag = secrets.token_hex(3)
-    group, users = f"cvt{tag}", [f"cva{tag}", f"cvb{tag}"]
-    subprocess.run(["groupadd", group], check=True)
-    try:
-        for name in users:
-            subprocess.run(
-                ["useradd", "-M", "-N", "-g", group, "-s", "/usr/sbin/nologin", name], check=True
-            )
-        folder = Path(f"/tmp/convo-team-{tag}")
-        folder.mkdir()
-        gid = grp.getgrnam(group).gr_gid
-        os.chown(folder, 0, gid)
-        os.chmod(folder, 0o2770)  # a group folder: what is made in it takes its group
-        yield Host(folder, group, gid, {name: pwd.getpwnam(name).pw_uid for name in users})
-    finally:
-        shutil.rmtree(f"/tmp/convo-team-{tag}", ignore_errors=True)
-        for name in users:
-            subprocess.run(["userdel", name], check=False, capture_output=True)
-        subprocess.run(["groupdel", group], check=False, capture_output=True)
+    with team_host() as made:
+        yield made
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import sqlite3
 from collections.abc import Iterable
@@ -202,3 +203,33 @@ def keystroke(app: ConvoApp, key: str, character: str | None) -> None:
     event = events.Key(key, character)
     event.set_sender(app)
     driver.send_message(event)
+
+
+_SKIP = ("convo_tui.__main__", "textual.__main__", "rich.__main__")
+_STDLIB_SKIP = {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "pydoc"}
+
+
+def import_everything() -> None:
+    """Import convo, Textual, Rich and the standard library's modules (for a process
+    about to become a user who cannot read the interpreter's files: tests/as_agent.py)."""
+    import importlib
+    import os
+    import pkgutil
+    import sys
+
+    import rich
+    import textual
+
+    import convo_tui
+
+    for package in (convo_tui, textual, rich):
+        for found in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            if found.name.startswith(_SKIP) or ".tests" in found.name:
+                continue
+            with contextlib.suppress(Exception):
+                importlib.import_module(found.name)
+    with open(os.devnull, "w") as quiet, contextlib.redirect_stdout(quiet):
+        for name in sorted(sys.stdlib_module_names - _STDLIB_SKIP):  # some print
+            if not name.startswith("_"):
+                with contextlib.suppress(Exception):
+                    importlib.import_module(name)

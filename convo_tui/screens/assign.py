@@ -44,7 +44,8 @@ class AssignModal(ModalScreen[str | None]):
             options = []
             for agent in self.agents:
                 label = Text(one_line(agent.name, 30))
-                label.append(f"  {agent.login} · {agent.role}", style="dim")
+                login = "" if agent.name == agent.login else f"{agent.login} · "
+                label.append(f"  {login}{agent.role}", style="dim")
                 if agent.login == self.me:
                     label.append("  (you)", style="dim")
                 if agent.login == self.current:
