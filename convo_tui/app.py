@@ -107,6 +107,8 @@ class ConvoApp(App[None]):
         self.sync_status = SyncStatus()
         self._sync_words = ""
         self.poll_seconds = poll_seconds
+        self._stop_listening: Callable[[], None] | None = None
+        """Ends the thread that listens for the database's change notifications."""
         self.keymap_config = keymap_of(keys or {})
         self.me: Me | None = None
         self.inbox: InboxScreen | None = None
@@ -143,6 +145,8 @@ class ConvoApp(App[None]):
     def _start(self) -> None:
         me = self.desk.identify()  # with an opening: waits for the store to load
         self.call_from_thread(self._started, me)
+        # PostgreSQL tells of every commit: another agent's action shows at once.
+        self._stop_listening = self.desk.watch_changes(self.poke)
         for line in self.desk.store_warnings():
             self.call_from_thread(
                 self.notify,
@@ -164,6 +168,8 @@ class ConvoApp(App[None]):
         self._poll()
 
     def on_unmount(self) -> None:
+        if self._stop_listening is not None:
+            self._stop_listening()
         self.desk.close_watch()
 
     async def action_quit(self) -> None:

@@ -73,6 +73,7 @@ from convo_tui.session.views import (
     SettingsView,
     SourceChoice,
 )
+from convo_tui.store import dialect
 from convo_tui.store.engine import Store
 from convo_tui.store.kinds import SourceKind
 from convo_tui.store.models import Agent, Conversation, MessageSource, Profile
@@ -624,6 +625,31 @@ class Desk:
         """Mentions and assignments for this agent after `after_id`, oldest first."""
         with self.store.read() as session:
             return notices.for_login(session, self.login, after_id)
+
+    def watch_changes(self, on_change: Callable[[], None]) -> Callable[[], None] | None:
+        """On a store that tells of changes as they commit (PostgreSQL's LISTEN/NOTIFY), a
+        thread calling `on_change` at each one, until the function returned is called;
+        None on a store that cannot (SQLite), where the poll alone watches. A lost
+        connection is opened again; meanwhile the poll goes on (and says so)."""
+        with self.store.engine.connect() as probe:
+            if not dialect.notifies(probe):
+                return None
+        stop = threading.Event()
+
+        def listen() -> None:
+            while not stop.is_set():
+                try:
+                    with self.store.engine.connect() as conn:
+                        conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+                        dialect.listen(conn)
+                        while not stop.is_set():
+                            if dialect.wait_notified(conn, 1.0):
+                                on_change()
+                except Exception:  # the server went away (any driver error): try again
+                    stop.wait(2.0)
+
+        threading.Thread(target=listen, name="convo-listen", daemon=True).start()
+        return stop.set
 
     def close_watch(self) -> None:
         with self._watch_lock:

@@ -591,3 +591,68 @@ def rebuild_inbox_tally(conn: Connection) -> None:
         "count(*) FROM conversation GROUP BY status, unread, coalesce(attributed_source_id, 0), "
         "coalesce(assignee_id, 0)"
     )
+
+
+# Change notifications (PostgreSQL). A statement-level trigger on the tables the change
+# stamp watches NOTIFYs one channel, delivered at commit and coalesced per transaction;
+# a running inbox LISTENs and checks the stamp at once instead of at its next poll.
+# Presence is left out: heartbeats every few seconds would wake every inbox for nothing.
+
+CHANGE_CHANNEL = "convo_changes"
+NOTIFY_TABLES = (
+    "message",
+    "conversation",
+    "audit_log",
+    "notification",
+    "outbox_item",
+    "setting",
+    "sync_cursor",
+    "agent_notice",
+)
+
+
+def create_change_notify(conn: Connection) -> None:
+    if conn.dialect.name != "postgresql":
+        return
+    conn.exec_driver_sql(
+        "CREATE OR REPLACE FUNCTION convo_notify_change() RETURNS trigger AS $$ BEGIN "
+        f"PERFORM pg_notify('{CHANGE_CHANNEL}', TG_TABLE_NAME); RETURN NULL; END $$ "
+        "LANGUAGE plpgsql"
+    )
+    for table in NOTIFY_TABLES:
+        conn.exec_driver_sql(
+            f"CREATE TRIGGER convo_notify_{table} AFTER INSERT OR UPDATE OR DELETE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION convo_notify_change()"
+        )
+
+
+def drop_change_notify(conn: Connection) -> None:
+    if conn.dialect.name != "postgresql":
+        return
+    for table in NOTIFY_TABLES:
+        conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS convo_notify_{table} ON {table}")
+    conn.exec_driver_sql("DROP FUNCTION IF EXISTS convo_notify_change()")
+
+
+def notifies(conn: Connection) -> bool:
+    """Whether this backend can tell of changes as they commit (LISTEN/NOTIFY)."""
+    return conn.dialect.name == "postgresql"
+
+
+def listen(conn: Connection) -> None:
+    """Listen for change notifications on `conn` (an AUTOCOMMIT connection of its own)."""
+    conn.exec_driver_sql(f"LISTEN {CHANGE_CHANNEL}")
+
+
+def wait_notified(conn: Connection, timeout: float) -> bool:
+    """Block until a change notification arrives on a listening `conn` (True), or
+    `timeout` seconds pass (False); every notification already queued is taken."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    got = False
+    for _ in driver.notifies(timeout=timeout, stop_after=1):
+        got = True
+    if got:  # several commits in a burst: one wake-up
+        for _ in driver.notifies(timeout=0):
+            pass
+    return got
