@@ -60,6 +60,7 @@ COMMANDS: list[tuple[str, str, str]] = [
     ),
     ("Assign to me", "Take the conversation: it is yours", "assign_me"),
     ("Assign to…", "Give the conversation to an agent, or to nobody", "assign_to"),
+    ("Unassign", "The conversation is nobody's", "unassign"),
     ("Add a note", "An internal note for the team, never sent to the customer", "note"),
     ("Next view", "All, mine, unassigned (with the filter)", "cycle_view"),
     ("Possible opt-outs", "Conversations waiting for an opt-out decision", "show_opt_outs"),

@@ -88,6 +88,15 @@ async def test_take_hand_over_and_the_views(demo_store) -> None:
         await pilot.press("z")
         await settle(pilot)
         assert conversation_of(demo_store, MARIA).assignee_id == _agent_id(demo_store, "ana")
+        await pilot.press("a")  # hers already: said so
+        await settle(pilot)
+        assert any("already assigned to you" in n for n in notifications(app))
+        # The palette offers "Unassign" while someone has it.
+        assert "Unassign" in [c.title for c in app.get_system_commands(app.screen)]
+        await screen.run_action("unassign")
+        await settle(pilot)
+        assert conversation_of(demo_store, MARIA).assignee_id is None
+        assert "Unassign" not in [c.title for c in app.get_system_commands(app.screen)]
 
 
 async def test_a_note_is_written_and_drawn_apart(demo_store) -> None:

@@ -84,6 +84,7 @@ ACTIONS_NEEDING_CONVERSATION = {
     "reply",
     "assign_me",
     "assign_to",
+    "unassign",
     "note",
     "snooze",
     "close",
@@ -99,6 +100,7 @@ FOOTER_ACTIONS = ACTIONS_NEEDING_CONVERSATION - {
     "older",
     "assign_me",
     "assign_to",
+    "unassign",
     "note",
 }
 """The ones the footer shows (the others' bindings are hidden)."""
@@ -652,6 +654,8 @@ class InboxScreen(Screen[None]):
             return subject.status != "open"
         if action == "decide_opt_out":
             return subject.possible_opt_out_at is not None
+        if action == "unassign":
+            return subject.assignee is not None
         if action == "older":
             view = self.view
             return view is not None and len(view.messages) < view.total_messages
@@ -984,6 +988,10 @@ class InboxScreen(Screen[None]):
     def action_assign_me(self) -> None:
         if (subject := self._subject()) is not None:
             self._assign_worker(subject.conversation_id, self.me.login, subject.name)
+
+    def action_unassign(self) -> None:
+        if (subject := self._subject()) is not None:
+            self._assign_worker(subject.conversation_id, None, subject.name)
 
     def action_assign_to(self) -> None:
         if (subject := self._subject()) is not None:
