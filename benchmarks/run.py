@@ -8,8 +8,12 @@ the synthetic store generator behind it (see convo_bench/cli.py for both command
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-# Run as a script, this folder is sys.path[0]: convo_bench imports from it.
+# Run as a script, this folder is sys.path[0]: convo_bench imports from it. The project
+# root too: the team figure starts the test suite's throwaway PostgreSQL server.
+sys.path.append(str(Path(__file__).resolve().parent.parent))
+
 from convo_bench.cli import main
 
 if __name__ == "__main__":

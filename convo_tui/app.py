@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -19,6 +21,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker
 
+from convo_tui.core.rows import PRESENCE_HEARTBEAT
 from convo_tui.core.timezones import agent_zone_name
 from convo_tui.errors import ConvoError, StoreUnreachable
 from convo_tui.screens.help import HelpScreen
@@ -35,6 +38,7 @@ from convo_tui.widgets.worker_errors import report_failure
 
 if TYPE_CHECKING:
     from convo_tui.core.first_page import FirstPage
+    from convo_tui.core.notices import Notice
     from convo_tui.session.desk import Desk
 
 POLL_SECONDS = 0.5
@@ -43,6 +47,8 @@ agent's action is on this screen within a second, the team's goal, with time to 
 MAX_RETRY = 5.0
 """Seconds between checks of a store that cannot be reached, at most (the backoff's cap)."""
 STORE_UNREACHABLE = "store unreachable, retrying"
+OTHERS_SECONDS = 1.0
+"""How often the others' presence is read (a row per running inbox)."""
 ANNOUNCED = 3
 """Toasts at most for texts that arrive together (the last one counts the rest)."""
 
@@ -109,6 +115,11 @@ class ConvoApp(App[None]):
         self._sync_words = ""
         self.poll_seconds = poll_seconds
         self._stop_listening: Callable[[], None] | None = None
+        self.session_key = uuid.uuid4().hex
+        """This run's presence row (core.presence): other agents see who is on what."""
+        self._announced: tuple[int | None, bool] | None = None
+        self._announced_at = 0.0
+        self._others_at = 0.0
         """Ends the thread that listens for the database's change notifications."""
         self.keymap_config = keymap_of(keys or {})
         self.me: Me | None = None
@@ -176,6 +187,9 @@ class ConvoApp(App[None]):
     async def action_quit(self) -> None:
         if self.inbox is not None and self.inbox.is_mounted:
             self.inbox.flush_drafts()  # what was typed in the last half second too
+        if self._announced is not None:
+            with contextlib.suppress(ConvoError):  # a crash leaves it to expire
+                await asyncio.to_thread(self.desk.leave, self.session_key)
         await super().action_quit()
 
     async def on_event(self, event: events.Event) -> None:
@@ -233,6 +247,7 @@ class ConvoApp(App[None]):
         desk = self.desk
         stamp: tuple[Any, ...] | None = None
         seen: int | None = None
+        noticed: int | None = None
         failures = 0
         while True:
             if stamp is not None or failures:
@@ -245,7 +260,10 @@ class ConvoApp(App[None]):
                     self._show_sync(await asyncio.to_thread(self.sync.status))
                 if seen is None:
                     seen = await asyncio.to_thread(desk.last_notification_id)
+                if noticed is None:
+                    noticed = await asyncio.to_thread(desk.last_notice_id)
                 await asyncio.to_thread(desk.wake_due)
+                await self._presence()
                 fresh = await asyncio.to_thread(desk.change_stamp)
                 recovered = failures > 0
                 failures = 0
@@ -259,6 +277,10 @@ class ConvoApp(App[None]):
                 if texts:
                     seen = texts[-1].notification_id
                     await self._announce(texts)
+                notices = await asyncio.to_thread(desk.notices, noticed)
+                if notices:
+                    noticed = notices[-1].id
+                    await self._tell(notices)
             except StoreUnreachable as exc:
                 failures = min(failures + 1, 16)
                 self.store_unreachable(exc)
@@ -268,6 +290,30 @@ class ConvoApp(App[None]):
                 continue
             if self.inbox is not None:
                 self.inbox.store_changed()
+
+    async def _presence(self) -> None:
+        """Tell the others what this agent is on (at a change, else every heartbeat), and
+        read what they are on (every second)."""
+        inbox = self.inbox
+        if inbox is None or not inbox.is_mounted:
+            return
+        state = inbox.presence_state()
+        now = time.monotonic()
+        if state != self._announced or now - self._announced_at >= PRESENCE_HEARTBEAT:
+            await asyncio.to_thread(self.desk.announce, self.session_key, *state)
+            self._announced, self._announced_at = state, now
+        if now - self._others_at >= OTHERS_SECONDS:
+            self._others_at = now
+            inbox.show_presence(await asyncio.to_thread(self.desk.others_present))
+
+    async def _tell(self, notices: Iterable[Notice]) -> None:
+        """Mentions and assignments for this agent: a toast each (and the bell)."""
+        notices = list(notices)
+        if await asyncio.to_thread(self.desk.bell_on):
+            self.bells += 1
+            self.bell()
+        for notice in notices[-ANNOUNCED:]:
+            self.notify(notice.words, title="For you", markup=False, timeout=10)
 
     def store_unreachable(self, error: StoreUnreachable) -> None:
         """The store could not be reached (by the poller or a worker): say so on the status

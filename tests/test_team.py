@@ -16,7 +16,7 @@ from sqlmodel import col, select
 from convo_tui import clock
 from convo_tui.core import agents, assignment, notes, presence, queries, reply_guard, search
 from convo_tui.core import settings as settings_mod
-from convo_tui.core.rows import UNASSIGNED, InboxFilter, initials
+from convo_tui.core.rows import UNASSIGNED, Held, InboxFilter, initials
 from convo_tui.errors import NotFound, Refused
 from convo_tui.session.desk import Desk
 from convo_tui.store.kinds import Status
@@ -310,7 +310,7 @@ def test_a_reply_is_held_when_the_thread_moved_on_since_it_was_seen(store) -> No
     bea.add_note(maria.profile_id, "told her it ships today")
     with store.write() as session:
         text_in(session, "thanks!", phone=MARIA, at=clock.utcnow(), now=clock.utcnow())
-    with pytest.raises(reply_guard.Held) as held:
+    with pytest.raises(Held) as held:
         ana.send(maria.profile_id, "Hi Maria, checking", [], seen_id=seen)
     assert held.value.line().startswith(
         "reply held: the customer texted again and bea replied and bea added a note"

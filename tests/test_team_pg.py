@@ -12,8 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from convo_tui import clock
-from convo_tui.core import demo, reply_guard
-from convo_tui.core.rows import UNASSIGNED, InboxFilter
+from convo_tui.core import demo
+from convo_tui.core.rows import UNASSIGNED, Held, InboxFilter
 from convo_tui.session.desk import Desk
 from convo_tui.store.engine import Store
 from convo_tui.store.open import open_store
@@ -53,7 +53,7 @@ def test_assignment_notes_and_the_hold_on_postgresql(pg_demo: Store) -> None:
     added = ben.add_note(pid, "@ana he wants a refund")
     assert added.mentioned == ("ana",)
     assert [n.words for n in ana.notices(0)][-1].startswith("Ben mentioned you on Maria")
-    with pytest.raises(reply_guard.Held, match="ben added a note"):
+    with pytest.raises(Held, match="ben added a note"):
         ana.send(pid, "Hello Maria", [], seen_id=seen)
     ana.announce("ana-1", cid, True)
     assert [(p.login, p.conversation_id, p.typing) for p in ben.others_present()] == [

@@ -80,15 +80,20 @@ def copy_store(source: Path, target: Path) -> Path:
 # Inbox pages and counts -----------------------------------------------------------------
 
 
-def team_store(db: Path, *, partner: str, name: str) -> tuple[str, int]:
-    """Ready a copy of a bench store for two agents: the bench agent named `name`, a
-    second agent `partner`, and a newest open conversation one may reply to now (consent,
-    quiet hours all but a minute). Its customer's name and the open count."""
-    store = open_store(sqlite_url(db))
+def team_store(url: str, *, partner: str, name: str, demo: bool = False) -> tuple[str, int]:
+    """Ready a store for two agents: a copy of a bench store (or, with `demo`, the demo
+    data loaded into an empty database), its owner named `name`, a second agent
+    `partner`, and a newest open conversation one may reply to now (consent, quiet hours
+    all but a minute). Its customer's name and the open count."""
+    from convo_tui.core import demo as demo_data
+
+    store = open_store(url)
     try:
+        if demo:
+            demo_data.load(store, now=datetime.now(UTC))
         with store.write() as session:
             now = datetime.now(UTC)
-            me = agents.identify(session, BENCH_AGENT, now=now)
+            me = agents.identify(session, "ana" if demo else BENCH_AGENT, now=now)
             me.name = name
             agents.add_agent(session, me, partner, "support", now=now)
             settings.set_value(session, me, "quiet_hours.start", "00:00", now=now)

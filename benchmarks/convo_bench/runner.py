@@ -30,6 +30,7 @@ from convo_bench.ptyrun import PAGE_DOWN, PtyProgram, rss_kib
 from convo_tui.app import POLL_SECONDS
 from convo_tui.cli.inbox_launch import LIVE_INTERVAL
 from convo_tui.core.rows import InboxFilter
+from convo_tui.store.engine import sqlite_url
 
 SIZES = (1_000, 100_000, 1_000_000)
 SEARCH_SIZE = 1_000_000
@@ -598,66 +599,101 @@ class Bench:
 
     def fig_team(self) -> None:
         """Agent A's note, reply, assignment and close, typed into A's terminal inbox, until
-        agent B's terminal inbox (another process, on the same store) shows them."""
+        agent B's terminal inbox (another process, on the same store) shows them: on a
+        SQLite file (the bench store) and on PostgreSQL (the demo data set)."""
         size = max(self.sizes)
         db = self.store(size)
         with tempfile.TemporaryDirectory(prefix="convo-bench-", dir=self.stores) as tmp:
             copy = figures.copy_store(db, Path(tmp) / "team.sqlite3")
-            top, total = figures.team_store(copy, partner=TEAM_PARTNER, name=TEAM_NAME)
-            needle = top[:6]
+            top, total = figures.team_store(sqlite_url(copy), partner=TEAM_PARTNER, name=TEAM_NAME)
             argv = [self.python, "-m", "convo_tui", "--db", str(copy), "--agent"]
-            env = self._env(Path(tmp))
-            a = PtyProgram([*argv, BENCH_AGENT], env).start()
-            b = PtyProgram([*argv, TEAM_PARTNER], env).start()
-            latencies: dict[str, list[float]] = {k: [] for k in TEAM_ACTIONS}
-            try:
-                for program in (a, b):
-                    if program.wait_for(needle, timeout=60) is None:
-                        raise RuntimeError("an inbox never painted")
-                for program in (a, b):
-                    program.drain(quiet=1.0, limit=30)
-                rng = random.Random(17)
+            found = self._team_round(argv, self._env(Path(tmp)), top, total, BENCH_AGENT)
+        self._team_rows("SQLite", f"{size:,} conv", found, "")
+        from tests import postgres_server
 
-                def measure(action: str, keys: list[bytes], seen: str, ready: str = "") -> None:
-                    """Type `keys` into A (the first alone, then the rest once A shows
-                    `ready`); the time from the first key until B shows `seen`."""
-                    b.drain(quiet=0.1, limit=2)
-                    a.drain(quiet=0.1, limit=2)
-                    time.sleep(rng.uniform(0, POLL_SECONDS))
-                    sent = time.perf_counter()
-                    a.send(keys[0])
-                    if ready and a.wait_for_after(ready, sent, timeout=10) is None:
-                        raise RuntimeError(f"A never showed {ready!r}")
-                    for key in keys[1:]:
-                        a.send(key)
-                    found = b.wait_for_after(seen, sent, timeout=10)
-                    latencies[action].append(found * 1000 if found is not None else float("inf"))
-                    a.drain(quiet=0.2, limit=5)
+        if postgres_server.programs() is None:
+            self.say("  (no PostgreSQL server programs: the PostgreSQL rows are left out)")
+            return
+        with (
+            postgres_server.server() as server,
+            tempfile.TemporaryDirectory(prefix="convo-bench-", dir=self.stores) as tmp,
+        ):
+            url = postgres_server.new_database(server)
+            top, total = figures.team_store(url, partner=TEAM_PARTNER, name=TEAM_NAME, demo=True)
+            env = self._env(Path(tmp), {"CONVO_DATABASE_URL": url})
+            argv = [self.python, "-m", "convo_tui", "--agent"]
+            found = self._team_round(argv, env, top, total, "ana")
+        self._team_rows("PostgreSQL", "demo data", found, "  LISTEN/NOTIFY")
 
-                for trial in range(max(self.repeat * 2, 10)):
-                    note, reply = f"note {trial} {rng.randint(100, 999)}", f"reply {trial}"
-                    # ctrl+s adds the note, once its box is up (before, letters are keys).
-                    measure("note", [b"n", note.encode(), b"\x13"], note, "Internal note on")
-                    # enter opens the row; once the reply box has the keys, type and send.
-                    measure("reply", [b"\r", reply.encode(), b"\r"], reply, "Coupon")
-                    a.send(b"\x1b")  # back to the list
-                    measure("assignment", [b"a"], TEAM_INITIALS)
-                    a.send(b"z")  # undone: nobody's again
-                    measure("close", [b"c"], f"— {total - 1:,} conversations")
-                    a.send(b"z")  # reopened: back on top for the next round
-                    b.drain(quiet=0.3, limit=5)
-                    b.send(b"g")  # B's cursor left it when it closed: back on it
-                    b.drain(quiet=0.3, limit=5)
-            finally:
-                a.stop()
-                b.stop()
+    def _team_round(
+        self, argv: list[str], env: dict[str, str], top: str, total: int, login: str
+    ) -> dict[str, list[float]]:
+        # 160 columns: the status line has room for its words ("— 38 conversations").
+        a = PtyProgram([*argv, login], env, cols=160).start()
+        b = PtyProgram([*argv, TEAM_PARTNER], env, cols=160).start()
+        latencies: dict[str, list[float]] = {k: [] for k in TEAM_ACTIONS}
+        try:
+            for program in (a, b):
+                if program.wait_for(top[:6], timeout=60) is None:
+                    raise RuntimeError("an inbox never painted")
+            for program in (a, b):
+                program.drain(quiet=1.0, limit=30)
+            rng = random.Random(17)
+
+            def measure(action: str, keys: list[bytes], seen: str, ready: str = "") -> None:
+                """Type `keys` into A (the first alone, then the rest once A shows
+                `ready`); the time from the first key until B shows `seen`."""
+                b.drain(quiet=0.1, limit=2)
+                a.drain(quiet=0.1, limit=2)
+                time.sleep(rng.uniform(0, POLL_SECONDS))
+                sent = time.perf_counter()
+                a.send(keys[0])
+                if ready and a.wait_for_after(ready, sent, timeout=10) is None:
+                    raise RuntimeError(f"A never showed {ready!r}")
+                for key in keys[1:]:
+                    a.send(key)
+                found = b.wait_for_after(seen, sent, timeout=10)
+                latencies[action].append(found * 1000 if found is not None else float("inf"))
+                a.drain(quiet=0.2, limit=5)
+
+            def undo() -> None:
+                """z, and wait until A says it is undone (a second action's undo would
+                otherwise take the one before, a reply's recall)."""
+                sent = time.perf_counter()
+                a.send(b"z")
+                if a.wait_for_after("Undone", sent, timeout=10) is None:
+                    raise RuntimeError("A never undid its action")
+
+            for trial in range(max(self.repeat * 2, 10)):
+                note, reply = f"note {trial} {rng.randint(100, 999)}", f"reply {trial}"
+                # ctrl+s adds the note, once its box is up (before, letters are keys).
+                measure("note", [b"n", note.encode(), b"\x13"], note, "Internal note on")
+                # enter opens the row; once the reply box has the keys, type and send.
+                measure("reply", [b"\r", reply.encode(), b"\r"], reply, "Coupon")
+                a.send(b"\x1b")  # back to the list
+                measure("assignment", [b"a"], TEAM_INITIALS)
+                undo()  # nobody's again
+                plural = "s" if total - 1 != 1 else ""
+                measure("close", [b"c"], f"— {total - 1:,} conversation{plural}")
+                undo()  # reopened: back on top for the next round
+                b.drain(quiet=0.3, limit=5)
+                b.send(b"g")  # B's cursor left it when it closed: back on it
+                b.drain(quiet=0.3, limit=5)
+        finally:
+            a.stop()
+            b.stop()
+        return latencies
+
+    def _team_rows(
+        self, backend: str, size: str, latencies: dict[str, list[float]], how: str
+    ) -> None:
         for action, values in latencies.items():
             med, p95 = statistics.median(values), figures.quantile(values, 0.95)
             self.add(
                 Row(
-                    f"live update between two TUIs (SQLite): A's {action} on B's screen",
-                    f"{size:,} conv",
-                    "the change poll interval",
+                    f"live update between two TUIs ({backend}): A's {action} on B's screen",
+                    size,
+                    "the change poll interval" + how,
                     POLL_SECONDS * 1000,
                     p95,
                     "ms p95",

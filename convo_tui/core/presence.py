@@ -6,36 +6,18 @@ Reads cost the number of running sessions, not the size of the store."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from convo_tui.core.roles import INBOX_ROLES
+from convo_tui.core.rows import PRESENCE_HEARTBEAT, Present
 from convo_tui.store.models import Agent, Presence
 
-HEARTBEAT = timedelta(seconds=5)
-"""A running inbox refreshes its row this often, even when nothing changed."""
+HEARTBEAT = timedelta(seconds=PRESENCE_HEARTBEAT)
 TTL = timedelta(seconds=15)
 """A row not refreshed for this long belongs to a session that died (three heartbeats)."""
-
-
-@dataclass(frozen=True)
-class Present:
-    """Another agent's running inbox, as the list and the thread header show it."""
-
-    agent_id: int
-    login: str
-    name: str
-    conversation_id: int | None
-    typing: bool
-
-    @property
-    def who(self) -> str:
-        """Their first name, else their login: "Bea is typing"."""
-        first = self.name.split()[0] if self.name.strip() else ""
-        return first or self.login
 
 
 def announce(

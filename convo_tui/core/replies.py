@@ -176,7 +176,7 @@ def queue_reply(
     """Queue an agent's reply in the outbox, or raise Refused with the reason.
 
     Without `send_at` it goes out after the send delay (`replies.send_delay`). It is
-    held (reply_guard.Held) when the thread moved on after `seen_id`, the newest
+    held (rows.Held) when the thread moved on after `seen_id`, the newest
     message the agent saw (without one: when another agent just replied), unless
     `force`."""
     conversation = check_allowed(session, profile, settings, sender=sender)

@@ -8,40 +8,18 @@ agent replied in the last RECENT_REPLY, unless forced."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlmodel import Session, col
 
-from convo_tui.errors import Refused
+from convo_tui.core.rows import Held, Newer
 from convo_tui.store.kinds import Direction
 from convo_tui.store.models import Agent, Message
 
 RECENT_REPLY = timedelta(minutes=5)
 _NEWEST = 5
 """The newest messages named in a hold (the thread shows the rest)."""
-
-
-@dataclass(frozen=True)
-class Newer:
-    """A message that came after what the agent saw."""
-
-    id: int
-    kind: str
-    """"customer", "reply" (another agent's) or "note"."""
-    who: str
-    """The customer's label is the caller's; an agent's login for a reply or a note."""
-    body: str
-    sent_at: datetime
-
-
-class Held(Refused):
-    """The reply was held: `newer` is what the agent has not seen."""
-
-    def __init__(self, what: str, fix: str, newer: tuple[Newer, ...]) -> None:
-        super().__init__(what, fix, reason="held")
-        self.newer = newer
 
 
 def newer_than(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from convo_tui.errors import Refused
 from convo_tui.store.kinds import Status
 
 THREAD_PAGE = 50
@@ -262,3 +263,45 @@ class ReplyQueued:
     message_id: int
     conversation_id: int
     profile_id: int
+
+
+PRESENCE_HEARTBEAT = 5.0
+"""Seconds between a running inbox's presence updates when nothing changed."""
+
+
+@dataclass(frozen=True)
+class Present:
+    """Another agent's running inbox, as the list and the thread header show it."""
+
+    agent_id: int
+    login: str
+    name: str
+    conversation_id: int | None
+    typing: bool
+
+    @property
+    def who(self) -> str:
+        """Their first name, else their login: "Bea is typing"."""
+        first = self.name.split()[0] if self.name.strip() else ""
+        return first or self.login
+
+
+@dataclass(frozen=True)
+class Newer:
+    """A message that came after what the agent saw."""
+
+    id: int
+    kind: str
+    """"customer", "reply" (another agent's) or "note"."""
+    who: str
+    """The customer's label is the caller's; an agent's login for a reply or a note."""
+    body: str
+    sent_at: datetime
+
+
+class Held(Refused):
+    """The reply was held: `newer` is what the agent has not seen."""
+
+    def __init__(self, what: str, fix: str, newer: tuple[Newer, ...]) -> None:
+        super().__init__(what, fix, reason="held")
+        self.newer = newer

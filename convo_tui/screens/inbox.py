@@ -28,16 +28,18 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import Worker
 
-from convo_tui.core.reply_guard import Held
 from convo_tui.core.rows import (
     THREAD_PAGE,
     UNASSIGNED,
     DraftText,
     EventRow,
+    Held,
     InboxFilter,
     OrderRow,
+    Present,
     ReplyQueued,
     SearchHit,
+    initials,
 )
 from convo_tui.errors import ConvoError, NotFound, Refused
 from convo_tui.screens.filters import FilterModal, filter_words
@@ -104,10 +106,27 @@ FOOTER_ACTIONS = ACTIONS_NEEDING_CONVERSATION - {
     "note",
 }
 """The ones the footer shows (the others' bindings are hidden)."""
+TYPING_SECONDS = 4.0
+"""An agent whose draft changed this recently is "typing" to the others."""
 UNDO_SECONDS = 600.0
 """How long an action can be undone."""
 UNDO_KEPT = 20
 """Actions remembered for undo (the newest is undone first)."""
+
+
+def presence_words(others: list[Present], conversation_id: int | None) -> str:
+    """ "Bea is typing", "Bea and Cy are viewing", "Bea is typing · Cy is viewing"."""
+    if conversation_id is None:
+        return ""
+    here = [p for p in others if p.conversation_id == conversation_id]
+    typing = sorted({p.who for p in here if p.typing})
+    viewing = sorted({p.who for p in here if not p.typing} - set(typing))
+    parts = []
+    for names, verb in ((typing, "typing"), (viewing, "viewing")):
+        if names:
+            who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            parts.append(f"{who} {'is' if len(names) == 1 else 'are'} {verb}")
+    return " · ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -250,6 +269,10 @@ class InboxScreen(Screen[None]):
         its send removed)."""
         self._undo: list[tuple[float, Undoable, str]] = []
         """This agent's recent actions, newest last: (monotonic time, change, words)."""
+        self._typed_at = 0.0
+        """When the agent last changed a draft (monotonic): "is typing" to the others."""
+        self.others: list[Present] = []
+        """Other agents' running inboxes, as the app's poller last read them."""
         self._seen: dict[int, int] = {}
         """The newest message of each conversation the agent has looked at: set when it
         is opened, sent to, or a held reply showed what was new; a thread redrawn under
@@ -554,6 +577,7 @@ class InboxScreen(Screen[None]):
         self.view = view
         now = self.now()
         with self.app.batch_update():  # one repaint for thread, panel and composer
+            self.thread.presence = presence_words(self.others, view.conversation_id)
             self.thread.show(view, now, self.zone)
             self.side.show(view, now, self.zone)
             self.composer.hold(
@@ -985,6 +1009,35 @@ class InboxScreen(Screen[None]):
 
     # -- the team -----------------------------------------------------------------
 
+    def presence_state(self) -> tuple[int | None, bool]:
+        """What this inbox tells the others: the conversation on screen (None when none
+        is) and whether the agent is writing to it (a draft changed in the last seconds)."""
+        view = self.view
+        if view is None or view.conversation_id != self.target:
+            return None, False
+        composers = self.query(Composer)
+        typing = (
+            time.monotonic() - self._typed_at < TYPING_SECONDS
+            and bool(composers)
+            and composers.first().conversation_id == view.conversation_id
+            and not composers.first().draft.empty
+        )
+        return view.conversation_id, typing
+
+    def show_presence(self, others: list[Present]) -> None:
+        """Who else is on which conversation: marks on the rows, words on the thread."""
+        if others == self.others:
+            return
+        self.others = others
+        marks: dict[int, str] = {}
+        for found in others:
+            if found.conversation_id is not None:
+                marks[found.conversation_id] = marks.get(found.conversation_id, "") + initials(
+                    found.name, found.login
+                )
+        self.inbox.set_viewers(marks)
+        self.thread.set_presence(presence_words(others, self.target))
+
     def action_assign_me(self) -> None:
         if (subject := self._subject()) is not None:
             self._assign_worker(subject.conversation_id, self.me.login, subject.name)
@@ -1068,6 +1121,8 @@ class InboxScreen(Screen[None]):
     @on(Composer.Keep)
     def _keep(self, message: Composer.Keep) -> None:
         cid = message.conversation_id
+        if not message.draft.empty:
+            self._typed_at = time.monotonic()
         self._keep_worker(cid, message.draft, self._drafts.handed(cid, message.draft))
 
     @work(thread=True, exit_on_error=False, group="drafts")

@@ -57,6 +57,7 @@ from convo_tui.core.rows import (
     InboxFilter,
     InboxRow,
     OrderRow,
+    Present,
     ReplyQueued,
     SearchResults,
 )
@@ -479,7 +480,7 @@ class Desk:
         """Queue the reply in the outbox (now, or at `send_at`); Refused with the reason if not.
 
         `seen_id` is the newest message the agent had on screen: the reply is held
-        (reply_guard.Held, nothing written) when the thread moved on since, unless `force`."""
+        (rows.Held, nothing written) when the thread moved on since, unless `force`."""
         with self._acting() as (session, agent, now):
             profile = self._profile_for(session, profile_id)
             settings = settings_mod.load(session)
@@ -611,7 +612,7 @@ class Desk:
         with self.store.write() as session:
             presence.leave(session, key)
 
-    def others_present(self) -> list[presence.Present]:
+    def others_present(self) -> list[Present]:
         """Other agents' running inboxes: who views and who types which conversation."""
         with self.store.read() as session:
             me = agents.identify(session, self.login, now=self.now())

@@ -159,6 +159,8 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
         """Letters typed after `enter`, before the thread takes the focus: they are the
         reply's, never the list's one-key actions (session/typing_hold.py)."""
         self._open_keys_cache: frozenset[str] | None = None
+        self.viewers: dict[int, str] = {}
+        """Other agents' initials by the conversation they have open (presence)."""
 
     # -- typing after enter ---------------------------------------------------------
 
@@ -252,6 +254,12 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
         self.cursor = 0
         self.scroll_to(y=0, animate=False)
         self.reload()
+
+    def set_viewers(self, viewers: dict[int, str]) -> None:
+        """Who else has which conversation open (initials by conversation id)."""
+        if viewers != self.viewers:
+            self.viewers = viewers
+            self.refresh()
 
     def row_at(self, index: int) -> InboxRow | None:
         return self._window.row_at(index)
@@ -472,7 +480,8 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
             )
         # `style` tells the cursor row (drawn apart with and without the focus) from others;
         # the bar's cell is part of the key, so a scroll finds most lines drawn already.
-        key = (row, part, width, selected, self._minute(), style, bar)
+        viewers = self.viewers.get(row.conversation_id, "")
+        key = (row, part, width, selected, self._minute(), style, bar, viewers)
         cached = self._strips.get(key)
         if cached is None:
             drawn = row_strip(
@@ -483,6 +492,7 @@ class InboxList(ScreenActions, BarScrollView, can_focus=True):
                 style=style,
                 styles=self.row_styles(),
                 now=self.clock(),
+                viewers=viewers,
             )
             cached = with_bar(drawn, bar)
             self._strips[key] = cached

@@ -48,17 +48,19 @@ def row_strip(
     style: Style,
     styles: RowStyles,
     now: datetime,
+    viewers: str = "",
 ) -> Strip:
     """Line `part` of a row, `width` cells: the cursor's bar, then the line, all in
     `style` (the list's, with the cursor's over it when `selected`); every part carries
-    the bar's colour under its own."""
+    the bar's colour under its own. `viewers`: the initials of other agents who have the
+    conversation open now."""
     bar = Segment("▌" if selected else " ", styles.bar)
-    line = _line_segments(row, part, width - 1, styles, now)
+    line = _line_segments(row, part, width - 1, styles, now, viewers)
     return fit(Strip([bar, *line]), width).apply_style(style)
 
 
 def _line_segments(
-    row: InboxRow, part: int, width: int, styles: RowStyles, now: datetime
+    row: InboxRow, part: int, width: int, styles: RowStyles, now: datetime, viewers: str = ""
 ) -> list[Segment]:
     """A row's first line (name, tag, status, age) or second (preview, wait): the name or
     preview takes what the right side leaves, cut with an ellipsis; a pane too narrow
@@ -81,6 +83,8 @@ def _line_segments(
             right.append(Segment("⚑ ", styles.late))
         if status:
             right.append(Segment(status + " ", styles.status))
+        if viewers:  # someone else has it open now: look before you answer
+            right.append(Segment(f"◉{viewers} ", styles.late))
         if row.assignee_login and width >= 30:  # whose it is: their initials
             right.append(Segment(row.assignee_initials + " ", styles.tag))
         right.append(Segment(f"{ago(row.last_message_at, now):>4}", styles.muted))

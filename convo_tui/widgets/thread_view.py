@@ -92,7 +92,8 @@ def message_text(
     return text
 
 
-def header_text(view: ConversationView, now: datetime) -> Text:
+def header_text(view: ConversationView, now: datetime, presence: str = "") -> Text:
+    """The thread's header; `presence` says who else is on it ("Bea is typing")."""
     card = view.card
     text = Text()
     text.append_text(safe_line(card.name, style="bold"))
@@ -116,6 +117,9 @@ def header_text(view: ConversationView, now: datetime) -> Text:
     if view.attributed_to:
         text.append("  ← ", style="dim")
         text.append_text(safe_line(view.attributed_to, style="italic"))
+    if presence:
+        text.append("\n")
+        text.append_text(safe_line(presence, style="bold"))
     shown = len(view.messages)
     if shown < view.total_messages:
         text.append(f"\nlast {shown} of {view.total_messages} messages · h for older", style="dim")
@@ -215,6 +219,9 @@ class ThreadView(ScreenActions, BarScrollView, can_focus=True):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._shown: _Shown = _Shown(("empty", ""), None, (), (), None)
+        self.presence = ""
+        """Who else is on the conversation shown (set by the screen from presence)."""
+        self._last: tuple[ConversationView, datetime, tzinfo] | None = None
         self._header: list[Strip] = []
         """The header's lines (the rule under them is drawn apart)."""
         self._body: list[_BoxLine | _Words | None] = []
@@ -264,14 +271,23 @@ class ThreadView(ScreenActions, BarScrollView, can_focus=True):
         return "\n".join(parts)
 
     def compose_empty(self, words: str) -> None:
+        self._last = None
         if self._shown.key == ("empty", words):
             return
         self._shown = _Shown(("empty", words), None, (), (Text(words),), None)
         self._redraw(scroll_to=0)
 
+    def set_presence(self, words: str) -> None:
+        """Who else is on this conversation, under the header ("" for nobody)."""
+        if words != self.presence:
+            self.presence = words
+            if self._last is not None:
+                self.show(*self._last)
+
     def show(self, view: ConversationView, now: datetime, zone: tzinfo) -> None:
         """Draw `view`'s thread; unchanged content is left as it is (no flicker on polls)."""
-        header = header_text(view, now)
+        self._last = (view, now, zone)
+        header = header_text(view, now, self.presence)
         key = (view.conversation_id, view.messages, header.plain)
         if key == self._shown.key and view.focus_message_id is None:
             return
