@@ -146,7 +146,9 @@ def test_two_agents_in_two_tmux_sessions(host: Host) -> None:
         # Bea opens Maria and writes; Ana answers first.
         b.keys("Enter")
         b.wait_text("Media URLs")
+        a.wait_text("Bea is viewing")  # presence, on Ana's thread header
         b.type("Yes, black is in stock")
+        a.wait_text("Bea is typing")
         a.keys("Enter")
         a.type("Hi Maria, Ana here: black is back")
         a.keys("Enter")

@@ -176,3 +176,60 @@ def _outbox(store) -> list[str]:
                 .order_by(col(Message.id))
             ).all()
         )
+
+
+async def test_presence_between_two_inboxes(demo_store) -> None:
+    """Ben's inbox says who else is on what: Ana viewing, then typing, on the row and in
+    the thread header; his own inbox's row says what he has open, and goes when he quits.
+    Ana's note mentioning him and her handing him a conversation toast "For you"."""
+    from convo_tui.core import presence
+    from convo_tui.store.models import Presence
+
+    app = make_app(demo_store, login="ben")
+    ana = Desk(demo_store, "ana", now=lambda: NOW)
+    async with app.run_test(size=(120, 36)) as pilot:
+        screen = await started(pilot)
+        james = screen.inbox.current
+        assert james is not None
+        # Ana's inbox has James open: Ben sees it on the row and in the header.
+        ana.announce("ana-run", james.conversation_id, False)
+        app.poll_now()
+        await pilot.pause(1.2)  # the others are read once a second
+        app.poll_now()
+        await settle(pilot)
+        text = plain(app)
+        assert "◉AS" in text and "Ana is viewing" in text
+        ana.announce("ana-run", james.conversation_id, True)
+        await pilot.pause(1.1)
+        app.poll_now()
+        await settle(pilot)
+        assert "Ana is typing" in plain(app)
+        # Ben's own row: what he has open (he opens James and writes).
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press(*"On it")
+        await pilot.pause(0.7)  # the draft is handed up (Composer.KEEP_DELAY)
+        app.poll_now()
+        await settle(pilot)
+        with demo_store.read() as session:
+            mine = session.get(Presence, app.session_key)
+            assert mine is not None
+            assert (mine.conversation_id, mine.typing) == (james.conversation_id, True)
+        # Ana leaves: the mark and the words go.
+        ana.leave("ana-run")
+        await pilot.pause(1.1)
+        app.poll_now()
+        await settle(pilot)
+        assert "Ana is" not in plain(app) and "◉AS" not in plain(app)
+        ana.add_note(james.profile_id, "@ben he prefers a call")
+        ana.assign(james.conversation_id, "ben")
+        app.poll_now()
+        await settle(pilot)
+        told = notifications(app)
+        assert any(n.startswith("Ana mentioned you on James Lee: @ben he prefers") for n in told)
+        assert "Ana gave you James Lee" in told
+        await pilot.press("escape")
+        await app.action_quit()
+    with demo_store.read() as session:
+        assert session.get(Presence, app.session_key) is None
+        assert presence.present(session, now=NOW) == []  # the desks' clock
