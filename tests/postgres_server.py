@@ -41,12 +41,22 @@ def _run(argv: list[str], owner: str | None) -> None:
 
 
 class Cluster:
-    """A server that a test may stop and start again (a database outage), on the same port."""
+    """A server that a test may stop and start again (a database outage), on the same port.
+    With `password`, it authenticates every connection (scram-sha-256) and `url` carries
+    the superuser's password; else it trusts every connection from the loopback."""
 
-    def __init__(self, bin_dir: Path, folder: Path, owner: str | None) -> None:
+    def __init__(
+        self, bin_dir: Path, folder: Path, owner: str | None, password: str | None = None
+    ) -> None:
         self.bin_dir, self.folder, self.owner = bin_dir, folder, owner
         self.data, self.port = folder / "data", _free_port()
-        self.url = f"postgresql+psycopg://{USER}@127.0.0.1:{self.port}/postgres"
+        self.password = password
+        login = f"{USER}:{password}" if password else USER
+        self.url = f"postgresql+psycopg://{login}@127.0.0.1:{self.port}/postgres"
+
+    def url_for(self, login: str, password: str, database: str = "postgres") -> str:
+        """The URL of `database` for role `login` (with its password)."""
+        return f"postgresql+psycopg://{login}:{password}@127.0.0.1:{self.port}/{database}"
 
     def start(self) -> None:
         options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
@@ -71,8 +81,10 @@ def require_programs() -> None:
 
 
 @contextmanager
-def cluster() -> Iterator[Cluster]:
-    """Start a server; yields it (its `url` is the maintenance database, `postgres`)."""
+def cluster(*, authenticate: bool = False) -> Iterator[Cluster]:
+    """Start a server; yields it (its `url` is the maintenance database, `postgres`).
+    `authenticate`: every login needs its password (scram-sha-256), as a team's server
+    does; else the loopback is trusted (which proves nothing about roles)."""
     bin_dir = programs()
     if bin_dir is None:
         raise RuntimeError(
@@ -85,8 +97,18 @@ def cluster() -> Iterator[Cluster]:
         uid = pwd.getpwnam(owner).pw_uid
         os.chown(folder, uid, -1)
     try:
-        found = Cluster(bin_dir, folder, owner)
-        _run([str(bin_dir / "initdb"), "-D", str(found.data), "-A", "trust", "-U", USER], owner)
+        password = uuid.uuid4().hex if authenticate else None
+        found = Cluster(bin_dir, folder, owner, password)
+        init = [str(bin_dir / "initdb"), "-D", str(found.data), "-U", USER]
+        if password is None:
+            init += ["-A", "trust"]
+        else:
+            pwfile = folder / "superuser-password"
+            pwfile.write_text(password + "\n")
+            if owner is not None:
+                os.chown(pwfile, pwd.getpwnam(owner).pw_uid, -1)
+            init += ["-A", "scram-sha-256", "--pwfile", str(pwfile)]
+        _run(init, owner)
         found.start()
         try:
             yield found
@@ -104,11 +126,11 @@ def server() -> Iterator[str]:
         yield found.url
 
 
-def new_database(server_url: str) -> str:
+def new_database(server_url: str, name: str | None = None) -> str:
     """A fresh, empty database on the server; its URL."""
     import psycopg
 
-    name = f"convo_{uuid.uuid4().hex[:12]}"
+    name = name or f"convo_{uuid.uuid4().hex[:12]}"
     dsn = server_url.replace("postgresql+psycopg://", "postgresql://")
     with psycopg.connect(dsn, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')

@@ -11,6 +11,7 @@ import json
 import os
 import platform
 import random
+import re
 import shlex
 import statistics
 import subprocess
@@ -26,7 +27,7 @@ from typing import Any
 import convo_bench
 from convo_bench import figures
 from convo_bench.generate import BENCH_AGENT, GENERATOR_VERSION, generate
-from convo_bench.ptyrun import PAGE_DOWN, PtyProgram, rss_kib
+from convo_bench.ptyrun import PAGE_DOWN, PtyProgram, rss_kib, visible
 from convo_tui.app import POLL_SECONDS
 from convo_tui.cli.inbox_launch import LIVE_INTERVAL
 from convo_tui.core.rows import InboxFilter
@@ -638,6 +639,9 @@ class Bench:
                     raise RuntimeError("an inbox never painted")
             for program in (a, b):
                 program.drain(quiet=1.0, limit=30)
+            # The open count as B shows it (its start may have woken snoozes since `total`).
+            counts = re.findall(r"— ([\d,]+) conversations", visible("".join(b.output)))
+            total = int(counts[-1].replace(",", "")) if counts else total
             rng = random.Random(17)
 
             def measure(action: str, keys: list[bytes], seen: str, ready: str = "") -> None:
