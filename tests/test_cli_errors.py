@@ -336,7 +336,7 @@ def test_which_remaps_are_refused(table: dict[str, str], refused: str) -> None:
     "table",
     [
         # Panes never focused together may share a key.
-        {"inbox.down": "n", "thread.down": "n"},
+        {"inbox.down": "e", "thread.down": "e"},
         {"side.next_tab": "j"},  # j moves in the list and scrolls the thread: other panes
         {"reply": "R", "close": "x"},
         {"thread.older": "h"},  # its own default again

@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from convo_tui.cli.app import AgentOption, DbOption, JsonOption, app, runtime
+from convo_tui.cli.runtime import Runtime
 from convo_tui.core import agents as agents_mod
 from convo_tui.core import roles
 from convo_tui.core import settings as settings_mod
@@ -132,7 +133,9 @@ def agents_add(
             added.timezone = timezone
         if email:
             added.email = email.strip()
+        made, statements = agents_mod.database_role(session, login, role)
     rt.out.print(Text(f"{login} is now {role}."))
+    _say_role(rt, login, made, statements)
 
 
 @agents_app.command("remove")
@@ -145,8 +148,55 @@ def agents_remove(
     """Remove an agent's access; what they did stays recorded under their name."""
     rt = runtime(ctx, db, agent)
     with rt.acting() as (session, me):
-        agents_mod.remove_agent(session, me, login, now=rt.now)
+        removed = agents_mod.remove_agent(session, me, login, now=rt.now)
+        made, statements = agents_mod.database_role(session, login, removed.role, active=False)
     rt.out.print(Text(f"{login} removed."))
+    _say_role(rt, login, made, statements)
+
+
+@agents_app.command("roles")
+def agents_roles(
+    ctx: typer.Context,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Create them now (needs CREATEROLE).")
+    ] = False,
+    db: DbOption = None,
+    agent: AgentOption = None,
+) -> None:
+    """PostgreSQL: the group roles and grants that let the database refuse what each
+    inbox role may not do (printed as SQL for the administrator, or --apply)."""
+    from convo_tui.errors import ConvoError
+    from convo_tui.store import dialect
+
+    rt = runtime(ctx, db, agent)
+    if rt.store.server is None:
+        raise ConvoError(
+            "database roles are for a PostgreSQL store; a SQLite file has none",
+            "see 'Running convo for a team' in the README for a shared SQLite host",
+        )
+    with rt.store.engine.begin() as conn:
+        if apply:
+            if not dialect.apply_team_roles(conn):
+                raise ConvoError(
+                    "this database role may not create roles",
+                    "run `convo agents roles` and hand its SQL to the database administrator",
+                )
+            rt.out.print(Text("Group roles and grants applied."))
+            return
+        rt.out.print(Text(";\n".join(dialect.team_roles_sql(conn)) + ";"))
+
+
+def _say_role(rt: Runtime, login: str, made: bool, statements: list[str]) -> None:
+    """On PostgreSQL: the database role, done, or the SQL its administrator runs."""
+    if made:
+        rt.out.print(Text(f"Database role {login}: set (it logs in by peer, password or cert)."))
+    elif statements:
+        rt.err.print(
+            Text(
+                "convo: this database role may not create roles; ask the database "
+                "administrator to run:\n" + ";\n".join(statements) + ";"
+            )
+        )
 
 
 @app.command()

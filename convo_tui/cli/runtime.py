@@ -20,6 +20,7 @@ from convo_tui import clock, file_modes, paths
 from convo_tui.config import Config, load_config
 from convo_tui.core import agents, arrival, conversations, roles
 from convo_tui.core import settings as settings_mod
+from convo_tui.store import dialect
 from convo_tui.store.engine import MissingStore, Store, sqlite_url
 from convo_tui.store.models import Agent
 from convo_tui.store.open import open_store
@@ -39,6 +40,7 @@ class Runtime:
     lists it among its checks instead)."""
     _config: Config | None = None
     _store: Store | None = None
+    _login: str | None = None
     now: datetime = field(default_factory=lambda: clock.utcnow())
     out: Console = field(
         default_factory=lambda: Console(highlight=False, soft_wrap=True, emoji=False)
@@ -85,14 +87,22 @@ class Runtime:
         return f"create it with `convo init{where}`, or try convo with `convo demo{where}`"
 
     def login(self) -> str:
-        """The acting agent: the OS login; `--agent` may name another agent only on a
-        stand-in store (demo, bench, test: core.roles.acting_login)."""
-        me = roles.os_login()
-        if self.agent_login is None or self.agent_login == me:
-            return me
+        """The acting agent: the OS login, or on PostgreSQL the session's database role;
+        `--agent` may name another agent only on a stand-in store (demo, bench, test:
+        core.roles.acting_login)."""
+        if self._login is None:
+            self._login = self._acting_login()
+        return self._login
+
+    def _acting_login(self) -> str:
+        if self.store.server is None:
+            me = roles.os_login()
+            if self.agent_login is None or self.agent_login == me:
+                return me  # the usual case on a shared host: no read of the store
         with self.store.read() as session:
             kind = agents.store_kind(session)
-        return roles.acting_login(self.agent_login, kind)
+            database_role = dialect.session_login(session.connection())
+        return roles.acting_login(self.agent_login, kind, database_role=database_role)
 
     @contextmanager
     def acting(self) -> Iterator[tuple[Session, Agent]]:

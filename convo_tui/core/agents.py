@@ -13,6 +13,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from convo_tui.core import assignment, audit
 from convo_tui.core.roles import INBOX_ROLES, KNOWN_ROLES, MANAGE_AGENTS
 from convo_tui.errors import AccessDenied, ConvoError, NotFound
+from convo_tui.store import dialect
 from convo_tui.store.models import Agent, StoreMeta
 
 _LOGIN = re.compile(r"[A-Za-z0-9._@-]{1,64}")
@@ -79,6 +80,23 @@ def check_login(login: str) -> None:
             f"{login!r} is not a valid agent login",
             "use 1-64 letters, digits, dots, dashes, underscores or @",
         )
+
+
+def database_role(
+    session: Session, login: str, role: str, *, active: bool = True
+) -> tuple[bool, list[str]]:
+    """On PostgreSQL: make `login` a database role in its group (or take its login away),
+    when this session's role may; (done, the statements), so that when it may not they
+    can be handed to the database administrator. On SQLite: (False, [])."""
+    conn = session.connection()
+    if conn.dialect.name != "postgresql":
+        return False, []
+    statements = dialect.agent_role_sql(conn, login, role, active=active)
+    if not dialect.may_create_roles(conn):
+        return False, statements
+    for statement in statements:
+        conn.exec_driver_sql(statement)
+    return True, statements
 
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")

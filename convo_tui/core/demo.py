@@ -29,6 +29,7 @@ from convo_tui.core.inbound import process_inbound
 from convo_tui.core.outbound import record_outbound
 from convo_tui.core.texts import InboundText, Media, OutboundText
 from convo_tui.errors import ConvoError
+from convo_tui.store import dialect
 from convo_tui.store.engine import Store
 from convo_tui.store.kinds import Consent, SourceKind
 from convo_tui.store.models import ActivityEvent, Agent, Profile, StoreMeta, pk
@@ -128,8 +129,9 @@ def _load_agents(session: Session, data: list[dict[str, Any]], at: datetime) -> 
             session, owner, item["login"], item["role"], name=item["name"], now=at
         )
         agent.timezone = item.get("timezone")
-    # Whoever loads the demo owns it too, so plain `convo inbox` works right after.
-    me = roles.os_login()
+    # Whoever loads the demo owns it too, so plain `convo inbox` works right after: the
+    # OS login, or on a database server the role it knows them as.
+    me = dialect.session_login(session.connection()) or roles.os_login()
     if me not in {item["login"] for item in data}:
         agents.add_agent(session, owner, me, "owner", name=f"{me} (you)", now=at)
     return owner

@@ -33,14 +33,22 @@ def os_login() -> str:
         return f"uid-{uid}"
 
 
-def acting_login(requested: str | None, store_kind: str | None) -> str:
-    """Who acts: the OS login. `--agent` may only name it, except on a store whose
-    agents are stand-ins (STAND_IN_KINDS), where it picks which one to play."""
-    me = os_login()
+def acting_login(
+    requested: str | None, store_kind: str | None, *, database_role: str | None = None
+) -> str:
+    """Who acts: the OS login, or on a database server the role the session logged in
+    as (the database vouches for it). `--agent` may only name that one, except on a
+    store whose agents are stand-ins (STAND_IN_KINDS), where it picks which to play."""
+    me = database_role or os_login()
     if requested is None or requested == me:
         return me
     if store_kind in STAND_IN_KINDS:
         return requested
+    if database_role is not None:
+        raise AccessDenied(
+            f"--agent {requested} is not you: the database knows this session as {me}",
+            f"connect as {requested}'s own role (CONVO_DATABASE_URL), or leave --agent out",
+        )
     raise AccessDenied(
         f"--agent {requested} is not you: on this store you act as your OS login ({me})",
         f"log in as {requested} to act as them, or leave --agent out",

@@ -74,6 +74,14 @@ def is_corrupt(exc: BaseException) -> bool:
     return False
 
 
+def refused_privilege(exc: BaseException) -> str | None:
+    """What a database server refused this role ("permission denied for table setting"),
+    or None: the grants of its group (TABLE_GRANTS) do not allow it."""
+    if isinstance(exc, DBAPIError) and getattr(exc.orig, "sqlstate", None) == "42501":
+        return str(exc.orig).strip().splitlines()[0]
+    return None
+
+
 def is_read_only(exc: BaseException) -> bool:
     """True when the store may be read but not written (file mode, read-only mount or
     transaction, a database user without write grants)."""
@@ -656,3 +664,180 @@ def wait_notified(conn: Connection, timeout: float) -> bool:
         for _ in driver.notifies(timeout=0):
             pass
     return got
+
+
+# Team roles (PostgreSQL). Each agent connects as a role of their own, a member of one
+# group role per inbox role; the database refuses what a group may not do, whatever
+# SQL its member sends. `TABLE_GRANTS` is every table's privileges by group (a test
+# fails when a table is missing): re-apply it (`apply_team_roles`) in a migration that
+# adds a table. The sync service's role is a member of `convo_sync`.
+
+AGENT_GROUPS = {
+    "owner": "convo_owner",
+    "admin": "convo_admin",
+    "manager": "convo_manager",
+    "support": "convo_support",
+}
+SYNC_GROUP = "convo_sync"
+READ_ONLY_GROUP = "convo_reader"
+"""Analysts and viewers: they read (reports, exports), and write nothing."""
+
+_WORK = "SELECT, INSERT, UPDATE, DELETE"
+_ALL_AGENTS = ("convo_owner", "convo_admin", "convo_manager", "convo_support")
+_MANAGERS = ("convo_owner", "convo_admin", "convo_manager")
+_ADMINS = ("convo_owner", "convo_admin")
+TABLE_GRANTS: dict[str, dict[tuple[str, ...], str]] = {
+    # What agents work on all day, and the sync too.
+    **{
+        table: {(*_ALL_AGENTS, SYNC_GROUP): _WORK}
+        for table in (
+            "conversation",
+            "message",
+            "message_media",
+            "outbox_item",
+            "reply_draft",
+            "short_link",
+            "agent_notice",
+            "presence",
+            "opt_out_review",
+            "profile",
+            "notification",
+            "activity_event",
+            "message_source",
+        )
+    },
+    # Only the sync writes these: where it read up to, what providers sent.
+    **{
+        table: {_ALL_AGENTS: "SELECT", (SYNC_GROUP,): _WORK}
+        for table in ("sync_cursor", "send_hint", "quarantined_record", "order_line")
+    },
+    # A recalled reply lets go of the order its link was credited with (core.outbox).
+    "shop_order": {_ALL_AGENTS: "SELECT, UPDATE (attributed_message_id)", (SYNC_GROUP,): _WORK},
+    "setting": {_MANAGERS: _WORK, ("convo_support", SYNC_GROUP): "SELECT"},
+    # Round robin (intake, in the sync) notes whose turn it was: that one column.
+    "agent": {
+        _ADMINS: "SELECT, INSERT, UPDATE",
+        ("convo_manager", "convo_support"): "SELECT",
+        (SYNC_GROUP,): "SELECT, UPDATE (last_assigned_at)",
+    },
+    "store_meta": {("convo_owner",): _WORK, (*_ALL_AGENTS[1:], SYNC_GROUP): "SELECT"},
+    # Insert-only for everyone: no role may change or erase an entry.
+    "audit_log": {(*_ALL_AGENTS, SYNC_GROUP): "SELECT, INSERT"},
+    # Kept by triggers that run as the store's owner (SECURITY DEFINER).
+    "inbox_tally": {(*_ALL_AGENTS, SYNC_GROUP): "SELECT"},
+    "alembic_version": {(*_ALL_AGENTS, SYNC_GROUP): "SELECT"},
+}
+
+
+def _quoted(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote_identifier(name)
+
+
+def team_roles_sql(conn: Connection) -> list[str]:
+    """The statements that create the group roles and grant what each may do."""
+    groups = [*AGENT_GROUPS.values(), SYNC_GROUP, READ_ONLY_GROUP]
+    out = [
+        "DO $$ BEGIN "
+        + " ".join(
+            f"IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{g}') THEN "
+            f"CREATE ROLE {g} NOLOGIN; END IF;"
+            for g in groups
+        )
+        + " END $$",
+        f"GRANT CONNECT ON DATABASE {_quoted(conn, _database(conn))} TO {', '.join(groups)}",
+        f"GRANT USAGE ON SCHEMA public TO {', '.join(groups)}",
+        f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {', '.join(groups)}",
+        f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {READ_ONLY_GROUP}",
+        "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO "
+        + ", ".join([*AGENT_GROUPS.values(), SYNC_GROUP]),
+        # Run as the store's owner, with the schema fixed (a definer's function must not
+        # resolve names through the caller's search_path).
+        "ALTER FUNCTION inbox_tally_change() SECURITY DEFINER SET search_path = public",
+        "ALTER FUNCTION convo_audit_identity() SECURITY DEFINER SET search_path = public",
+    ]
+    for table, grants in TABLE_GRANTS.items():
+        for roles, privileges in grants.items():
+            out.append(f"GRANT {privileges} ON {table} TO {', '.join(roles)}")
+    return out
+
+
+def _database(conn: Connection) -> str:
+    return str(conn.exec_driver_sql("SELECT current_database()").scalar())
+
+
+def may_create_roles(conn: Connection) -> bool:
+    """Whether this connection's role may create roles (superuser or CREATEROLE)."""
+    if conn.dialect.name != "postgresql":
+        return False
+    found = conn.exec_driver_sql(
+        "SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user"
+    ).scalar()
+    return bool(found)
+
+
+def apply_team_roles(conn: Connection) -> bool:
+    """Create the group roles and their grants when this connection may (idempotent);
+    False when it may not (the database administrator runs `team_roles_sql`)."""
+    if not may_create_roles(conn):
+        return False
+    for statement in team_roles_sql(conn):
+        conn.exec_driver_sql(statement)
+    return True
+
+
+def session_login(conn: Connection) -> str | None:
+    """The database role of this session (PostgreSQL): who the agent is there."""
+    if conn.dialect.name != "postgresql":
+        return None
+    return str(conn.exec_driver_sql("SELECT session_user").scalar())
+
+
+def agent_role_sql(conn: Connection, login: str, role: str, *, active: bool = True) -> list[str]:
+    """The statements that make `login` a database role in its inbox role's group (and
+    in no other), or take its login away when it is removed. A role that is no inbox
+    role (analyst, viewer) reads only."""
+    name = _quoted(conn, login)
+    group = AGENT_GROUPS.get(role, READ_ONLY_GROUP)
+    others = [g for g in [*AGENT_GROUPS.values(), READ_ONLY_GROUP] if g != group]
+    if not active:
+        return [f"ALTER ROLE {name} NOLOGIN", f"REVOKE {', '.join([*others, group])} FROM {name}"]
+    return [
+        "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = "
+        f"{_literal(login)}) THEN CREATE ROLE {name} LOGIN; END IF; END $$",
+        f"ALTER ROLE {name} LOGIN",
+        f"REVOKE {', '.join(others)} FROM {name}",
+        f"GRANT {group} TO {name}",
+    ]
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# The audit log takes who acted from the session, not from the row: an agent's role
+# writes its own agent id whatever the INSERT says, the sync's none; the store's owner
+# (set-up, the demo's stand-ins) is trusted as it writes.
+_PG_AUDIT_IDENTITY = (
+    "CREATE OR REPLACE FUNCTION convo_audit_identity() RETURNS trigger AS $$ "
+    "DECLARE me integer; BEGIN "
+    "NEW.os_login := session_user; "
+    "SELECT id INTO me FROM agent WHERE login = session_user; "
+    "IF me IS NOT NULL THEN NEW.agent_id := me; "
+    "ELSIF EXISTS (SELECT FROM pg_roles WHERE rolname = 'convo_sync') THEN "
+    "IF pg_has_role(session_user, 'convo_sync', 'MEMBER') THEN NEW.agent_id := NULL; END IF; "
+    "END IF; RETURN NEW; END $$ LANGUAGE plpgsql",
+    "CREATE TRIGGER convo_audit_identity BEFORE INSERT ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION convo_audit_identity()",
+)
+
+
+def create_audit_identity(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        for statement in _PG_AUDIT_IDENTITY:
+            conn.exec_driver_sql(statement)
+
+
+def drop_audit_identity(conn: Connection) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("DROP TRIGGER IF EXISTS convo_audit_identity ON audit_log")
+        conn.exec_driver_sql("DROP FUNCTION IF EXISTS convo_audit_identity()")

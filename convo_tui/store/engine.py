@@ -117,6 +117,11 @@ def store_error(exc: DBAPIError, label: str, server: str | None = None) -> Store
             f"the store {label} is not a convo database or is damaged",
             "restore it from a backup, or point --db / CONVO_DATABASE_URL at another file",
         )
+    if (refused := dialect.refused_privilege(exc)) is not None:
+        return StoreError(
+            f"the database does not let this role do that ({refused})",
+            "ask its administrator; `convo agents roles` prints the grants each role has",
+        )
     if dialect.is_read_only(exc):
         return read_only(label)
     if "unable to open" in str(exc.orig).lower():
