@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from convo_tui.sandbox import Credentials
     from convo_tui.store.engine import Store
     from convo_tui.sync.runner import BackgroundSync
+    from convo_tui.sync.status import SyncSource
 
 LIVE_INTERVAL = 5.0
 """Seconds between sync rounds against real providers."""
@@ -72,15 +73,33 @@ def open_inbox(rt: Runtime, *, demo: bool) -> int:
         sandbox = Sandbox(history=False, simulate=every > 0, interval=every or 1).start()
         config = sandbox_config(config, sandbox.base_url, sandbox.credentials)
     interval = DEMO_INTERVAL if demo else LIVE_INTERVAL
-    sync = app.sync = background_sync(rt.store, config, interval, app.poke, rt.login())
+    sync = inbox_sync(rt, config, interval, app.poke, demo=demo)
+    app.sync = sync
     try:
         app.run()
         return int(app.return_code or 0)
     finally:
-        if sync is not None:
+        from convo_tui.sync.runner import BackgroundSync
+
+        if isinstance(sync, BackgroundSync):  # its own sync, not a watch of the service
             sync.stop()
         if sandbox is not None:
             sandbox.stop()
+
+
+def inbox_sync(
+    rt: Runtime, config: Config, interval: float, on_news: Callable[[], None], *, demo: bool
+) -> SyncSource:
+    """What the inbox's status line watches: its own sync on SQLite (with the provider
+    configured), else the sync service. On PostgreSQL only the service syncs: it alone
+    holds the provider secrets (and the grants sync needs)."""
+    from convo_tui.sync.service_watch import ServiceWatch
+
+    if rt.store.server is None or demo:
+        sync = background_sync(rt.store, config, interval, on_news, rt.login())
+        if sync is not None:
+            return sync
+    return ServiceWatch(rt.store)
 
 
 def background_sync(

@@ -123,6 +123,35 @@ def _busy(holder: Holder | None) -> SyncBusy:
     )
 
 
+def current_holder(store: Store) -> Holder | None:
+    """Who holds the store's sync lock now (None: nobody syncs), without taking it: the
+    lock session's name on PostgreSQL, the lock file's contents while it is locked."""
+    url = make_url(store.url)
+    if url.get_backend_name() != "sqlite":
+        with store.translated(), store.engine.connect() as conn:
+            found = dialect.sync_lock_holder(conn)
+        return Holder.from_app_name(*found) if found else None
+    if url.database in (None, "", ":memory:"):
+        return None
+    database = Path(url.database).expanduser().resolve()
+    path = database.with_name(database.name + ".sync-lock")
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None  # no sync has ever run here, or the file is not ours to read
+    try:
+        try:  # a shared lock is refused while a sync holds its exclusive one
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return Holder.decode(os.pread(fd, 512, 0).decode(errors="replace")) or Holder(
+                "someone"
+            )
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
 class SyncLock:
     """`with SyncLock(store, holder):` — raises SyncBusy when another sync holds it.
     `verify()` raises SyncLost when this one no longer does."""

@@ -46,7 +46,8 @@ class SyncStatus:
     """The state of the sync that keeps the store up to date, as the status line shows it."""
 
     state: str = "off"
-    """off (no live sync), elsewhere (another process syncs this store; this one takes
+    """off (no live sync), absent (this inbox does not sync, and nothing else does: the
+    sync service is not running), elsewhere (another process syncs this store; this one takes
     over when it stops), idle, syncing, waiting (rate limited), stalled (no answer for
     longer than a round's interval) or failing (the last tries or the last round failed)."""
     last_sync: datetime | None = None
@@ -68,6 +69,8 @@ class SyncStatus:
         when the terminal is narrow, so it carries the state and its reason."""
         if self.state == "off":
             return "sync off"
+        if self.state == "absent":
+            return "sync service not running"
         if self.state == "elsewhere":
             return one_line(self.by or "sync by another process", 60)
         if self.state == "failing":

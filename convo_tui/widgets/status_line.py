@@ -120,7 +120,7 @@ def _sync_words(sync: SyncStatus, now: datetime, compact: int) -> str:
 
 
 def _sync_style(sync: SyncStatus) -> str:
-    return "bold red" if sync.state in ("failing", "stalled") else "dim"
+    return "bold red" if sync.state in ("failing", "stalled", "absent") else "dim"
 
 
 class StatusLine(Static):
