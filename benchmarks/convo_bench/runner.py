@@ -597,7 +597,6 @@ class Bench:
             )
         )
 
-
     def fig_team(self) -> None:
         """Agent A's note, reply, assignment and close, typed into A's terminal inbox, until
         agent B's terminal inbox (another process, on the same store) shows them: on a

@@ -143,9 +143,7 @@ def current_holder(store: Store) -> Holder | None:
         try:  # a shared lock is refused while a sync holds its exclusive one
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
-            return Holder.decode(os.pread(fd, 512, 0).decode(errors="replace")) or Holder(
-                "someone"
-            )
+            return Holder.decode(os.pread(fd, 512, 0).decode(errors="replace")) or Holder("someone")
         fcntl.flock(fd, fcntl.LOCK_UN)
         return None
     finally:
