@@ -243,7 +243,7 @@ def test_doctor_passes_an_intact_store(store: Store, owner: Agent, db_path: Path
     [
         ("settings", "show, set"),
         ("outbox", "list, cancel, recall"),
-        ("agents", "list, add, remove"),
+        ("agents", "list, add, remove, roles"),
     ],
 )
 def test_a_group_without_its_command_is_one_line(capsys, group, commands) -> None:

@@ -418,7 +418,14 @@ async def test_the_panel_shows_each_streams_cursor_and_last_success(store, sandb
         async with app.run_test(size=(160, 50)) as pilot:
             await shown(pilot, lambda t: "sync idle" in t, lambda: status_line(app))
             await pilot.press("Y")
-            text = await shown(pilot, lambda t: "klaviyo.profiles" in t, lambda: panel_body(app))
+            # "sync idle" can show before the first round starts: wait for its cursors.
+            text = await shown(
+                pilot,
+                lambda t: bool(
+                    re.match(rf"twilio.messages\s+{DAY}", stream_row(t, "twilio.messages"))
+                ),
+                lambda: panel_body(app),
+            )
             for name in ("twilio.messages", "klaviyo.profiles", "klaviyo.events"):
                 row = stream_row(text, name)
                 # stream, cursor (a day and time), cursor moved, last ok, no error

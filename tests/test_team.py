@@ -326,22 +326,31 @@ def test_a_reply_is_held_when_the_thread_moved_on_since_it_was_seen(store) -> No
 
 
 def test_the_cli_reply_guard(capsys, store, db_path) -> None:
+    # --anyway throughout: the customer's local hour is the wall clock's, not the subject.
     _team(store)
     maria = _conversation(store, MARIA)
     with store.read() as session:
         first = reply_guard.newest_id(session, maria.profile_id)
-    assert _cli(capsys, db_path, "bea", "reply", MARIA, "On it", "--after", str(first)).code == 0
+    assert (
+        _cli(
+            capsys, db_path, "bea", "reply", MARIA, "On it", "--anyway", "--after", str(first)
+        ).code
+        == 0
+    )
     # Ana, without --after: Bea just replied.
-    _cli(capsys, db_path, "ana", "reply", MARIA, "Hello").assert_one_line_error(
+    _cli(capsys, db_path, "ana", "reply", MARIA, "Hello", "--anyway").assert_one_line_error(
         "bea replied to this customer just now", "--after ID, or --force"
     )
     _cli(
-        capsys, db_path, "ana", "reply", MARIA, "Hello", "--after", str(first)
+        capsys, db_path, "ana", "reply", MARIA, "Hello", "--anyway", "--after", str(first)
     ).assert_one_line_error("reply held: bea replied since you last looked")
-    assert _cli(capsys, db_path, "ana", "reply", MARIA, "Hello", "--force").code == 0
+    assert _cli(capsys, db_path, "ana", "reply", MARIA, "Hello", "--anyway", "--force").code == 0
     with store.read() as session:
         newest = reply_guard.newest_id(session, maria.profile_id)
-    assert _cli(capsys, db_path, "bea", "reply", MARIA, "Hi", "--after", str(newest)).code == 0
+    assert (
+        _cli(capsys, db_path, "bea", "reply", MARIA, "Hi", "--anyway", "--after", str(newest)).code
+        == 0
+    )
 
 
 # -- presence -----------------------------------------------------------------------

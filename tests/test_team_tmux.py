@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlmodel import col, select
 
@@ -27,6 +28,7 @@ from convo_tui.store.kinds import Consent
 from convo_tui.store.models import Agent, Message
 from convo_tui.store.open import open_store
 
+from . import postgres_server
 from .conftest import BUSINESS
 from .os_users import Host, can_make_users, team_host
 
@@ -41,14 +43,18 @@ ROOT = Path(__file__).resolve().parent.parent
 class Pane:
     """One agent's terminal: a tmux server of its own running the inbox as `uid`."""
 
-    def __init__(self, host: Host, login: str, db: Path) -> None:
+    def __init__(self, host: Host, login: str, store: str) -> None:
+        """`store`: a SQLite file, or the URL of the agent's own PostgreSQL login."""
         self.socket = f"convo-team-{uuid.uuid4().hex[:8]}"
         # A clean environment, as a login gives: nothing of the test process's (its
         # config folder is root's, which the agent cannot read).
         clean = f"env -i HOME={host.folder} PATH=/usr/bin:/bin TERM=xterm-256color LANG=C.UTF-8"
+        where = f"--db {store}"
+        if store.startswith("postgresql"):
+            clean, where = f"{clean} CONVO_DATABASE_URL={store}", ""
         command = (
             f"cd {ROOT} && {clean} {sys.executable} -m tests.as_agent "
-            f"{host.users[login]} {host.gid} -- --db {db}; sleep 60"
+            f"{host.users[login]} {host.gid} -- {where}; sleep 60"
         )
         self.run("new-session", "-d", "-x", "120", "-y", "36", "-s", "t", command)
 
@@ -94,17 +100,15 @@ def host() -> Iterator[Host]:
         yield made
 
 
-def _store(host: Host) -> tuple[Path, str, str]:
-    """The store the two share (made as the first user would, `convo init`), a customer
-    who texted, and the two logins (Ana, the owner, and Bea)."""
-    ana, bea = sorted(host.users)
-    db = host.folder / "convo.sqlite3"
-    store = open_store(sqlite_url(db))
+def _fill(store: Store, ana: str, bea: str) -> None:
+    """Ana (the owner) and Bea, a customer who texted (as the sync would write it)."""
     now = clock.utcnow()
     with store.write() as session:
         owner = agents.identify(session, ana, now=now)
         owner.name = "Ana Souza"
         agents.add_agent(session, owner, bea, "support", name="Bea Costa", now=now)
+        agents.database_role(session, ana, "owner")  # on PostgreSQL: their own logins
+        agents.database_role(session, bea, "support")
         # Replies may go at any hour here: the story is not about quiet hours.
         settings_mod.set_value(session, owner, "quiet_hours.start", "00:00", now=now)
         settings_mod.set_value(session, owner, "quiet_hours.end", "23:59", now=now)
@@ -114,16 +118,64 @@ def _store(host: Host) -> tuple[Path, str, str]:
         process_inbound(
             session, InboundText("SMteamtmux1", MARIA, BUSINESS, "Is it in black?", now), now=now
         )
+
+
+def _sqlite(host: Host) -> tuple[str, str, str, str]:
+    """The SQLite store the two share in their group folder (as `convo init` there
+    leaves it): the owner's URL, each agent's store, and the logins."""
+    ana, bea = sorted(host.users)
+    db = host.folder / "convo.sqlite3"
+    store = open_store(sqlite_url(db))
+    _fill(store, ana, bea)
     store.close()
     for path in host.folder.iterdir():  # as `convo init` in the group folder leaves them
         os.chown(path, host.users[ana], host.gid)
         os.chmod(path, 0o660)
-    return db, ana, bea
+    return sqlite_url(db), ana, bea, str(db)
 
 
-def test_two_agents_in_two_tmux_sessions(host: Host) -> None:
-    db, ana, bea = _store(host)
-    a, b = Pane(host, ana, db), Pane(host, bea, db)
+Shared = tuple[str, str, str, "Pane", "Pane"]
+"""The store (owner's URL), the two logins and their panes."""
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def shared(
+    request: pytest.FixtureRequest, host: Host
+) -> Iterator[tuple[str, str, str, Pane, Pane]]:
+    """The store (owner's URL), the two logins and their two panes: a SQLite file in the
+    group folder, or a PostgreSQL database (scram-sha-256) where each logs in as their
+    own database role."""
+    ana, bea = sorted(host.users)
+    if request.param == "sqlite":
+        url, ana, bea, db = _sqlite(host)
+        a, b = Pane(host, ana, db), Pane(host, bea, db)
+        try:
+            yield url, ana, bea, a, b
+        finally:
+            a.close()
+            b.close()
+        return
+    postgres_server.require_programs()
+    with postgres_server.cluster(authenticate=True) as cluster:
+        url = postgres_server.new_database(cluster.url, "convo_team")
+        store = open_store(url)
+        _fill(store, ana, bea)
+        store.close()
+        admin = cluster.url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(admin, autocommit=True) as conn:
+            for login in (ana, bea):
+                conn.execute(f"ALTER ROLE {login} PASSWORD 'pw-{login}'")
+        a = Pane(host, ana, cluster.url_for(ana, f"pw-{ana}", "convo_team"))
+        b = Pane(host, bea, cluster.url_for(bea, f"pw-{bea}", "convo_team"))
+        try:
+            yield url, ana, bea, a, b
+        finally:
+            a.close()
+            b.close()
+
+
+def test_two_agents_in_two_tmux_sessions(shared: Shared) -> None:
+    url, ana, bea, a, b = shared
     try:
         a.wait_text("Ana Souza (owner)")
         b.wait_text("Bea Costa (support)")
@@ -163,7 +215,7 @@ def test_two_agents_in_two_tmux_sessions(host: Host) -> None:
     finally:
         a.close()
         b.close()
-    store: Store = open_store(sqlite_url(db), migrate=False)
+    store: Store = open_store(url, migrate=False)
     try:
         with store.read() as session:
             sent = session.exec(

@@ -212,17 +212,21 @@ _STDLIB_SKIP = {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtlede
 def import_everything() -> None:
     """Import convo, Textual, Rich and the standard library's modules (for a process
     about to become a user who cannot read the interpreter's files: tests/as_agent.py)."""
+    import ctypes.util  # noqa: F401  (psycopg finds libpq with it, after the switch)
     import importlib
     import os
     import pkgutil
     import sys
 
+    import psycopg
     import rich
+    import sqlalchemy.dialects.postgresql
     import textual
 
     import convo_tui
 
-    for package in (convo_tui, textual, rich):
+    packages = (convo_tui, textual, rich, psycopg, sqlalchemy.dialects.postgresql)
+    for package in packages:
         for found in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             if found.name.startswith(_SKIP) or ".tests" in found.name:
                 continue
