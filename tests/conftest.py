@@ -23,6 +23,30 @@ BUSINESS = "+14155550100"
 CUSTOMER = "+14155550123"
 
 
+def _shift_the_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TEST_CLOCK_UTC_HOUR=N runs the suite as if it were N o'clock UTC now (time
+    still flows), to find tests that only pass at some hours of the day (quiet hours
+    read the wall clock). Processes the tests start keep the real clock, and so do
+    defaults bound at import (the sync engine's `now=clock.utcnow`): the tests that run
+    the sync against the sandbox fail under a shift by construction, at any hour."""
+    import os
+
+    hour = os.environ.get("TEST_CLOCK_UTC_HOUR")
+    if not hour:
+        return
+    from convo_tui import clock
+    from convo_tui.serve import links
+
+    real = datetime.now(UTC)
+    shift = real.replace(hour=int(hour)) - real
+
+    def shifted() -> datetime:
+        return datetime.now(UTC) + shift
+
+    monkeypatch.setattr(clock, "utcnow", shifted)
+    monkeypatch.setattr(links, "utcnow", shifted)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
@@ -33,6 +57,7 @@ def _isolated_environment(
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
     monkeypatch.setenv("TZ", "America/New_York")
+    _shift_the_clock(monkeypatch)
     for name in list(__import__("os").environ):
         if name.startswith("CONVO_"):
             monkeypatch.delenv(name)

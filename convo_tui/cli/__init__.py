@@ -19,6 +19,7 @@ from convo_tui.cli import (
     opt_outs_cmds,
     outbox_cmds,
     root,
+    speed_cmds,
     sync_cmds,
 )
 from convo_tui.cli.app import app
@@ -36,6 +37,7 @@ __all__ = [
     "opt_outs_cmds",
     "outbox_cmds",
     "root",
+    "speed_cmds",
     "sync_cmds",
 ]
 

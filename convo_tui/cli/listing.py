@@ -19,6 +19,7 @@ from convo_tui.core import (
     queries,
     recipient_time,
     reply_guard,
+    tags,
     timezones,
 )
 from convo_tui.core import sources as sources_mod
@@ -48,6 +49,7 @@ def show_inbox(
     attributed_to: str | None = None,
     limit: int = 50,
     assignee: str | None = None,
+    tag: str | None = None,
     as_json: bool = False,
 ) -> None:
     with rt.reading() as (session, me):
@@ -59,6 +61,7 @@ def show_inbox(
             unread=unread,
             attributed_source_id=source_id,
             assignee=None if assignee is None else assignment.filter_key(session, me, assignee),
+            tag=None if tag is None else tags.tag_id(session, tag),
         )
         rows = queries.inbox_page(session, flt, limit=limit)
         total = queries.inbox_count(session, flt)
@@ -73,6 +76,7 @@ def show_inbox(
                     "unread": unread,
                     "attributed_to": attributed_to,
                     "assignee": assignee,
+                    "tag": tag,
                 },
                 "matching": total,
                 "unread_conversations": unread_total,
@@ -87,6 +91,8 @@ def show_inbox(
         parts.append(f"attributed to {attributed_to}")
     if assignee is not None:
         parts.append({"me": "mine", "none": "unassigned"}.get(assignee, f"{assignee}'s"))
+    if tag is not None:
+        parts.append(f"tagged {tags.normalize(tag)}")
     title = f"Inbox: {', '.join(parts)} — {total} conversation{'s' if total != 1 else ''}"
     if show_unread:
         title += f" · {unread_total} unread"
@@ -120,6 +126,9 @@ def inbox(
         str | None,
         typer.Option("--assignee", help="me, none (unassigned) or an agent's login."),
     ] = None,
+    tag: Annotated[
+        str | None, typer.Option("--tag", help="Only conversations with this tag.")
+    ] = None,
     as_json: JsonOption = False,
     db: DbOption = None,
     agent: AgentOption = None,
@@ -132,6 +141,7 @@ def inbox(
         attributed_to=attributed_to,
         limit=limit,
         assignee=assignee,
+        tag=tag,
         as_json=as_json,
     )
 

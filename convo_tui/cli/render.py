@@ -55,7 +55,9 @@ def inbox_table(rows: list[InboxRow], now: datetime, *, title: str, width: int) 
             safe(row.name),
             *phone,
             Text(row.assignee_initials),
-            Text(arrow) + Text(one_line(row.preview)),
+            Text(" ".join(f"#{t}" for t in row.tag_list) + " " if row.tags else "", style="magenta")
+            + Text(arrow)
+            + Text(one_line(row.preview)),
             Text(ago(row.last_message_at, now)),
             Text(status + (" blocked" if row.blocked else "")),
             waiting,
@@ -80,6 +82,7 @@ def inbox_json(row: InboxRow) -> dict[str, Any]:
         "attributed_to": row.attributed_to,
         "blocked": row.blocked,
         "assignee": row.assignee_login,
+        "tags": row.tag_list,
     }
 
 

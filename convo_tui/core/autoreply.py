@@ -8,12 +8,8 @@ from datetime import datetime, timedelta
 from sqlmodel import Session, col, func, select
 
 from convo_tui import phones
-from convo_tui.core.settings import (
-    InboxSettings,
-    how_to_set,
-    render_template,
-    template_variables,
-)
+from convo_tui.core.settings import InboxSettings, how_to_set
+from convo_tui.core.templates import render_template, template_variables
 from convo_tui.store.dialect import in_lists
 from convo_tui.store.kinds import Consent, SourceKind
 from convo_tui.store.models import Message, MessageSource, Profile

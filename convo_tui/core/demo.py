@@ -308,6 +308,9 @@ def _order(session: Session, entry: dict[str, Any], at: datetime) -> None:
             placed_at=at,
             status=entry.get("status", "placed"),
             currency=entry.get("currency", "USD"),
+            number=entry.get("number"),
+            tracking_number=entry.get("tracking_number"),
+            tracking_url=entry.get("tracking_url"),
             lines=[
                 orders.Line(
                     product_name=line["product"],

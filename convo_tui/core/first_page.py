@@ -58,6 +58,7 @@ def _row(raw: tuple[object, ...]) -> InboxRow:
         _when(None if raw[15] is None else str(raw[15])),
         None if raw[16] is None else str(raw[16]),
         None if raw[17] is None else str(raw[17]),
+        None if raw[18] is None else str(raw[18]),
     )
 
 

@@ -35,6 +35,7 @@ from convo_tui.core import (
     outbox,
     profiles,
     sources,
+    templates,
 )
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.texts import (
@@ -483,7 +484,7 @@ class _Batch:
                 detail=reason,
             )
             return
-        body = settings_mod.render_template(
+        body = templates.render_template(
             settings.help_reply, autoreply.variables(profile, settings)
         )
         self._queue(profile, self._conversations.get(pk(profile)), body, SourceKind.KEYWORD_REPLY)

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from convo_tui.core import audit, autoreply, outbox, profiles, sources
+from convo_tui.core import audit, autoreply, outbox, profiles, sources, templates
 from convo_tui.core import settings as settings_mod
 from convo_tui.core.texts import KEYWORD_METRICS, set_consent
 from convo_tui.errors import NotFound, Refused
@@ -395,7 +395,7 @@ def skip_confirmation(
 
 
 def confirmation_text(profile: Profile, settings: settings_mod.InboxSettings) -> str:
-    return settings_mod.render_template(
+    return templates.render_template(
         settings.opt_outs_confirmation, autoreply.variables(profile, settings)
     )
 

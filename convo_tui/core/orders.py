@@ -28,6 +28,18 @@ class OrderIn:
     lines: Sequence[Line]
     status: str = "placed"
     currency: str = "USD"
+    number: str | None = None
+    """The number the customer knows ("#1042"), when the shop reports one."""
+    tracking_number: str | None = None
+    tracking_url: str | None = None
+
+
+def _tracking(row: ShopOrder, order: OrderIn) -> None:
+    """A later report (fulfilled) adds what it knows; it never blanks what is known."""
+    for name in ("number", "tracking_number", "tracking_url"):
+        value = getattr(order, name)
+        if value:
+            setattr(row, name, value)
 
 
 def record_order(
@@ -39,6 +51,7 @@ def record_order(
     ).first()
     if existing is not None:
         existing.status = order.status
+        _tracking(existing, order)
         return existing
     profile, _ = profiles.get_or_create(session, order.phone, now=now)
     source_id, message_id = links.click_attribution(
@@ -54,6 +67,7 @@ def record_order(
         attributed_source_id=source_id,
         attributed_message_id=message_id,
     )
+    _tracking(row, order)
     session.add(row)
     session.flush()
     for line in order.lines:

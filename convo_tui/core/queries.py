@@ -27,11 +27,13 @@ from convo_tui.store.models import (
     ActivityEvent,
     Agent,
     Conversation,
+    ConversationTag,
     InboxTally,
     MessageSource,
     OrderLine,
     Profile,
     ShopOrder,
+    Tag,
 )
 from convo_tui.store.types import UTCDateTime
 
@@ -69,7 +71,25 @@ def _filtered(query: AnySelect, flt: InboxFilter) -> AnySelect:
         query = query.where(col(Conversation.assignee_id).is_(None))
     elif flt.assignee is not None:
         query = query.where(col(Conversation.assignee_id) == flt.assignee)
+    if flt.tag is not None:
+        query = query.where(col(Conversation.id).in_(_with_tag(flt.tag)))
     return query
+
+
+def _with_tag(tag: Any) -> AnySelect:
+    """The conversations with a tag (ix_conversation_tag_tag: the tag's rows alone)."""
+    return select(col(ConversationTag.conversation_id)).where(col(ConversationTag.tag_id) == tag)
+
+
+def _tags_column() -> Any:
+    """A row's tags, space-separated (a few probes of conversation_tag's key per row)."""
+    return (
+        select(func.aggregate_strings(col(Tag.name), " "))
+        .join(ConversationTag, col(ConversationTag.tag_id) == col(Tag.id))
+        .where(col(ConversationTag.conversation_id) == col(Conversation.id))
+        .correlate(Conversation)
+        .scalar_subquery()
+    )
 
 
 def _inbox_select() -> AnySelect:
@@ -93,6 +113,7 @@ def _inbox_select() -> AnySelect:
             col(Conversation.possible_opt_out_at),
             col(Agent.login),
             col(Agent.name),
+            _tags_column(),
         )
         .join(Profile, col(Profile.id) == col(Conversation.profile_id))
         .outerjoin(MessageSource, col(MessageSource.id) == col(Conversation.attributed_source_id))
@@ -121,6 +142,7 @@ def _window_statement(
     source: bool,
     flagged: bool,
     assignee: str,
+    tag: bool,
     edge: str,
     limit: int,
 ) -> AnySelect:
@@ -143,6 +165,8 @@ def _window_statement(
         query = query.where(col(Conversation.assignee_id).is_(None))
     elif assignee == "agent":
         query = query.where(col(Conversation.assignee_id) == bindparam("assignee"))
+    if tag:
+        query = query.where(col(Conversation.id).in_(_with_tag(bindparam("tag"))))
     at = bindparam("at", type_=UTCDateTime())
     cid = bindparam("cid", type_=Integer())
     key = tuple_(col(Conversation.last_message_at), col(Conversation.id))
@@ -176,6 +200,8 @@ def _window(
         assignee = "none"
     elif flt.assignee is not None:
         assignee, params["assignee"] = "agent", flt.assignee
+    if flt.tag is not None:
+        params["tag"] = flt.tag
     if cursor is not None:
         params["at"], params["cid"] = cursor
     statement = _window_statement(
@@ -184,6 +210,7 @@ def _window(
         flt.attributed_source_id is not None,
         flt.possible_opt_out,
         assignee,
+        flt.tag is not None,
         edge,
         limit,
     )
@@ -204,8 +231,9 @@ def inbox_page(
 
 def inbox_count(session: Session, flt: InboxFilter) -> int:
     """Conversations the filter matches, summed from the tally (a few rows at any size).
-    The possible opt-outs are counted from their own index (a handful at most)."""
-    if flt.possible_opt_out:
+    The possible opt-outs are counted from their own index (a handful at most), a tag's
+    from the tag's rows (the tally has no tags)."""
+    if flt.possible_opt_out or flt.tag is not None:
         return int(_scalar(session, _filtered(select(func.count(col(Conversation.id))), flt)))
     query = select(func.coalesce(func.sum(col(InboxTally.n)), 0))
     if flt.status is not None:

@@ -27,6 +27,8 @@ class InboxFilter:
     """True: only conversations waiting for an agent's opt-out decision."""
     assignee: int | None = None
     """An agent's id: their conversations; 0 (UNASSIGNED): nobody's; None: anyone's."""
+    tag: int | None = None
+    """A tag's id: only conversations with it."""
 
 
 def initials(name: str | None, login: str | None) -> str:
@@ -80,6 +82,12 @@ class InboxRow(NamedTuple):
     assignee_login: str | None = None
     assignee_name: str | None = None
     """The agent who owns it (None: unassigned); the row shows their initials."""
+    tags: str | None = None
+    """Its tags, space-separated (None: none)."""
+
+    @property
+    def tag_list(self) -> list[str]:
+        return sorted((self.tags or "").split())
 
     @property
     def assignee_initials(self) -> str:

@@ -18,6 +18,7 @@ from convo_tui import phones
 from convo_tui.core import audit, queries
 from convo_tui.core.agents import require_role
 from convo_tui.core.roles import CHANGE_SETTINGS
+from convo_tui.core.templates import TEMPLATE_VAR, template_variables
 from convo_tui.errors import ConvoError, NotFound
 from convo_tui.store.models import Agent, Setting
 
@@ -27,7 +28,6 @@ class BadSetting(ConvoError):
 
 
 TEMPLATE_VARIABLES = ("organization.prefix", "organization.email", "person.first_name")
-_TEMPLATE_VAR = re.compile(r"\{\{\s*([A-Za-z_.]+)\s*\}\}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 _DOMAIN = re.compile(r"(?=.{1,253}$)([A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,63}")
@@ -131,7 +131,7 @@ def _parse_list(text: str) -> list[str]:
 
 def _template(value: Any) -> str:
     text = _text(1600, allow_empty=False)(value)
-    for name in _TEMPLATE_VAR.findall(text):
+    for name in TEMPLATE_VAR.findall(text):
         if name not in TEMPLATE_VARIABLES:
             raise ValueError(
                 f"unknown variable {{{{ {name} }}}}; known: {', '.join(TEMPLATE_VARIABLES)}"
@@ -540,11 +540,6 @@ def set_value(session: Session, agent: Agent, key: str, value: Any, *, now: date
 # Rules over several settings ---------------------------------------------------------
 
 
-def template_variables(template: str) -> list[str]:
-    """The variables a template uses, each once, in order."""
-    return list(dict.fromkeys(_TEMPLATE_VAR.findall(template)))
-
-
 def empty_template_settings(values: dict[str, Any]) -> list[str]:
     """The settings the auto-reply template uses as variables that are empty.
 
@@ -642,13 +637,3 @@ def store_checked(session: Session, agent: Agent, key: str, value: Any, *, now: 
         row.updated_by_id = agent.id
     audit.record(session, agent, "settings.set", now=now, detail=f"{key}={json.dumps(value)}")
     return value
-
-
-def render_template(template: str, variables: dict[str, str]) -> str:
-    """Fill `{{ organization.prefix }}`-style variables; unknown ones become empty.
-
-    A template that starts with a variable left empty (no prefix configured)
-    does not start with its dangling separator (": thanks...").
-    """
-    text = _TEMPLATE_VAR.sub(lambda m: variables.get(m.group(1), ""), template)
-    return text.strip().lstrip(":-–— ").strip()

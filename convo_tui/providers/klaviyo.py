@@ -80,6 +80,8 @@ class KlaviyoProfile:
     """SUBSCRIBED, UNSUBSCRIBED or NEVER_SUBSCRIBED (None when not asked for)."""
     consent_timestamp: datetime | None
     updated: datetime | None
+    locale: str | None = None
+    """The profile's language and region ("en-US"), when Klaviyo has one."""
 
     @property
     def latitude(self) -> float | None:
@@ -120,6 +122,7 @@ def parse_profile(item: Any) -> KlaviyoProfile:
         consent=consent if isinstance(consent, str) else None,
         consent_timestamp=_when(sms.get("consent_timestamp"), "consent_timestamp"),
         updated=_when(attributes.get("updated"), "profile's updated"),
+        locale=(_text(attributes, "locale", "profile") or "")[:35] or None,
     )
 
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytz
 from textual import events, on, work
@@ -28,6 +28,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 from textual.worker import Worker
 
+from convo_tui.core import reply_fill
 from convo_tui.core.rows import (
     THREAD_PAGE,
     UNASSIGNED,
@@ -52,6 +53,7 @@ from convo_tui.session.views import (
     ConversationView,
     Me,
     PossibleOptOut,
+    SavedReplyChoices,
     Sent,
     SourceChoice,
 )
@@ -223,6 +225,12 @@ class InboxScreen(Screen[None]):
             super().__init__()
             self.codes = codes
 
+    class SavedReplies(Message):
+        def __init__(self, conversation_id: int, choices: SavedReplyChoices) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+            self.choices = choices
+
     class LinkSettings(Message):
         def __init__(self, shorten: bool, domain: str) -> None:
             super().__init__()
@@ -268,6 +276,8 @@ class InboxScreen(Screen[None]):
         sends and the recalls one at a time (a late write never brings back a draft that
         its send removed)."""
         self._undo: list[tuple[float, Undoable, str]] = []
+        self._reply_actions: dict[int, dict[str, Any]] = {}
+        """A saved reply's actions, by conversation, applied when its reply is sent."""
         """This agent's recent actions, newest last: (monotonic time, change, words)."""
         self._typed_at = 0.0
         """When the agent last changed a draft (monotonic): "is typing" to the others."""
@@ -1219,6 +1229,10 @@ class InboxScreen(Screen[None]):
         else:
             words = f"{what}: queued, it goes out with the next sync"
         self.composer.sent(conversation_id)
+        if actions := self._reply_actions.pop(conversation_id, None):
+            # What the saved reply does once sent: one change, undone on its own.
+            does = reply_fill.action_words(actions)
+            self._act(f"{name}: {does}", lambda: self.desk.reply_actions(conversation_id, actions))
         self._seen[conversation_id] = max(self._seen.get(conversation_id, 0), sent.message_id)
         if self.composer.conversation_id == conversation_id and self.composer.active:
             self.composer.body.focus()
@@ -1259,3 +1273,33 @@ class InboxScreen(Screen[None]):
                 self.composer.insert(code)
 
         self.app.push_screen(CouponModal(message.codes), chosen)
+
+    @on(Composer.SavedReplyWanted)
+    def _saved_reply(self, message: Composer.SavedReplyWanted) -> None:
+        self._saved_replies_worker(message.conversation_id, message.profile_id)
+
+    @work(thread=True, exit_on_error=False, group="saved-replies")
+    def _saved_replies_worker(self, conversation_id: int, profile_id: int) -> None:
+        choices = self.desk.saved_reply_choices(profile_id)
+        self.post_message(self.SavedReplies(conversation_id, choices))
+
+    @on(SavedReplies)
+    def _saved_replies(self, message: SavedReplies) -> None:
+        from convo_tui.screens.saved_reply import SavedReplyModal
+
+        cid = message.conversation_id
+
+        def chosen(picked: tuple[str, dict[str, Any], str] | None) -> None:
+            if picked is None or self.composer.conversation_id != cid:
+                return  # cancelled, or the box moved on to another customer meanwhile
+            text, actions, name = picked
+            self.composer.insert(text)
+            if actions:
+                self._reply_actions[cid] = actions
+                self.notify(
+                    f"{name}: on send, {reply_fill.action_words(actions)}",
+                    markup=False,
+                    timeout=4,
+                )
+
+        self.app.push_screen(SavedReplyModal(message.choices), chosen)

@@ -42,7 +42,10 @@ from convo_tui.core import (
     queries,
     recipient_time,
     replies,
+    saved_replies,
     search,
+    snooze,
+    tags,
     timezones,
     undo,
 )
@@ -70,6 +73,7 @@ from convo_tui.session.views import (
     PossibleOptOut,
     ProfileCard,
     ReplyRefusal,
+    SavedReplyChoices,
     Sent,
     SettingsView,
     SourceChoice,
@@ -540,6 +544,37 @@ class Desk:
         value = settings_mod.parse_value(key, text)
         with self._acting() as (session, agent, now):
             return settings_mod.set_value(session, agent, key, value, now=now)
+
+    def saved_reply_choices(self, profile_id: int) -> SavedReplyChoices:
+        """The saved replies and this customer's values, for the picker."""
+        with self.store.read() as session:
+            agent = agents.identify(session, self.login, now=self.now())
+            profile = self._profile_for(session, profile_id)
+            settings = settings_mod.load(session)
+            return SavedReplyChoices(
+                saved_replies.listing(session),
+                saved_replies.context(session, profile, agent, settings),
+                settings.links_shorten,
+                settings.links_domain,
+                profiles.display_name(profile),
+            )
+
+    def reply_actions(self, conversation_id: int, actions: dict[str, Any]) -> Change:
+        """What a saved reply does once it is sent (close, snooze, tag, assign), as one
+        change (undone together; a tag it added stays)."""
+        with self._changing("saved_reply.actions", conversation_id) as (s, a, now, c, _, out):
+            assert c is not None
+            if actions.get("tag"):
+                tags.add(s, a, [conversation_id], str(actions["tag"]), now=now)
+            if actions.get("assign"):
+                assignment.assign(s, c, a, assignment.resolve(a, str(actions["assign"])), now=now)
+            if actions.get("close"):
+                conversations.close(s, c, a, now=now)
+            elif actions.get("snooze"):
+                zone = timezones.agent_zone(a)
+                until = snooze.preset_time(str(actions["snooze"]), now, zone)
+                conversations.snooze(s, c, a, until, now=now)
+        return out[0]
 
     def coupon_codes(self) -> list[str]:
         with self.store.read() as session:

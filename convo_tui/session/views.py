@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from convo_tui import clock
+from convo_tui.core.reply_fill import Context, Reply
 from convo_tui.core.rows import DraftText, EventRow, OrderRow, ThreadMessage
 
 
@@ -22,6 +23,18 @@ class Me:
     may_change_settings: bool
     agent_id: int | None = None
     """Their id in the store (None until the store is loaded: the opening page)."""
+
+
+@dataclass(frozen=True)
+class SavedReplyChoices:
+    """What the saved-reply picker needs for one customer: it searches, fills in and
+    counts in memory, with no store read per key."""
+
+    replies: list[Reply]
+    context: Context
+    shorten: bool
+    domain: str
+    customer: str
 
 
 @dataclass(frozen=True)

@@ -704,8 +704,12 @@ TABLE_GRANTS: dict[str, dict[tuple[str, ...], str]] = {
             "notification",
             "activity_event",
             "message_source",
+            "tag",
+            "conversation_tag",
         )
     },
+    # The team's saved replies: managers keep the library, everyone uses it.
+    "saved_reply": {_MANAGERS: _WORK, ("convo_support", SYNC_GROUP): "SELECT"},
     # Only the sync writes these: where it read up to, what providers sent.
     **{
         table: {_ALL_AGENTS: "SELECT", (SYNC_GROUP,): _WORK}
@@ -755,7 +759,16 @@ def team_roles_sql(conn: Connection) -> list[str]:
         "ALTER FUNCTION inbox_tally_change() SECURITY DEFINER SET search_path = public",
         "ALTER FUNCTION convo_audit_identity() SECURITY DEFINER SET search_path = public",
     ]
+    # A migration before the one that adds a table grants what exists at that point.
+    existing = {
+        str(name)
+        for (name,) in conn.exec_driver_sql(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
+        )
+    }
     for table, grants in TABLE_GRANTS.items():
+        if table not in existing:
+            continue
         for roles, privileges in grants.items():
             out.append(f"GRANT {privileges} ON {table} TO {', '.join(roles)}")
     return out

@@ -78,6 +78,8 @@ class Profile(SQLModel, table=True):
     country: str | None = Field(default=None, sa_type=String(200))
     zip: str | None = Field(default=None, sa_type=String(32))
     timezone: str | None = Field(default=None, sa_type=String(64))
+    locale: str | None = Field(default=None, sa_type=String(35))
+    """The profile's language and region as the provider has it ("en-US", "pt-PT")."""
     latitude: float | None = None
     longitude: float | None = None
     resolved_timezone: str | None = Field(default=None, sa_type=String(64))
@@ -251,6 +253,11 @@ class ShopOrder(SQLModel, table=True):
     attributed_source_id: int | None = _fk("message_source.id")
     attributed_message_id: int | None = _fk("message.id")
     """The message whose short link was clicked before this order, if any."""
+    number: str | None = Field(default=None, sa_type=String(64))
+    """The order number the customer knows ("#1042"); None: the shop's id stands in."""
+    tracking_number: str | None = Field(default=None, sa_type=String(100))
+    tracking_url: str | None = Field(default=None, sa_type=String(500))
+    """From the shop's fulfillment report, when the order has shipped."""
 
 
 class OrderLine(SQLModel, table=True):
@@ -413,6 +420,47 @@ class Presence(SQLModel, table=True):
     typing: bool = False
     started_at: datetime = _when()
     seen_at: datetime = _when(index=True)
+
+
+class SavedReply(SQLModel, table=True):
+    """A team's saved reply: a named text with `{{ variables }}` filled in per customer,
+    and what sending it also does (core.saved_replies)."""
+
+    __tablename__ = "saved_reply"
+    __table_args__ = (UniqueConstraint("name", "language", name="uq_saved_reply_name_language"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_type=String(80))
+    category: str = Field(default="", sa_type=String(60))
+    language: str = Field(default="", sa_type=String(16))
+    """A language code ("pt", "en"); "" is the default, for customers of any language."""
+    body: str = Field(sa_type=String(1600))
+    actions: Any = Field(default_factory=dict, sa_type=JSON)
+    """Applied after a send: {"close": true, "snooze": "tomorrow", "tag": "wismo",
+    "assign": "me"}; any of them, or none."""
+    created_at: datetime = _when()
+    updated_at: datetime = _when()
+    updated_by_id: int | None = _fk("agent.id")
+
+
+class Tag(SQLModel, table=True):
+    """A free tag agents put on conversations ("wismo", "vip")."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(40), nullable=False, unique=True))
+    created_at: datetime = _when()
+
+
+class ConversationTag(SQLModel, table=True):
+    """A tag on a conversation; (tag, conversation) is the index a tag filter reads."""
+
+    __tablename__ = "conversation_tag"
+    __table_args__ = (Index("ix_conversation_tag_tag", "tag_id", "conversation_id"),)
+
+    conversation_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("conversation.id"), primary_key=True)
+    )
+    tag_id: int = Field(sa_column=Column(Integer, ForeignKey("tag.id"), primary_key=True))
 
 
 class ShortLink(SQLModel, table=True):

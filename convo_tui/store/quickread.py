@@ -42,7 +42,10 @@ _PAGE_SQL = """
 SELECT c.id, c.profile_id, p.phone, p.first_name, p.last_name, c.status, c.unread,
        c.last_message_at, c.last_message_preview, c.last_message_direction,
        c.waiting_since, c.snooze_until, s.name, p.blocked, c.reply_pending_at,
-       c.possible_opt_out_at, a.login, a.name
+       c.possible_opt_out_at, a.login, a.name,
+       (SELECT group_concat(t.name, ' ') FROM tag AS t
+        JOIN conversation_tag AS ct ON ct.tag_id = t.id
+        WHERE ct.conversation_id = c.id) AS tags
 FROM conversation AS c
 JOIN profile AS p ON p.id = c.profile_id
 LEFT OUTER JOIN message_source AS s ON s.id = c.attributed_source_id

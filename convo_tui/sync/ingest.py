@@ -21,6 +21,8 @@ from convo_tui.store.models import ActivityEvent, Message, Profile, SendHint, pk
 
 RECEIVED_SMS = "Received SMS"
 PLACED_ORDER = "Placed Order"
+FULFILLED_ORDER = "Fulfilled Order"
+"""The shop's report that an order shipped: its status, and tracking when it has some."""
 
 
 @lru_cache(maxsize=65536)
@@ -48,6 +50,7 @@ def upsert_profile(session: Session, data: KlaviyoProfile, *, now: datetime) -> 
         if clash is None:
             profile.phone = phone
     profile.email = data.email
+    profile.locale = data.locale
     profile.first_name = data.first_name
     profile.last_name = data.last_name
     location = data.location
@@ -90,7 +93,7 @@ def ingest_event(
     )
     if event.metric == RECEIVED_SMS:
         _learn_hint(session, event.properties)
-    elif event.metric == PLACED_ORDER:
+    elif event.metric in (PLACED_ORDER, FULFILLED_ORDER):
         _record_order(session, phone, event, settings, now=now)
     return True
 
@@ -139,12 +142,30 @@ def _record_order(
             phone=phone,
             placed_at=event.at,
             lines=lines,
-            status=str(props.get("Status") or "placed").lower(),
+            status=str(props.get("Status") or _default_status(event.metric)).lower(),
             currency=str(props.get("Currency") or "USD")[:3],
+            number=_short(props.get("OrderNumber"), 64),
+            tracking_number=_short(props.get("TrackingNumber"), 100),
+            tracking_url=_tracking_url(props.get("TrackingUrl")),
         ),
         window_hours=settings.attribution_window_hours,
         now=now,
     )
+
+
+def _default_status(metric: str) -> str:
+    return "fulfilled" if metric == FULFILLED_ORDER else "placed"
+
+
+def _short(value: Any, limit: int) -> str | None:
+    text = str(value).strip() if isinstance(value, (str, int)) else ""
+    return text[:limit] or None
+
+
+def _tracking_url(value: Any) -> str | None:
+    """Only a web address: a saved reply sends it to the customer as it is."""
+    text = _short(value, 500)
+    return text if text and text.lower().startswith(("https://", "http://")) else None
 
 
 def ingest_message(

@@ -93,6 +93,13 @@ class Composer(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+o", "coupon", "Coupon", id="composer.coupon", tooltip="Insert a coupon code"),
+        Binding(
+            "ctrl+t",
+            "saved_reply",
+            "Saved reply",
+            id="composer.saved_reply",
+            tooltip="Insert a saved reply, filled in for this customer",
+        ),
         Binding("escape", "leave", "Back", id="composer.leave", tooltip="Back to the inbox"),
     ]
 
@@ -119,6 +126,14 @@ class Composer(Vertical):
 
     class CouponWanted(Message):
         pass
+
+    class SavedReplyWanted(Message):
+        """The agent asked for the saved-reply picker (for the conversation in the box)."""
+
+        def __init__(self, conversation_id: int, profile_id: int) -> None:
+            super().__init__()
+            self.conversation_id = conversation_id
+            self.profile_id = profile_id
 
     class ReplyWanted(Message):
         """The agent clicked the locked box of a previewed conversation."""
@@ -335,6 +350,10 @@ class Composer(Vertical):
     def action_coupon(self) -> None:
         if self.active:
             self.post_message(self.CouponWanted())
+
+    def action_saved_reply(self) -> None:
+        if self.active and self.conversation_id is not None and self.profile_id is not None:
+            self.post_message(self.SavedReplyWanted(self.conversation_id, self.profile_id))
 
     def action_leave(self) -> None:
         self.post_message(self.Leave())

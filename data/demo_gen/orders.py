@@ -12,6 +12,9 @@ from .people import People
 from .records import EventEntry, Message, OrderEntry, OrderLine
 from .timeline import Timeline
 
+TRACKING = "https://track.example-carrier.com/"
+"""The demo carrier's tracking page (an example domain: the demo sends nothing real)."""
+
 
 @dataclass
 class Order:
@@ -105,8 +108,18 @@ class Orders:
         """#1001 is the oldest."""
         for n, order in enumerate(sorted(self.made, key=lambda o: -o.entry["minutes_ago"])):
             order.entry["order_id"] = f"#{1001 + n}"
+            tracking: dict[str, str] = {}
+            if order.fulfilled is not None:
+                # From the number alone (no draw from rng: the rest of the demo stays put).
+                code = f"1Z{(1001 + n) * 7919 % 10**8:08d}"
+                tracking = {"tracking_number": code, "tracking_url": f"{TRACKING}{code}"}
+                order.entry["tracking_number"] = tracking["tracking_number"]
+                order.entry["tracking_url"] = tracking["tracking_url"]
             for event in order.events:
                 event["properties"]["OrderId"] = order.entry["order_id"]
+                if event["metric"] == "Fulfilled Order" and tracking:
+                    event["properties"]["TrackingNumber"] = tracking["tracking_number"]
+                    event["properties"]["TrackingUrl"] = tracking["tracking_url"]
 
     def fill_mentions(self) -> None:
         for message, order in self.mentions:

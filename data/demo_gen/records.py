@@ -119,6 +119,8 @@ class OrderEntry(TypedDict):
     status: str
     currency: str
     lines: list[OrderLine]
+    tracking_number: NotRequired[str]
+    tracking_url: NotRequired[str]
 
 
 Message = SendEntry | InboundEntry | ReplyEntry
